@@ -1,0 +1,1 @@
+# man pages (filled in by the packaging work)

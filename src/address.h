@@ -1,0 +1,63 @@
+// RFC 5322 address-header parsing and address normalisation.
+//
+// The policy decides on addr-specs only: display names, comments and
+// RFC 2047 encoded words are skipped, never decoded, never used to guess an
+// address. Anything that is not a clean mailbox list is a parse error.
+// All functions are pure and thread-safe.
+#ifndef SENDAS_ADDRESS_H
+#define SENDAS_ADDRESS_H
+
+#include <string>
+#include <vector>
+
+namespace sendas {
+
+// One mailbox as written: the addr-spec split at its last '@'. A quoted
+// local part is kept in its unquoted form ("a b"@x -> local `a b`).
+struct Mailbox {
+    std::string display;  // display-name as written (raw, undecoded), may be empty
+    std::string local;
+    std::string domain;
+    std::string address() const { return local + "@" + domain; }
+};
+
+enum class ParseError {
+    none,
+    empty,           // no mailbox at all
+    syntax,          // not an RFC 5322 mailbox-list
+    control_char,    // NUL, bare CR or LF, or another control character
+    group,           // group syntax (RFC 6854), even an empty group
+};
+
+// Human-readable reason for a ParseError, used in reject texts and logs.
+const char *describe(ParseError error);
+
+struct ParsedMailboxes {
+    ParseError error = ParseError::none;
+    std::vector<Mailbox> mailboxes;
+    bool ok() const { return error == ParseError::none; }
+};
+
+// Parses a From:/Sender: header value (the part after the colon, with or
+// without the leading space, possibly folded with CRLF or LF followed by
+// white space). Accepts name-addr and addr-spec forms, quoted strings,
+// nested comments, obsolete route addresses (<@a,@b:x@y>, route dropped)
+// and domain literals. Rejects group syntax, control characters, missing
+// local part or domain, unbalanced brackets/quotes/comments and trailing
+// garbage.
+ParsedMailboxes parse_mailbox_list(const std::string &value);
+
+// Renders a mailbox for a header the milter writes: `"Display Name" <addr>`
+// with the name quoted as needed, or RFC 2047 encoded (UTF-8, B) when it is
+// not printable ASCII; control characters are dropped. Returns just the
+// address when the name is empty.
+std::string format_mailbox(const std::string &display_name, const std::string &address);
+
+// Parses an envelope address as the MTA hands it to the milter: with or
+// without angle brackets; "<>" and "" are the null sender (returns true
+// with an empty mailbox). Returns false when it is not an address.
+bool parse_envelope_address(const std::string &value, Mailbox &out);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,19 @@
+// The audit line written for every decision (SPEC §1.4), Postfix style:
+// queue id first, then fixed key=value fields.
+#ifndef SENDAS_AUDIT_H
+#define SENDAS_AUDIT_H
+
+#include <string>
+
+#include "policy.h"
+
+namespace sendas {
+
+// e.g. "4Q1: user=<alice> from=<support@example.com> right=send-as
+// action=accept sent_copy=<support+Sent@example.com>". Values are
+// sanitised: no control characters or spaces can forge a field.
+std::string audit_line(const MessageFacts &facts, const Decision &decision);
+
+}  // namespace sendas
+
+#endif

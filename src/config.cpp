@@ -1,0 +1,320 @@
+// Config loading: one option table drives the file, the command line,
+// --help and validation.
+#include "config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+namespace po = boost::program_options;
+
+namespace sendas {
+namespace {
+
+using Apply = std::function<void(Config &, const std::string &)>;
+
+struct OptionSpec {
+    const char *key;
+    const char *default_value;
+    const char *help;
+    Apply apply;
+};
+
+[[noreturn]] void bad_value(const std::string &expected) { throw std::invalid_argument(expected); }
+
+bool parse_bool(const std::string &v) {
+    if (v == "yes") return true;
+    if (v == "no") return false;
+    bad_value("expected yes or no");
+}
+
+unsigned parse_unsigned(const std::string &v, unsigned max) {
+    if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), ::isdigit))
+        bad_value("expected a whole number");
+    unsigned long n = std::stoul(v);
+    if (n > max) bad_value("expected at most " + std::to_string(max));
+    return static_cast<unsigned>(n);
+}
+
+template <typename Enum>
+Enum parse_choice(const std::string &v, std::initializer_list<std::pair<const char *, Enum>> choices) {
+    std::string expected;
+    for (const auto &[name, value] : choices) {
+        if (v == name) return value;
+        expected += expected.empty() ? name : std::string(" or ") + name;
+    }
+    bad_value("expected " + expected);
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+std::vector<std::string> split_words(const std::string &v) {
+    std::istringstream in(v);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+// A template must keep its placeholders inside an LDAP filter's parentheses.
+std::string ldap_filter_value(const std::string &v) {
+    if (v.size() < 2 || v.front() != '(' || v.back() != ')') bad_value("expected an LDAP filter in parentheses");
+    return v;
+}
+
+std::string nonempty(const std::string &v) {
+    if (v.empty()) bad_value("must not be empty");
+    return v;
+}
+
+// clang-format off
+const std::vector<OptionSpec> &option_table() {
+    static const std::vector<OptionSpec> table = {
+        {"socket", "unix:/run/sendas-milter/milter.sock", "milter socket: unix:PATH or inet:PORT@ADDR",
+         [](Config &c, const std::string &v) { c.socket = nonempty(v); }},
+        {"user", "sendas-milter", "user to run as after opening the socket (empty: stay)",
+         [](Config &c, const std::string &v) { c.user = v; }},
+        {"group", "sendas-milter", "group owning the socket and the process (empty: user's group)",
+         [](Config &c, const std::string &v) { c.group = v; }},
+        {"pidfile", "", "file to write the daemon's process id to (empty: none)",
+         [](Config &c, const std::string &v) { c.pidfile = v; }},
+        {"local_domains", "", "space-separated domains whose addresses are protected",
+         [](Config &c, const std::string &v) {
+             c.local_domains.clear();
+             for (const auto &d : split_words(v)) c.local_domains.push_back(lower(d));
+         }},
+        {"foreign_from", "reject", "From: outside local_domains from an authenticated user: reject or accept",
+         [](Config &c, const std::string &v) {
+             c.foreign_from = parse_choice<ForeignFrom>(v, {{"reject", ForeignFrom::reject}, {"accept", ForeignFrom::accept}});
+         }},
+        {"unauthenticated_local_from", "accept", "local From: without SMTP AUTH: accept or reject",
+         [](Config &c, const std::string &v) {
+             c.unauthenticated_local_from =
+                 parse_choice<UnauthLocalFrom>(v, {{"accept", UnauthLocalFrom::accept}, {"reject", UnauthLocalFrom::reject}});
+         }},
+        {"missing_from", "accept", "message without From: decided on the envelope sender (accept) or rejected",
+         [](Config &c, const std::string &v) {
+             c.missing_from = parse_choice<MissingFrom>(v, {{"accept", MissingFrom::accept}, {"reject", MissingFrom::reject}});
+         }},
+        {"on_directory_error", "tempfail", "rights unknown (directory down): tempfail, accept or reject",
+         [](Config &c, const std::string &v) {
+             c.on_directory_error = parse_choice<DirectoryErrorAction>(v, {{"tempfail", DirectoryErrorAction::tempfail},
+                                                     {"accept", DirectoryErrorAction::accept},
+                                                     {"reject", DirectoryErrorAction::reject}});
+         }},
+        {"recipient_delimiter", "+", "characters that start an address extension, stripped before lookup (empty: none)",
+         [](Config &c, const std::string &v) { c.recipient_delimiter = v; }},
+        {"local_part_case_sensitive", "no", "compare local parts case-sensitively",
+         [](Config &c, const std::string &v) { c.local_part_case_sensitive = parse_bool(v); }},
+
+        {"ldap.uri", "ldap://127.0.0.1/", "space-separated LDAP URIs, tried in order",
+         [](Config &c, const std::string &v) { c.ldap.uri = nonempty(v); }},
+        {"ldap.bind_dn", "", "DN to bind as (empty: anonymous)",
+         [](Config &c, const std::string &v) { c.ldap.bind_dn = v; }},
+        {"ldap.bind_password_file", "", "file holding the bind password",
+         [](Config &c, const std::string &v) { c.ldap.bind_password_file = v; }},
+        {"ldap.base", "dc=example,dc=com", "search base for users and nested groups",
+         [](Config &c, const std::string &v) { c.ldap.base = nonempty(v); }},
+        {"ldap.user_filter", "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u)))", "filter finding the user by login",
+         [](Config &c, const std::string &v) { c.ldap.user_filter = ldap_filter_value(v); }},
+        {"ldap.send_as_base", "ou=send-as,ou=mailbox-rights,dc=example,dc=com", "subtree of Send As groups",
+         [](Config &c, const std::string &v) { c.ldap.send_as_base = nonempty(v); }},
+        {"ldap.send_on_behalf_base", "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com",
+         "subtree of Send on Behalf groups",
+         [](Config &c, const std::string &v) { c.ldap.send_on_behalf_base = nonempty(v); }},
+        {"ldap.full_access_base", "ou=full-access,ou=mailbox-rights,dc=example,dc=com", "subtree of Full Access groups",
+         [](Config &c, const std::string &v) { c.ldap.full_access_base = nonempty(v); }},
+        {"ldap.group_filter", "(&(objectClass=groupOfNames)(cn=%m))",
+         "filter finding a mailbox's rights group; with %D in it, a match alone proves membership",
+         [](Config &c, const std::string &v) { c.ldap.group_filter = ldap_filter_value(v); }},
+        {"ldap.member_attribute", "member", "group attribute holding member DNs",
+         [](Config &c, const std::string &v) { c.ldap.member_attribute = nonempty(v); }},
+        {"ldap.display_name_attribute", "cn", "user attribute used as display name in Sender:",
+         [](Config &c, const std::string &v) { c.ldap.display_name_attribute = nonempty(v); }},
+        {"ldap.mail_attribute", "mail", "user attribute listing the user's own addresses, primary first",
+         [](Config &c, const std::string &v) { c.ldap.mail_attribute = nonempty(v); }},
+        {"ldap.nested_depth", "5", "how many levels of groups within groups are followed",
+         [](Config &c, const std::string &v) { c.ldap.nested_depth = parse_unsigned(v, 64); }},
+        {"ldap.timeout", "5", "seconds allowed for an LDAP connect or operation",
+         [](Config &c, const std::string &v) {
+             c.ldap.timeout = parse_unsigned(v, 60);
+             if (c.ldap.timeout == 0) bad_value("expected at least 1");
+         }},
+        {"ldap.pool_size", "8", "LDAP connections kept open",
+         [](Config &c, const std::string &v) {
+             c.ldap.pool_size = parse_unsigned(v, 256);
+             if (c.ldap.pool_size == 0) bad_value("expected at least 1");
+         }},
+        {"ldap.starttls", "no", "require StartTLS on ldap:// connections",
+         [](Config &c, const std::string &v) { c.ldap.starttls = parse_bool(v); }},
+        {"ldap.ca_file", "", "CA certificates for verifying the LDAP server",
+         [](Config &c, const std::string &v) { c.ldap.ca_file = v; }},
+
+        {"rewrite.send_as_remove_sender", "yes", "remove Sender: from messages sent under Send As",
+         [](Config &c, const std::string &v) { c.rewrite.send_as_remove_sender = parse_bool(v); }},
+        {"rewrite.send_as_envelope", "keep", "envelope sender under Send As: keep, or mailbox",
+         [](Config &c, const std::string &v) {
+             c.rewrite.send_as_envelope =
+                 parse_choice<SendAsEnvelope>(v, {{"keep", SendAsEnvelope::keep}, {"mailbox", SendAsEnvelope::mailbox}});
+         }},
+
+        {"sent_copy.send_as", "yes", "file a copy into the mailbox's Sent folder under Send As",
+         [](Config &c, const std::string &v) { c.sent_copy.send_as = parse_bool(v); }},
+        {"sent_copy.send_on_behalf", "yes", "file a copy into the mailbox's Sent folder under Send on Behalf",
+         [](Config &c, const std::string &v) { c.sent_copy.send_on_behalf = parse_bool(v); }},
+        {"sent_copy.address", "%l+Sent@%d", "recipient of the Sent copy (%m mailbox, %l local part, %d domain)",
+         [](Config &c, const std::string &v) {
+             if (v.find('@') == std::string::npos) bad_value("expected an address template with @");
+             c.sent_copy.address = v;
+         }},
+    };
+    return table;
+}
+// clang-format on
+
+po::options_description config_options() {
+    po::options_description desc("Configuration keys (config file or --key value)");
+    for (const auto &opt : option_table())
+        desc.add_options()(opt.key, po::value<std::string>()->default_value(opt.default_value), opt.help);
+    return desc;
+}
+
+po::options_description generic_options() {
+    po::options_description desc("Options");
+    desc.add_options()("config,c", po::value<std::string>(), "config file")(
+        "foreground,f", "stay in the foreground and log to stderr too")(
+        "test,t", "check the config and the directory connection, then exit")("version", "print the version")(
+        "help,h", "print this help");
+    return desc;
+}
+
+// Where each key stands in the file, so errors can name the line.
+std::map<std::string, int> key_lines(const std::string &text) {
+    std::map<std::string, int> lines;
+    std::istringstream in(text);
+    std::string section;
+    int number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++number;
+        auto start = line.find_first_not_of(" \t");
+        if (start == std::string::npos || line[start] == '#' || line[start] == ';') continue;
+        if (line[start] == '[') {
+            auto end = line.find(']', start);
+            section = line.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+            continue;
+        }
+        auto eq = line.find('=', start);
+        std::string key = line.substr(start, eq == std::string::npos ? std::string::npos : eq - start);
+        key.erase(key.find_last_not_of(" \t") + 1);
+        lines.emplace(section.empty() ? key : section + "." + key, number);
+    }
+    return lines;
+}
+
+std::string located(const std::string &name, const std::map<std::string, int> &lines, const std::string &key,
+                    const std::string &problem) {
+    auto it = lines.find(key);
+    std::string where = it != lines.end() ? name + ":" + std::to_string(it->second) : name;
+    return where + ": " + key + ": " + problem;
+}
+
+std::string read_secret_file(const std::string &path, const std::string &key) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(key + ": cannot read " + path);
+    std::string secret;
+    std::getline(in, secret);
+    return secret;
+}
+
+}  // namespace
+
+bool Config::is_local_domain(const std::string &lowercase_domain) const {
+    return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
+}
+
+CommandLine parse_command_line(int argc, const char *const argv[]) {
+    po::options_description all;
+    all.add(generic_options()).add(config_options());
+    CommandLine cmd;
+    po::variables_map vm;
+    try {
+        auto parsed = po::command_line_parser(argc, argv).options(all).run();
+        po::store(parsed, vm);
+        for (const auto &opt : parsed.options) {
+            if (opt.string_key == "config" || opt.string_key == "foreground" || opt.string_key == "test" ||
+                opt.string_key == "version" || opt.string_key == "help")
+                continue;
+            cmd.overrides.push_back("--" + opt.string_key);
+            for (const auto &v : opt.value) cmd.overrides.push_back(v);
+        }
+    } catch (const po::error &e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
+    cmd.foreground = vm.count("foreground") > 0;
+    cmd.check_only = vm.count("test") > 0;
+    cmd.show_help = vm.count("help") > 0;
+    cmd.show_version = vm.count("version") > 0;
+    return cmd;
+}
+
+std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
+                                               const std::vector<std::string> &overrides) {
+    const auto desc = config_options();
+    const auto lines = key_lines(text);
+    po::variables_map vm;
+    try {
+        // Command-line values are stored first: the first stored value wins.
+        po::store(po::command_line_parser(overrides).options(desc).run(), vm);
+    } catch (const po::error &e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    try {
+        std::istringstream in(text);
+        po::store(po::parse_config_file(in, desc), vm);
+    } catch (const po::error_with_option_name &e) {
+        throw ConfigError(located(name, lines, e.get_option_name().substr(e.get_option_name().rfind('-') + 1),
+                                  e.what()));
+    } catch (const po::error &e) {
+        throw ConfigError(name + ": " + e.what());
+    }
+
+    auto config = std::make_shared<Config>();
+    config->source = name;
+    for (const auto &opt : option_table()) {
+        try {
+            opt.apply(*config, vm[opt.key].as<std::string>());
+        } catch (const std::invalid_argument &e) {
+            throw ConfigError(located(name, lines, opt.key,
+                                      "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
+        }
+    }
+    if (!config->ldap.bind_password_file.empty())
+        config->ldap.bind_password = read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file");
+    else if (!config->ldap.bind_dn.empty())
+        throw ConfigError(located(name, lines, "ldap.bind_dn", "needs ldap.bind_password_file"));
+    return config;
+}
+
+std::shared_ptr<const Config> load_config(const CommandLine &cmdline) {
+    std::ifstream in(cmdline.config_file);
+    if (!in) throw ConfigError(cmdline.config_file + ": cannot open config file");
+    std::stringstream text;
+    text << in.rdbuf();
+    return load_config_text(text.str(), cmdline.config_file, cmdline.overrides);
+}
+
+std::string help_text(const char *program) {
+    std::ostringstream out;
+    out << "Usage: " << program << " [-c FILE] [-f] [-t] [--KEY VALUE ...]\n\n";
+    out << generic_options() << "\n" << config_options();
+    return out.str();
+}
+
+}  // namespace sendas

@@ -1,0 +1,108 @@
+// The daemon's configuration: one immutable snapshot per load.
+//
+// Every key is declared once in config.cpp's option table, which drives the
+// config file, the long command-line options, --help and validation.
+// A snapshot is never modified after load(); reload builds a new one and the
+// holder swaps it (see runtime.h).
+#ifndef SENDAS_CONFIG_H
+#define SENDAS_CONFIG_H
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sendas {
+
+enum class ForeignFrom { reject, accept };
+enum class UnauthLocalFrom { accept, reject };
+enum class MissingFrom { accept, reject };
+enum class DirectoryErrorAction { tempfail, accept, reject };
+enum class SendAsEnvelope { keep, mailbox };
+
+struct LdapConfig {
+    std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
+    std::string bind_dn;                    // empty: anonymous bind
+    std::string bind_password_file;
+    std::string bind_password;              // read from bind_password_file at load
+    std::string base = "dc=example,dc=com";
+    std::string user_filter = "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u)))";
+    std::string send_as_base = "ou=send-as,ou=mailbox-rights,dc=example,dc=com";
+    std::string send_on_behalf_base = "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com";
+    std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
+    std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
+    std::string member_attribute = "member";
+    std::string display_name_attribute = "cn";
+    std::string mail_attribute = "mail";
+    unsigned nested_depth = 5;
+    unsigned timeout = 5;       // seconds, per operation and per connect
+    unsigned pool_size = 8;     // connections kept open
+    bool starttls = false;
+    std::string ca_file;
+};
+
+struct RewriteConfig {
+    bool send_as_remove_sender = true;
+    SendAsEnvelope send_as_envelope = SendAsEnvelope::keep;
+};
+
+struct SentCopyConfig {
+    bool send_as = true;
+    bool send_on_behalf = true;
+    std::string address = "%l+Sent@%d";
+};
+
+struct Config {
+    std::string source;  // file it was read from, for messages
+    std::string socket = "unix:/run/sendas-milter/milter.sock";
+    std::string user = "sendas-milter";
+    std::string group = "sendas-milter";
+    std::string pidfile;
+    std::vector<std::string> local_domains;  // lower-cased
+    ForeignFrom foreign_from = ForeignFrom::reject;
+    UnauthLocalFrom unauthenticated_local_from = UnauthLocalFrom::accept;
+    MissingFrom missing_from = MissingFrom::accept;
+    DirectoryErrorAction on_directory_error = DirectoryErrorAction::tempfail;
+    std::string recipient_delimiter = "+";
+    bool local_part_case_sensitive = false;
+    LdapConfig ldap;
+    RewriteConfig rewrite;
+    SentCopyConfig sent_copy;
+
+    bool is_local_domain(const std::string &lowercase_domain) const;
+};
+
+// A config error names where it happened ("FILE:LINE: key: problem").
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What the command line asked for besides config keys.
+struct CommandLine {
+    std::string config_file = "/etc/sendas-milter/sendas-milter.conf";
+    bool foreground = false;
+    bool check_only = false;
+    bool show_help = false;
+    bool show_version = false;
+    std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload
+};
+
+// Parses argv. Throws ConfigError on unknown or malformed options.
+CommandLine parse_command_line(int argc, const char *const argv[]);
+
+// Reads the config file named by the command line, then applies the
+// command-line overrides, validates and reads secret files.
+// Throws ConfigError naming file, line and key.
+std::shared_ptr<const Config> load_config(const CommandLine &cmdline);
+
+// Same, from a config text (tests); `name` is used in messages.
+std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
+                                               const std::vector<std::string> &overrides = {});
+
+// --help text: usage plus every key with its default and description.
+std::string help_text(const char *program);
+
+}  // namespace sendas
+
+#endif

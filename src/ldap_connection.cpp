@@ -1,0 +1,178 @@
+// libldap connections and their pool; see ldap_connection.h.
+#include "ldap_connection.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <ldap.h>
+
+namespace sendas {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+bool is_transient(int rc) {
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
+           rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
+}
+
+// Owns a libldap message chain.
+struct MessageGuard {
+    LDAPMessage *msg = nullptr;
+    ~MessageGuard() {
+        if (msg) ldap_msgfree(msg);
+    }
+};
+
+LdapEntry read_entry(LDAP *ld, LDAPMessage *entry) {
+    LdapEntry out;
+    if (char *dn = ldap_get_dn(ld, entry)) {
+        out.dn = dn;
+        ldap_memfree(dn);
+    }
+    BerElement *ber = nullptr;
+    for (char *attr = ldap_first_attribute(ld, entry, &ber); attr; attr = ldap_next_attribute(ld, entry, ber)) {
+        std::vector<std::string> &values = out.attributes[lower(attr)];
+        if (berval **vals = ldap_get_values_len(ld, entry, attr)) {
+            for (berval **v = vals; *v; ++v) values.emplace_back((*v)->bv_val, (*v)->bv_len);
+            ldap_value_free_len(vals);
+        }
+        ldap_memfree(attr);
+    }
+    if (ber) ber_free(ber, 0);
+    return out;
+}
+
+}  // namespace
+
+const std::vector<std::string> &LdapEntry::values(const std::string &lowercase_name) const {
+    static const std::vector<std::string> none;
+    auto it = attributes.find(lowercase_name);
+    return it == attributes.end() ? none : it->second;
+}
+
+LdapConnection::LdapConnection(const LdapConfig &config) : config_(config) {}
+
+LdapConnection::~LdapConnection() {
+    if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
+}
+
+bool LdapConnection::open(std::string &error) {
+    if (ld_) return true;
+    LDAP *ld = nullptr;
+    int rc = ldap_initialize(&ld, config_.uri.c_str());
+    if (rc != LDAP_SUCCESS) {
+        error = std::string("ldap_initialize: ") + ldap_err2string(rc);
+        return false;
+    }
+    ld_ = ld;
+    int version = LDAP_VERSION3;
+    timeval timeout{static_cast<time_t>(config_.timeout), 0};
+    ldap_set_option(ld_, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld_, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    ldap_set_option(ld_, LDAP_OPT_NETWORK_TIMEOUT, &timeout);
+    ldap_set_option(ld_, LDAP_OPT_TIMEOUT, &timeout);
+    if (!config_.ca_file.empty()) {
+        int demand = LDAP_OPT_X_TLS_DEMAND, newctx = 0;
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_CACERTFILE, config_.ca_file.c_str());
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_NEWCTX, &newctx);
+    }
+    if (config_.starttls) {
+        rc = ldap_start_tls_s(ld_, nullptr, nullptr);
+        if (rc != LDAP_SUCCESS) {
+            error = std::string("StartTLS: ") + ldap_err2string(rc);
+            broken_ = true;
+            return false;
+        }
+    }
+    // A bind, even anonymous, makes the connection now, so a dead server
+    // shows here and not in the middle of a lookup.
+    berval cred{static_cast<ber_len_t>(config_.bind_password.size()), const_cast<char *>(config_.bind_password.data())};
+    rc = ldap_sasl_bind_s(ld_, config_.bind_dn.empty() ? nullptr : config_.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred,
+                          nullptr, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+        error = std::string("bind: ") + ldap_err2string(rc);
+        broken_ = true;
+        return false;
+    }
+    return true;
+}
+
+SearchResult LdapConnection::search(const std::string &base, Scope scope, const std::string &filter,
+                                    const std::vector<std::string> &attributes, int size_limit) {
+    SearchResult result;
+    if (!open(result.error)) {
+        result.status = SearchStatus::transient;
+        return result;
+    }
+    std::vector<char *> attrs;
+    for (const auto &a : attributes) attrs.push_back(const_cast<char *>(a.c_str()));
+    attrs.push_back(nullptr);
+    timeval timeout{static_cast<time_t>(config_.timeout), 0};
+    MessageGuard res;
+    int rc = ldap_search_ext_s(ld_, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
+                               filter.c_str(), attrs.data(), 0, nullptr, nullptr, &timeout, size_limit, &res.msg);
+    if (rc == LDAP_NO_SUCH_OBJECT) {
+        result.status = SearchStatus::ok;
+        return result;
+    }
+    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+        result.error = std::string("search: ") + ldap_err2string(rc);
+        result.status = is_transient(rc) ? SearchStatus::transient : SearchStatus::failed;
+        broken_ = result.status == SearchStatus::transient;
+        return result;
+    }
+    for (LDAPMessage *e = ldap_first_entry(ld_, res.msg); e; e = ldap_next_entry(ld_, e))
+        result.entries.push_back(read_entry(ld_, e));
+    result.status = SearchStatus::ok;
+    return result;
+}
+
+LdapPool::LdapPool(LdapConfig config) : config_(std::move(config)) {}
+
+LdapPool::Lease LdapPool::borrow() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeout);
+    if (!freed_.wait_until(lock, deadline, [this] { return !idle_.empty() || out_ < config_.pool_size; }))
+        return Lease(*this, nullptr);
+    ++out_;
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(*this, std::move(conn));
+    }
+    lock.unlock();
+    return Lease(*this, std::make_unique<LdapConnection>(config_));
+}
+
+void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
+    if (!conn) return;  // an empty lease never took a slot
+    std::lock_guard<std::mutex> lock(mutex_);
+    --out_;
+    if (conn->broken())
+        idle_.clear();  // they talked to the same server: likely dead too
+    else
+        idle_.push_back(std::move(conn));
+    freed_.notify_all();
+}
+
+SearchResult LdapPool::search(const std::string &base, Scope scope, const std::string &filter,
+                              const std::vector<std::string> &attributes, int size_limit) {
+    SearchResult result;
+    result.status = SearchStatus::transient;
+    result.error = "no LDAP connection free within ldap.timeout";
+    // A kept connection may have died since its last use: one retry on a
+    // fresh one tells a restarted server from a dead one.
+    for (int attempt = 0; attempt < 2 && result.status == SearchStatus::transient; ++attempt) {
+        Lease conn = borrow();
+        if (!conn) break;
+        result = conn->search(base, scope, filter, attributes, size_limit);
+    }
+    return result;
+}
+
+}  // namespace sendas

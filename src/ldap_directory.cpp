@@ -1,0 +1,176 @@
+// Users and mailbox rights from LDAP; see ldap_directory.h.
+#include "ldap_directory.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <ldap.h>
+
+#include "ldap_filter.h"
+#include "log.h"
+
+namespace sendas {
+namespace {
+
+// Bounds the upward walk on directories with huge group graphs.
+constexpr size_t max_groups_walked = 2000;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+std::vector<std::string> split_words(const std::string &v) {
+    std::istringstream in(v);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+// A node of the upward walk and the edge that reached it first (breadth
+// first, so paths are shortest).
+struct Reached {
+    std::string dn;      // as the server wrote it
+    std::string parent;  // normalized DN of the member that put it here
+};
+
+}  // namespace
+
+std::string normalize_dn(const std::string &dn) {
+    LDAPDN parsed = nullptr;
+    if (ldap_str2dn(dn.c_str(), &parsed, LDAP_DN_FORMAT_LDAP) != LDAP_SUCCESS) return lower(dn);
+    char *out = nullptr;
+    int rc = ldap_dn2str(parsed, &out, LDAP_DN_FORMAT_LDAPV3);
+    ldap_dnfree(parsed);
+    std::string result = rc == LDAP_SUCCESS && out ? lower(out) : lower(dn);
+    if (out) ldap_memfree(out);
+    return result;
+}
+
+LdapDirectory::LdapDirectory(const LdapConfig &config) : pool_(config) {}
+
+LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) {
+    const LdapConfig &cfg = pool_.config();
+    FilterTokens tokens{login, login, ""};
+    auto display_attrs = split_words(cfg.display_name_attribute);
+    std::vector<std::string> attrs = display_attrs;
+    attrs.push_back(cfg.mail_attribute);
+    // Two entries are enough to see that a login is ambiguous.
+    SearchResult res = pool_.search(cfg.base, Scope::subtree, expand_filter(cfg.user_filter, tokens), attrs, 2);
+    if (res.status != SearchStatus::ok) {
+        log(Severity::warning, "LDAP user lookup failed: " + res.error);
+        return LookupStatus::unavailable;
+    }
+    if (res.entries.empty()) return LookupStatus::not_found;
+    if (res.entries.size() > 1) {
+        log(Severity::warning, "login matches more than one LDAP entry, treated as unknown: " + login);
+        return LookupStatus::not_found;
+    }
+    const LdapEntry &entry = res.entries.front();
+    user.dn = entry.dn;
+    user.addresses.clear();
+    for (const auto &mail : entry.values(lower(cfg.mail_attribute))) user.addresses.push_back(lower(mail));
+    user.display_name.clear();
+    for (const auto &attr : display_attrs) {
+        const auto &values = entry.values(lower(attr));
+        if (!values.empty()) {
+            user.display_name = values.front();
+            break;
+        }
+    }
+    return LookupStatus::found;
+}
+
+// Walks from the user up through the groups that contain it, level by
+// level, until `group_dn` is reached or nested_depth + 1 levels are done.
+LookupStatus LdapDirectory::membership_path(const std::string &user_dn, const std::string &group_dn,
+                                            std::vector<std::string> &path) {
+    const LdapConfig &cfg = pool_.config();
+    const std::string target = normalize_dn(group_dn);
+    std::map<std::string, Reached> reached;  // normalized DN -> how it was reached
+    reached[normalize_dn(user_dn)] = Reached{user_dn, ""};
+    std::vector<std::string> frontier{normalize_dn(user_dn)};
+    for (unsigned level = 0; level <= cfg.nested_depth && !frontier.empty(); ++level) {
+        std::vector<std::string> next;
+        for (const auto &node : frontier) {
+            std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached[node].dn) + ")";
+            SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
+            if (res.status != SearchStatus::ok) {
+                log(Severity::warning, "LDAP group lookup failed: " + res.error);
+                return LookupStatus::unavailable;
+            }
+            for (const auto &entry : res.entries) {
+                std::string dn = normalize_dn(entry.dn);
+                if (!reached.emplace(dn, Reached{entry.dn, node}).second) continue;  // cycle or seen
+                if (dn == target) {
+                    for (std::string at = dn; !at.empty(); at = reached[at].parent) path.push_back(reached[at].dn);
+                    std::reverse(path.begin(), path.end());
+                    return LookupStatus::found;
+                }
+                next.push_back(dn);
+            }
+            if (reached.size() > max_groups_walked) {
+                log(Severity::warning, "group walk stopped after " + std::to_string(max_groups_walked) +
+                                           " groups for " + user_dn);
+                return LookupStatus::not_found;
+            }
+        }
+        frontier = std::move(next);
+    }
+    return LookupStatus::not_found;
+}
+
+LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                        MailboxRights &rights) {
+    const LdapConfig &cfg = pool_.config();
+    rights = MailboxRights{};
+    if (user.dn.empty()) return LookupStatus::not_found;
+    FilterTokens tokens{login, mailbox, user.dn};
+    const std::string filter = expand_filter(cfg.group_filter, tokens);
+    // With %D the server itself decides membership (e.g. AD's in-chain rule).
+    const bool filter_proves_membership = cfg.group_filter.find("%D") != std::string::npos;
+    const std::string member_attr = lower(cfg.member_attribute);
+    const std::string user_dn = normalize_dn(user.dn);
+
+    const std::pair<const std::string *, bool *> subtrees[] = {
+        {&cfg.send_as_base, &rights.send_as},
+        {&cfg.send_on_behalf_base, &rights.send_on_behalf},
+        {&cfg.full_access_base, &rights.full_access},
+    };
+    for (const auto &[base, flag] : subtrees) {
+        SearchResult res = pool_.search(*base, Scope::subtree, filter, {cfg.member_attribute});
+        if (res.status != SearchStatus::ok) {
+            log(Severity::warning, "LDAP rights lookup failed: " + res.error);
+            return LookupStatus::unavailable;
+        }
+        for (const auto &group : res.entries) {
+            std::vector<std::string> path;
+            const auto &members = group.values(member_attr);
+            bool direct = filter_proves_membership ||
+                          std::any_of(members.begin(), members.end(),
+                                      [&](const std::string &m) { return normalize_dn(m) == user_dn; });
+            if (direct) {
+                path = {user.dn, group.dn};
+            } else if (!members.empty()) {
+                LookupStatus status = membership_path(user.dn, group.dn, path);
+                if (status == LookupStatus::unavailable) return status;
+            }
+            if (path.empty()) continue;
+            *flag = true;
+            if (rights.path.empty()) rights.path = path;  // subtrees go strongest first
+            break;
+        }
+    }
+    return LookupStatus::found;
+}
+
+std::string LdapDirectory::probe() {
+    const LdapConfig &cfg = pool_.config();
+    SearchResult res = pool_.search(cfg.base, Scope::base, "(objectClass=*)", {"1.1"});
+    if (res.status != SearchStatus::ok) return res.error;
+    if (res.entries.empty()) return "ldap.base " + cfg.base + " does not exist";
+    return "";
+}
+
+}  // namespace sendas

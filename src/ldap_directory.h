@@ -1,0 +1,38 @@
+// The Directory over LDAP: users by login filter, rights as membership of
+// groupOfNames groups named after the mailbox (SPEC §2), nested groups
+// resolved upwards from the user to ldap.nested_depth with cycle detection.
+#ifndef SENDAS_LDAP_DIRECTORY_H
+#define SENDAS_LDAP_DIRECTORY_H
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "directory.h"
+#include "ldap_connection.h"
+
+namespace sendas {
+
+// One per config snapshot; shared by all sessions using that snapshot.
+class LdapDirectory : public Directory {
+public:
+    explicit LdapDirectory(const LdapConfig &config);
+
+    LookupStatus find_user(const std::string &login, UserInfo &user) override;
+    LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                             MailboxRights &rights) override;
+    std::string probe() override;
+
+private:
+    LookupStatus membership_path(const std::string &user_dn, const std::string &group_dn,
+                                 std::vector<std::string> &path);
+
+    LdapPool pool_;
+};
+
+// Canonical form of a DN for comparison: RFC 4514 form, lower-cased.
+std::string normalize_dn(const std::string &dn);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,24 @@
+# libsendas: everything but main(), shared by the daemon, sendasctl and tests.
+noinst_LIBRARIES += src/libsendas.a
+src_libsendas_a_SOURCES = \
+	src/address.cpp src/address.h \
+	src/audit.cpp src/audit.h \
+	src/config.cpp src/config.h \
+	src/directory.h \
+	src/ldap_connection.cpp src/ldap_connection.h \
+	src/ldap_directory.cpp src/ldap_directory.h \
+	src/ldap_filter.cpp src/ldap_filter.h \
+	src/log.cpp src/log.h \
+	src/milter_session.cpp src/milter_session.h \
+	src/mta_actions.h \
+	src/policy.cpp src/policy.h \
+	src/rights.cpp src/rights.h \
+	src/runtime.cpp src/runtime.h
+src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS)
+
+SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(BOOST_PO_LIBS)
+
+sbin_PROGRAMS += src/sendas-milter
+src_sendas_milter_SOURCES = src/sendas_milter.cpp src/milter_glue.cpp src/milter_glue.h
+src_sendas_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
+src_sendas_milter_LDADD = $(SENDAS_LIBS) $(MILTER_LIBS)

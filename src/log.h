@@ -1,0 +1,19 @@
+// Logging to syslog (facility mail) and, in the foreground, to stderr.
+// Thread-safe: syslog(3) is, and stderr lines are written whole.
+#ifndef SENDAS_LOG_H
+#define SENDAS_LOG_H
+
+#include <string>
+
+namespace sendas {
+
+enum class Severity { info, warning, error };
+
+// Opens syslog as `ident`; with `also_stderr` every line goes to stderr too.
+void log_open(const char *ident, bool also_stderr);
+
+void log(Severity severity, const std::string &line);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,96 @@
+// The per-message flow; see milter_session.h.
+#include "milter_session.h"
+
+#include <strings.h>
+
+#include "audit.h"
+#include "log.h"
+
+namespace sendas {
+namespace {
+
+// RFC 5321 reply lines stay under 512 octets with the codes in front.
+constexpr size_t max_reply_text = 400;
+
+}  // namespace
+
+std::string safe_reply_text(const std::string &text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (out.size() >= max_reply_text) break;
+        if (c < 0x20 || c == 0x7f) continue;
+        if (c == '%') out += '%';
+        out += static_cast<char>(c);
+    }
+    return out;
+}
+
+bool header_is(const std::string &name, const char *wanted) {
+    auto first = name.find_first_not_of(" \t");
+    auto last = name.find_last_not_of(" \t");
+    if (first == std::string::npos) return false;
+    return strcasecmp(name.substr(first, last - first + 1).c_str(), wanted) == 0;
+}
+
+void MilterSession::begin_message(const std::string &envelope_from, const std::string &auth_user,
+                                  const std::string &queue_id) {
+    reset();
+    message_.envelope_from = envelope_from;
+    message_.auth_user = auth_user;
+    message_.queue_id = queue_id;
+}
+
+void MilterSession::add_header(const std::string &name, const std::string &value) {
+    if (header_is(name, "From"))
+        message_.from_values.push_back(value);
+    else if (header_is(name, "Sender"))
+        message_.sender_values.push_back(value);
+}
+
+DirectoryAnswers MilterSession::ask_directory() {
+    DirectoryAnswers answers;
+    if (message_.auth_user.empty()) return answers;
+    Directory &directory = *runtime_->directory;
+    answers.user_status = directory.find_user(message_.auth_user, answers.user);
+    if (answers.user_status == LookupStatus::unavailable) return answers;
+    for (const auto &address : needed_rights(message_, answers, *runtime_->config)) {
+        auto &[status, rights] = answers.rights[address];
+        status = directory.find_rights(message_.auth_user, answers.user, address, rights);
+        if (status == LookupStatus::unavailable) break;  // the verdict is settled
+    }
+    return answers;
+}
+
+bool MilterSession::apply(const Decision &d, MtaActions &mta) {
+    if (d.verdict != Verdict::accept)
+        return mta.set_reply(d.smtp_code, d.enhanced_code, safe_reply_text(d.reply_text));
+    bool ok = true;
+    int senders = static_cast<int>(message_.sender_values.size());
+    if (d.set_sender)
+        ok = senders > 0 ? mta.change_header("Sender", 1, *d.set_sender) : mta.add_header("Sender", *d.set_sender);
+    else if (d.remove_sender)
+        for (int index = senders; index >= 1 && ok; --index) ok = mta.change_header("Sender", index, "");
+    if (ok && d.envelope_from) ok = mta.change_from(*d.envelope_from);
+    // NOTIFY=NEVER: a copy that cannot be filed must not bounce to the sender.
+    for (const auto &copy : d.sent_copies)
+        if (ok) ok = mta.add_recipient(copy, "NOTIFY=NEVER");
+    return ok;
+}
+
+Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
+    if (message_.queue_id.empty()) message_.queue_id = queue_id;
+    Decision decision = decide(message_, ask_directory(), *runtime_->config);
+    if (decision.acted) log(Severity::info, audit_line(message_, decision));
+    if (!apply(decision, mta)) {
+        // Half-applied changes must not leave: the client retries instead.
+        log(Severity::error, (message_.queue_id.empty() ? std::string("NOQUEUE") : message_.queue_id) +
+                                 ": the MTA refused a change; message tempfailed");
+        mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
+        decision.verdict = Verdict::tempfail;
+    }
+    Verdict verdict = decision.verdict;
+    reset();
+    return verdict;
+}
+
+}  // namespace sendas

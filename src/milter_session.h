@@ -1,0 +1,54 @@
+// Per-connection state of the milter and the per-message flow:
+// facts in (envelope, headers) -> lookups -> Policy -> actions out.
+// Knows nothing of libmilter: milter_glue.cpp calls it, and it talks to
+// the MTA only through MtaActions.
+#ifndef SENDAS_MILTER_SESSION_H
+#define SENDAS_MILTER_SESSION_H
+
+#include <memory>
+#include <string>
+
+#include "mta_actions.h"
+#include "policy.h"
+#include "runtime.h"
+
+namespace sendas {
+
+// One per SMTP connection: created at connect, destroyed at close. It pins
+// the runtime (config + directory) current at connect. libmilter may call
+// it from different threads, never concurrently.
+class MilterSession {
+public:
+    explicit MilterSession(std::shared_ptr<const Runtime> runtime) : runtime_(std::move(runtime)) {}
+
+    // MAIL FROM: starts a new message. `auth_user` is {auth_authen} as
+    // the MTA sent it (empty when not authenticated).
+    void begin_message(const std::string &envelope_from, const std::string &auth_user, const std::string &queue_id);
+
+    void add_header(const std::string &name, const std::string &value);
+
+    // End of message: decides, applies the changes through `mta` and writes
+    // the audit line. `queue_id` fills in one unknown at MAIL FROM.
+    Verdict end_message(MtaActions &mta, const std::string &queue_id);
+
+    // Abort or end: forget the message, keep the connection.
+    void reset() { message_ = MessageFacts{}; }
+
+private:
+    DirectoryAnswers ask_directory();
+    bool apply(const Decision &decision, MtaActions &mta);
+
+    std::shared_ptr<const Runtime> runtime_;
+    MessageFacts message_;
+};
+
+// A reply text as the MTA may use it: control characters dropped, '%'
+// doubled (smfi_setreply treats it as a format character), length capped.
+std::string safe_reply_text(const std::string &text);
+
+// Whether a header name is `wanted`, ignoring case and stray white space.
+bool header_is(const std::string &name, const char *wanted);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,285 @@
+// The decision table of SPEC §1 as a pure function.
+#include "policy.h"
+
+#include <algorithm>
+#include <set>
+
+namespace sendas {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// The message's identity claims, parsed; `error` set when the headers
+// themselves are unacceptable, whoever sends them.
+struct Claims {
+    std::vector<Mailbox> authors;  // From: mailboxes, or the envelope sender without From:
+    bool from_missing = false;
+    std::optional<Mailbox> sender;  // Sender: header
+    bool sender_present = false;
+    std::optional<Mailbox> envelope;  // non-null envelope sender
+    std::string error_reason;
+    std::string error_text;
+};
+
+Claims parse_claims(const MessageFacts &facts) {
+    Claims claims;
+    auto fail = [&](const char *reason, std::string text) {
+        claims.error_reason = reason;
+        claims.error_text = std::move(text);
+        return claims;
+    };
+    if (facts.from_values.size() > 1) return fail("multiple_from", "message has more than one From: header");
+    if (facts.from_values.size() == 1) {
+        auto parsed = parse_mailbox_list(facts.from_values.front());
+        if (!parsed.ok()) return fail("from_syntax", std::string("From: header rejected: ") + describe(parsed.error));
+        claims.authors = parsed.mailboxes;
+    } else {
+        claims.from_missing = true;
+    }
+    if (facts.sender_values.size() > 1) return fail("multiple_sender", "message has more than one Sender: header");
+    if (facts.sender_values.size() == 1) {
+        auto parsed = parse_mailbox_list(facts.sender_values.front());
+        if (!parsed.ok())
+            return fail("sender_syntax", std::string("Sender: header rejected: ") + describe(parsed.error));
+        if (parsed.mailboxes.size() != 1)
+            return fail("sender_syntax", "Sender: header rejected: it must name exactly one mailbox");
+        claims.sender = parsed.mailboxes.front();
+        claims.sender_present = true;
+    }
+    Mailbox envelope;
+    if (!parse_envelope_address(facts.envelope_from, envelope))
+        return fail("envelope_syntax", "envelope sender is not a valid address");
+    if (!envelope.local.empty()) claims.envelope = envelope;
+    if (claims.from_missing && claims.envelope) claims.authors.push_back(*claims.envelope);
+    return claims;
+}
+
+Decision reject(const char *reason, std::string text) {
+    Decision d;
+    d.verdict = Verdict::reject;
+    d.acted = true;
+    d.smtp_code = "550";
+    d.enhanced_code = "5.7.1";
+    d.reason = reason;
+    d.reply_text = std::move(text);
+    return d;
+}
+
+Decision directory_error(const Config &config) {
+    Decision d;
+    d.acted = true;
+    d.reason = "directory_unavailable";
+    switch (config.on_directory_error) {
+    case DirectoryErrorAction::tempfail:
+        d.verdict = Verdict::tempfail;
+        d.smtp_code = "451";
+        d.enhanced_code = "4.7.1";
+        d.reply_text = "sender rights cannot be verified now, try again later";
+        break;
+    case DirectoryErrorAction::reject:
+        d = reject("directory_unavailable", "sender rights cannot be verified");
+        break;
+    case DirectoryErrorAction::accept:
+        break;
+    }
+    d.right = "unknown";
+    return d;
+}
+
+std::string bracketed(const std::string &s) { return "<" + s + ">"; }
+
+// The right the user holds on one claimed address; Send As wins.
+Right classify(const std::string &address, const std::string &domain, const std::set<std::string> &own,
+               const DirectoryAnswers &answers, const Config &config) {
+    if (own.count(address)) return Right::own;
+    if (!config.is_local_domain(domain)) return Right::none;
+    auto it = answers.rights.find(address);
+    if (it == answers.rights.end() || it->second.first == LookupStatus::unavailable) return Right::unknown;
+    const MailboxRights &r = it->second.second;
+    if (it->second.first == LookupStatus::not_found) return Right::none;
+    if (r.send_as) return Right::send_as;
+    if (r.send_on_behalf) return Right::send_on_behalf;
+    if (r.full_access) return Right::full_access_only;
+    return Right::none;
+}
+
+}  // namespace
+
+std::string normalize_address(const Mailbox &mailbox, const Config &config) {
+    std::string local = mailbox.local;
+    if (!config.recipient_delimiter.empty()) {
+        auto cut = local.find_first_of(config.recipient_delimiter);
+        // A local part that starts with the delimiter is not an extension.
+        if (cut != std::string::npos && cut > 0) local.erase(cut);
+    }
+    if (!config.local_part_case_sensitive) local = lower(local);
+    return local + "@" + lower(mailbox.domain);
+}
+
+std::vector<std::string> needed_rights(const MessageFacts &facts, const DirectoryAnswers &answers,
+                                       const Config &config) {
+    std::vector<std::string> needed;
+    if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
+    Claims claims = parse_claims(facts);
+    if (!claims.error_reason.empty()) return needed;
+    std::set<std::string> own;
+    for (const auto &a : answers.user.addresses) own.insert(lower(a));
+    auto consider = [&](const Mailbox &m) {
+        std::string address = normalize_address(m, config);
+        if (!own.count(address) && config.is_local_domain(lower(m.domain)) &&
+            std::find(needed.begin(), needed.end(), address) == needed.end())
+            needed.push_back(address);
+    };
+    for (const auto &m : claims.authors) consider(m);
+    if (claims.sender) consider(*claims.sender);
+    if (claims.envelope) consider(*claims.envelope);
+    return needed;
+}
+
+std::string expand_address_template(const std::string &tmpl, const std::string &mailbox, const std::string &login) {
+    auto at = mailbox.rfind('@');
+    std::string local = at == std::string::npos ? mailbox : mailbox.substr(0, at);
+    std::string domain = at == std::string::npos ? std::string() : mailbox.substr(at + 1);
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+        if (tmpl[i] != '%' || i + 1 == tmpl.size()) {
+            out += tmpl[i];
+            continue;
+        }
+        switch (tmpl[++i]) {
+        case 'm': out += mailbox; break;
+        case 'l': out += local; break;
+        case 'd': out += domain; break;
+        case 'u': out += login; break;
+        case '%': out += '%'; break;
+        default: out += '%'; out += tmpl[i];
+        }
+    }
+    return out;
+}
+
+namespace {
+
+Decision decide_unauthenticated(const MessageFacts &facts, const Config &config) {
+    Decision pass;
+    if (config.unauthenticated_local_from == UnauthLocalFrom::accept) return pass;
+    Claims claims = parse_claims(facts);
+    // Only the header From: is protected here; an unreadable one cannot be cleared.
+    if (claims.error_reason == "multiple_from" || claims.error_reason == "from_syntax")
+        return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.from_missing) return pass;
+    for (const auto &m : claims.authors) {
+        std::string address = normalize_address(m, config);
+        if (config.is_local_domain(lower(m.domain))) {
+            Decision d = reject("unauthenticated_local_from",
+                                bracketed(address) + " is a local address: authenticate to send as it");
+            d.checked.push_back({"from", address, Right::none});
+            d.right = "none";
+            return d;
+        }
+    }
+    pass.acted = true;
+    pass.right = "none";
+    return pass;
+}
+
+}  // namespace
+
+Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
+    if (facts.auth_user.empty()) return decide_unauthenticated(facts, config);
+
+    Claims claims = parse_claims(facts);
+    if (!claims.error_reason.empty()) return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.from_missing && config.missing_from == MissingFrom::reject)
+        return reject("missing_from", "message has no From: header");
+    if (answers.user_status == LookupStatus::unavailable) {
+        Decision e = directory_error(config);
+        for (const auto &m : claims.authors) e.checked.push_back({"from", normalize_address(m, config), Right::unknown});
+        return e;
+    }
+
+    std::set<std::string> own;
+    for (const auto &a : answers.user.addresses) own.insert(lower(a));
+    const std::string login = bracketed(facts.auth_user);
+
+    Decision d;
+    d.acted = true;
+    bool unknown = false, foreign_accepted = false;
+    std::optional<Decision> denial;
+    // Checks one claimed address; a definite denial outranks "unknown".
+    auto check = [&](const char *role, const Mailbox &m) {
+        std::string address = normalize_address(m, config);
+        Right right = classify(address, lower(m.domain), own, answers, config);
+        bool foreign = right == Right::none && !config.is_local_domain(lower(m.domain));
+        d.checked.push_back({role, address, right});
+        if (foreign && config.foreign_from == ForeignFrom::accept) {
+            foreign_accepted = true;
+            return right;
+        }
+        if (right == Right::unknown) unknown = true;
+        if (denial) return right;
+        if (right == Right::full_access_only)
+            denial = reject("full_access_only", login + " has Full Access to " + bracketed(address) +
+                                                    " but no Send As or Send on Behalf right");
+        else if (right == Right::none)
+            denial = reject(foreign ? "foreign_from" : "no_right",
+                            login + " is not allowed to send as " + bracketed(address));
+        return right;
+    };
+
+    std::vector<Right> author_rights;
+    for (const auto &m : claims.authors) author_rights.push_back(check("from", m));
+    bool any_behalf = std::count(author_rights.begin(), author_rights.end(), Right::send_on_behalf) > 0;
+    bool any_send_as = std::count(author_rights.begin(), author_rights.end(), Right::send_as) > 0;
+    // Several authors keep their Sender: (RFC 5322 requires one), so it is checked.
+    bool sender_removed =
+        any_send_as && !any_behalf && claims.authors.size() == 1 && config.rewrite.send_as_remove_sender;
+    // A Sender: that survives the rewrite is a claim of its own.
+    if (claims.sender && !any_behalf && !sender_removed) check("sender", *claims.sender);
+    if (claims.envelope && !claims.from_missing) check("envelope", *claims.envelope);
+
+    if (denial) {
+        denial->checked = d.checked;
+        denial->right = right_name(denial->reason == "full_access_only" ? Right::full_access_only : Right::none);
+        return *denial;
+    }
+    if (unknown) {
+        Decision e = directory_error(config);
+        e.checked = d.checked;
+        return e;
+    }
+    if (claims.authors.size() > 1 && !claims.sender_present && !any_behalf)
+        return reject("sender_required", "From: with several mailboxes requires a Sender: header");
+
+    d.right = any_behalf        ? "send-on-behalf"
+              : any_send_as     ? "send-as"
+              : foreign_accepted ? "foreign"
+              : claims.authors.empty() ? "none"
+                                       : "own";
+    if (any_behalf) {
+        if (answers.user.primary().empty())
+            return reject("no_primary_address", login + " has no address of its own to name in Sender:");
+        d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
+    } else if (sender_removed && claims.sender_present) {
+        d.remove_sender = true;
+    }
+
+    std::set<std::string> copies;
+    for (size_t i = 0; i < claims.authors.size(); ++i) {
+        std::string mailbox = normalize_address(claims.authors[i], config);
+        bool as = author_rights[i] == Right::send_as, behalf = author_rights[i] == Right::send_on_behalf;
+        if (as && !d.envelope_from && config.rewrite.send_as_envelope == SendAsEnvelope::mailbox &&
+            !claims.from_missing)
+            d.envelope_from = bracketed(mailbox);
+        if ((as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf)) {
+            std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, facts.auth_user));
+            if (copies.insert(copy).second) d.sent_copies.push_back(copy);
+        }
+    }
+    return d;
+}
+
+}  // namespace sendas

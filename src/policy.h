@@ -1,0 +1,84 @@
+// The decision: a pure function of the message facts, the directory's
+// answers and the config. No I/O, no libmilter, no clock.
+//
+// It runs in two steps because the lookups sit between them:
+//   1. needed_lookups(): which addresses need the user's rights;
+//   2. decide(): the verdict and the changes, given those rights.
+#ifndef SENDAS_POLICY_H
+#define SENDAS_POLICY_H
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "address.h"
+#include "config.h"
+#include "rights.h"
+
+namespace sendas {
+
+// What the MTA told us about one message (collected by the milter session).
+struct MessageFacts {
+    std::string queue_id;
+    std::string auth_user;              // {auth_authen}; empty: unauthenticated
+    std::string envelope_from;          // as given in MAIL FROM, brackets allowed; "<>" null
+    std::vector<std::string> from_values;    // raw value of each From: header
+    std::vector<std::string> sender_values;  // raw value of each Sender: header
+};
+
+// Canonical form used for comparison and lookup: domain lower-cased, local
+// part lower-cased unless configured case-sensitive, +detail removed.
+std::string normalize_address(const Mailbox &mailbox, const Config &config);
+
+// What the directory answered.
+struct DirectoryAnswers {
+    LookupStatus user_status = LookupStatus::not_found;
+    UserInfo user;
+    // normalized address -> rights; status unavailable when it could not be asked
+    std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;
+};
+
+// Only authenticated mail needs the directory; the user lookup comes first.
+// After it: the normalized addresses, in order and without
+// repeats, whose rights decide the message (local, not the user's own).
+std::vector<std::string> needed_rights(const MessageFacts &facts, const DirectoryAnswers &answers,
+                                       const Config &config);
+
+enum class Verdict { accept, reject, tempfail };
+
+// One address the decision covered, for the audit line.
+struct CheckedAddress {
+    std::string role;     // "from", "sender", "envelope"
+    std::string address;  // normalized
+    Right right = Right::none;
+};
+
+struct Decision {
+    Verdict verdict = Verdict::accept;
+    std::string smtp_code;      // "550" / "451" when not accept
+    std::string enhanced_code;  // "5.7.1" / "4.7.1"
+    std::string reply_text;     // human text, not yet escaped for the MTA
+    std::string reason;         // short machine word for the audit line
+    bool acted = false;         // false: message not subject to the policy (passed untouched)
+
+    // Changes, applied only when verdict is accept.
+    bool remove_sender = false;
+    std::optional<std::string> set_sender;      // full header value to set
+    std::optional<std::string> envelope_from;   // new envelope sender
+    std::vector<std::string> sent_copies;       // envelope recipients to add
+
+    std::vector<CheckedAddress> checked;
+    std::string right;          // effective right name for the audit line
+};
+
+Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config);
+
+// Expands %m %l %d (mailbox, its local part and domain) and %u (login) in
+// a template such as sent_copy.address. "%%" is a literal '%'.
+std::string expand_address_template(const std::string &tmpl, const std::string &mailbox,
+                                    const std::string &login);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,42 @@
+// What the directory says about a user and a mailbox: the vocabulary shared
+// by the directory backends, the cache and the policy.
+#ifndef SENDAS_RIGHTS_H
+#define SENDAS_RIGHTS_H
+
+#include <string>
+#include <vector>
+
+namespace sendas {
+
+// Outcome of any directory or cache lookup. "not found" is an answer;
+// "unavailable" means the question could not be asked (server down,
+// timeout, bind failure) and must never be read as "no right".
+enum class LookupStatus { found, not_found, unavailable };
+
+// The authenticated user as the directory knows them.
+struct UserInfo {
+    std::string dn;
+    std::string display_name;
+    std::vector<std::string> addresses;  // all `mail` values; first is primary
+    std::string primary() const { return addresses.empty() ? std::string() : addresses.front(); }
+};
+
+// Rights one user holds on one mailbox. Each flag is the fact from its own
+// rights subtree; the policy decides which one wins.
+struct MailboxRights {
+    bool send_as = false;
+    bool send_on_behalf = false;
+    bool full_access = false;
+    // For explain/audit: the group chain that granted the strongest right,
+    // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
+    std::vector<std::string> path;
+};
+
+// The right that applies to one address, strongest first.
+enum class Right { own, send_as, send_on_behalf, full_access_only, none, unknown };
+
+const char *right_name(Right right);  // "own", "send-as", ... as in audit lines
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,35 @@
+// What one config snapshot brings to life: the config and the directory
+// built from it. Sessions pin the snapshot current at connect; a reload
+// swaps in a new one for later connections and the old one dies with its
+// last session.
+#ifndef SENDAS_RUNTIME_H
+#define SENDAS_RUNTIME_H
+
+#include <memory>
+
+#include "config.h"
+#include "directory.h"
+
+namespace sendas {
+
+struct Runtime {
+    std::shared_ptr<const Config> config;
+    std::shared_ptr<Directory> directory;
+};
+
+// Builds the LDAP-backed runtime for a config. Connects nothing yet.
+std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config);
+
+// The current snapshot; thread-safe swap and read.
+class RuntimeHolder {
+public:
+    std::shared_ptr<const Runtime> current() const { return std::atomic_load(&current_); }
+    void replace(std::shared_ptr<const Runtime> next) { std::atomic_store(&current_, std::move(next)); }
+
+private:
+    std::shared_ptr<const Runtime> current_;
+};
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,174 @@
+// sendas-milter: the daemon's main. Startup order: config -> socket ->
+// detach -> reload thread -> drop privileges -> smfi_main.
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <grp.h>
+#include <iostream>
+#include <pthread.h>
+#include <pwd.h>
+#include <sysexits.h>
+#include <thread>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config.h"
+#include "log.h"
+#include "milter_glue.h"
+#include "runtime.h"
+
+using namespace sendas;
+
+namespace {
+
+std::string unix_socket_path(const std::string &spec) {
+    for (const char *prefix : {"unix:", "local:"})
+        if (spec.rfind(prefix, 0) == 0) return spec.substr(std::strlen(prefix));
+    return spec.find(':') == std::string::npos ? spec : "";
+}
+
+struct Identity {
+    uid_t uid;
+    gid_t gid;
+};
+
+// Resolves user/group; an empty user means "stay who we are".
+bool resolve_identity(const Config &config, Identity &id, std::string &error) {
+    id = {getuid(), getgid()};
+    if (config.user.empty()) return true;
+    const passwd *pw = getpwnam(config.user.c_str());
+    if (!pw) {
+        error = "user " + config.user + " does not exist";
+        return false;
+    }
+    id = {pw->pw_uid, pw->pw_gid};
+    if (!config.group.empty()) {
+        const group *gr = getgrnam(config.group.c_str());
+        if (!gr) {
+            error = "group " + config.group + " does not exist";
+            return false;
+        }
+        id.gid = gr->gr_gid;
+    }
+    return true;
+}
+
+bool drop_privileges(const Config &config, const Identity &id, std::string &error) {
+    if (config.user.empty() || geteuid() != 0) return true;
+    if (initgroups(config.user.c_str(), id.gid) != 0 || setgid(id.gid) != 0 || setuid(id.uid) != 0) {
+        error = std::string("cannot change to user ") + config.user + ": " + std::strerror(errno);
+        return false;
+    }
+    if (setuid(0) == 0) {
+        error = "could regain root after dropping privileges";
+        return false;
+    }
+    return true;
+}
+
+// Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
+// the old one. Runs for the life of the process.
+void reload_loop(CommandLine cmd, RuntimeHolder *holder) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    for (;;) {
+        int signal = 0;
+        if (sigwait(&set, &signal) != 0) continue;
+        try {
+            holder->replace(make_runtime(load_config(cmd)));
+            log(Severity::info, "configuration reloaded from " + cmd.config_file);
+        } catch (const std::exception &e) {
+            log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
+        }
+    }
+}
+
+bool write_pidfile(const std::string &path) {
+    if (path.empty()) return true;
+    std::ofstream out(path, std::ios::trunc);
+    out << getpid() << "\n";
+    return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CommandLine cmd;
+    try {
+        cmd = parse_command_line(argc, argv);
+    } catch (const ConfigError &e) {
+        std::cerr << "sendas-milter: " << e.what() << "\n";
+        return EX_USAGE;
+    }
+    if (cmd.show_help) {
+        std::cout << help_text("sendas-milter");
+        return 0;
+    }
+    if (cmd.show_version) {
+        std::cout << "sendas-milter " PACKAGE_VERSION "\n";
+        return 0;
+    }
+    log_open("sendas-milter", cmd.foreground || cmd.check_only);
+
+    std::shared_ptr<const Config> config;
+    try {
+        config = load_config(cmd);
+    } catch (const ConfigError &e) {
+        log(Severity::error, e.what());
+        return EX_CONFIG;
+    }
+    Identity identity;
+    std::string error;
+    if (!resolve_identity(*config, identity, error)) {
+        log(Severity::error, config->source + ": " + error);
+        return EX_CONFIG;
+    }
+    RuntimeHolder holder;
+    holder.replace(make_runtime(config));
+    if (cmd.check_only) {
+        std::string problem = holder.current()->directory->probe();
+        if (!problem.empty()) {
+            log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
+            return EX_UNAVAILABLE;
+        }
+        std::cout << config->source << ": configuration OK, LDAP reachable\n";
+        return 0;
+    }
+
+    error = milter_setup(holder, config->socket);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
+    }
+    std::string path = unix_socket_path(config->socket);
+    if (!path.empty() && geteuid() == 0 && chown(path.c_str(), identity.uid, identity.gid) != 0) {
+        log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + std::strerror(errno));
+        return EX_OSERR;
+    }
+    if (!cmd.foreground && daemon(0, 0) != 0) {
+        log(Severity::error, std::string("cannot detach: ") + std::strerror(errno));
+        return EX_OSERR;
+    }
+    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
+
+    // Block SIGUSR1 before any thread starts, so only reload_loop sees it;
+    // libmilter's own thread handles SIGTERM, SIGINT and SIGHUP.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread(reload_loop, cmd, &holder).detach();
+
+    if (!drop_privileges(*config, identity, error)) {
+        log(Severity::error, error);
+        return EX_OSERR;
+    }
+    log(Severity::info, "starting on " + config->socket);
+    int rc = smfi_main();
+    if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
+    log(Severity::info, "stopped");
+    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}
