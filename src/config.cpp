@@ -135,7 +135,7 @@ const std::vector<OptionSpec> &option_table() {
          [](Config &c, const std::string &v) { c.ldap.group_filter = ldap_filter_value(v); }},
         {"ldap.member_attribute", "member", "group attribute holding member DNs",
          [](Config &c, const std::string &v) { c.ldap.member_attribute = nonempty(v); }},
-        {"ldap.display_name_attribute", "cn", "user attribute used as display name in Sender:",
+        {"ldap.display_name_attribute", "displayName cn", "user attributes tried in order for the display name in Sender:",
          [](Config &c, const std::string &v) { c.ldap.display_name_attribute = nonempty(v); }},
         {"ldap.mail_attribute", "mail", "user attribute listing the user's own addresses, primary first",
          [](Config &c, const std::string &v) { c.ldap.mail_attribute = nonempty(v); }},

@@ -32,7 +32,7 @@ struct LdapConfig {
     std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
     std::string member_attribute = "member";
-    std::string display_name_attribute = "cn";
+    std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
     unsigned nested_depth = 5;
     unsigned timeout = 5;       // seconds, per operation and per connect
@@ -78,9 +78,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+constexpr const char *default_config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
+
 // What the command line asked for besides config keys.
 struct CommandLine {
-    std::string config_file = "/etc/sendas-milter/sendas-milter.conf";
+    std::string config_file = default_config_file;
     bool foreground = false;
     bool check_only = false;
     bool show_help = false;

@@ -96,6 +96,14 @@ bool write_pidfile(const std::string &path) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    // Blocked before any thread exists (libldap, libmilter and ours inherit
+    // the mask): SIGUSR1 is taken by reload_loop's sigwait, the others by
+    // libmilter's signal thread. Unblocked anywhere, they would kill us.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
     CommandLine cmd;
     try {
         cmd = parse_command_line(argc, argv);
@@ -111,7 +119,9 @@ int main(int argc, char **argv) {
         std::cout << "sendas-milter " PACKAGE_VERSION "\n";
         return 0;
     }
-    log_open("sendas-milter", cmd.foreground || cmd.check_only);
+    // Until detached, stderr is where an admin starting it by hand looks;
+    // daemon() then points it at /dev/null.
+    log_open("sendas-milter", true);
 
     std::shared_ptr<const Config> config;
     try {
@@ -154,12 +164,6 @@ int main(int argc, char **argv) {
     }
     if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
 
-    // Block SIGUSR1 before any thread starts, so only reload_loop sees it;
-    // libmilter's own thread handles SIGTERM, SIGINT and SIGHUP.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     std::thread(reload_loop, cmd, &holder).detach();
 
     if (!drop_privileges(*config, identity, error)) {

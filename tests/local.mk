@@ -6,3 +6,54 @@ tests_unit_unit_tests_SOURCES = \
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests
+
+# Integration tests: miltertest scripts driving the real daemon against a
+# private slapd (tests/integration/lib.sh). They skip (77) without slapd,
+# slapadd, ldapsearch or miltertest.
+TEST_EXTENSIONS = .lua
+LUA_LOG_COMPILER = $(srcdir)/tests/milter/run-lua
+AM_TESTS_ENVIRONMENT = \
+	SENDAS_MILTER=$${SENDAS_MILTER:-$(abs_top_builddir)/src/sendas-milter}; export SENDAS_MILTER; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	SLAPD='$(SLAPD)'; SLAPADD='$(SLAPADD)'; MILTERTEST='$(MILTERTEST)'; \
+	export SLAPD SLAPADD MILTERTEST;
+MILTER_LUA_TESTS = \
+	tests/milter/auth-author.lua \
+	tests/milter/delegate.lua \
+	tests/milter/directory-down-accept.lua \
+	tests/milter/directory-down-reject.lua \
+	tests/milter/directory-down-tempfail.lua \
+	tests/milter/envelope-someone-else.lua \
+	tests/milter/foreign-from-accept.lua \
+	tests/milter/foreign-from-reject.lua \
+	tests/milter/from-display-name.lua \
+	tests/milter/from-group-syntax.lua \
+	tests/milter/from-several-mailboxes.lua \
+	tests/milter/from-twice.lua \
+	tests/milter/from-unparsable.lua \
+	tests/milter/full-access-only.lua \
+	tests/milter/ldap-escaping.lua \
+	tests/milter/message-state-reset.lua \
+	tests/milter/missing-from-reject.lua \
+	tests/milter/missing-from.lua \
+	tests/milter/nested-cycle.lua \
+	tests/milter/nested-depth-10.lua \
+	tests/milter/nested-depth-default.lua \
+	tests/milter/no-right.lua \
+	tests/milter/null-envelope.lua \
+	tests/milter/own-address.lua \
+	tests/milter/own-second-address.lua \
+	tests/milter/send-as-wins.lua \
+	tests/milter/send-as.lua \
+	tests/milter/send-on-behalf.lua \
+	tests/milter/sender-someone-else.lua \
+	tests/milter/sent-copy-config.lua \
+	tests/milter/unauthenticated-accept.lua \
+	tests/milter/unauthenticated-reject.lua \
+	tests/milter/unknown-user.lua
+TESTS += $(MILTER_LUA_TESTS)
+EXTRA_DIST += $(MILTER_LUA_TESTS) \
+	tests/milter/common.lua \
+	tests/milter/run-lua \
+	tests/integration/lib.sh \
+	tests/integration/fixture.ldif

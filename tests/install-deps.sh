@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building and testing sendas-milter needs on Debian 12,
+# without letting the server packages start system instances: the tests
+# start their own in temporary directories.
+set -euo pipefail
+
+packages=(
+    autoconf automake make g++ pkg-config
+    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev
+    slapd ldap-utils miltertest
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root (or with sudo)" >&2
+    exit 1
+fi
+
+# Keep postinst scripts from starting daemons, and skip the interactive setup.
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    own_policy=yes
+fi
+trap 'if [ "$own_policy" = yes ]; then rm -f "$policy"; fi' EXIT
+debconf-set-selections <<'SEL'
+postfix postfix/main_mailer_type select No configuration
+slapd slapd/no_configuration boolean true
+SEL
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,563 @@
+// Unit tests for config.cpp: the option table behind the config file, the
+// long options, --help and validation (SPEC §4).
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "config.h"
+
+using sendas::CommandLine;
+using sendas::Config;
+using sendas::ConfigError;
+
+namespace {
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string words(const std::vector<std::string> &v) {
+    std::string out;
+    for (const auto &w : v) out += (out.empty() ? "" : " ") + w;
+    return out;
+}
+
+std::string name_of(sendas::ForeignFrom v) { return v == sendas::ForeignFrom::reject ? "reject" : "accept"; }
+std::string name_of(sendas::UnauthLocalFrom v) { return v == sendas::UnauthLocalFrom::reject ? "reject" : "accept"; }
+std::string name_of(sendas::MissingFrom v) { return v == sendas::MissingFrom::reject ? "reject" : "accept"; }
+std::string name_of(sendas::SendAsEnvelope v) { return v == sendas::SendAsEnvelope::keep ? "keep" : "mailbox"; }
+std::string name_of(sendas::DirectoryErrorAction v) {
+    switch (v) {
+    case sendas::DirectoryErrorAction::tempfail: return "tempfail";
+    case sendas::DirectoryErrorAction::accept: return "accept";
+    case sendas::DirectoryErrorAction::reject: return "reject";
+    }
+    return "?";
+}
+
+// Message of the ConfigError `load` throws, or "(no error)".
+std::string error_of(const std::function<void()> &load) {
+    try {
+        load();
+    } catch (const ConfigError &e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+bool contains(const std::string &haystack, const std::string &needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// "ldap.uri" -> "[ldap]\nuri = VALUE\n"; "socket" -> "socket = VALUE\n".
+std::string ini_line(const std::string &key, const std::string &value) {
+    const auto dot = key.find('.');
+    if (dot == std::string::npos) return key + " = " + value + "\n";
+    return "[" + key.substr(0, dot) + "]\n" + key.substr(dot + 1) + " = " + value + "\n";
+}
+
+std::shared_ptr<const Config> load(const std::string &text, const std::vector<std::string> &overrides = {}) {
+    return sendas::load_config_text(text, "test.conf", overrides);
+}
+
+// One row per key: its default, a valid other value, and how to read it back.
+struct KeyCase {
+    const char *key;
+    const char *expected_default;
+    const char *other_value;  // nullptr: cannot be set alone (tested separately)
+    const char *other_read_back;
+    std::function<std::string(const Config &)> get;
+};
+
+const std::vector<KeyCase> &key_cases() {
+    static const std::vector<KeyCase> table = {
+        {"socket", "unix:/run/sendas-milter/milter.sock", "inet:8891@127.0.0.1", "inet:8891@127.0.0.1",
+         [](const Config &c) { return c.socket; }},
+        {"user", "sendas-milter", "milter", "milter", [](const Config &c) { return c.user; }},
+        {"group", "sendas-milter", "postfix", "postfix", [](const Config &c) { return c.group; }},
+        {"pidfile", "", "/run/sendas-milter/pid", "/run/sendas-milter/pid", [](const Config &c) { return c.pidfile; }},
+        {"local_domains", "", "Example.COM  example.org", "example.com example.org",
+         [](const Config &c) { return words(c.local_domains); }},
+        {"foreign_from", "reject", "accept", "accept", [](const Config &c) { return name_of(c.foreign_from); }},
+        {"unauthenticated_local_from", "accept", "reject", "reject",
+         [](const Config &c) { return name_of(c.unauthenticated_local_from); }},
+        {"missing_from", "accept", "reject", "reject", [](const Config &c) { return name_of(c.missing_from); }},
+        {"on_directory_error", "tempfail", "reject", "reject",
+         [](const Config &c) { return name_of(c.on_directory_error); }},
+        {"recipient_delimiter", "+", "-", "-", [](const Config &c) { return c.recipient_delimiter; }},
+        {"local_part_case_sensitive", "no", "yes", "yes",
+         [](const Config &c) { return yes_no(c.local_part_case_sensitive); }},
+        {"ldap.uri", "ldap://127.0.0.1/", "ldap://a.example/ ldap://b.example/", "ldap://a.example/ ldap://b.example/",
+         [](const Config &c) { return c.ldap.uri; }},
+        {"ldap.bind_dn", "", nullptr, nullptr, [](const Config &c) { return c.ldap.bind_dn; }},
+        {"ldap.bind_password_file", "", nullptr, nullptr, [](const Config &c) { return c.ldap.bind_password_file; }},
+        {"ldap.base", "dc=example,dc=com", "dc=corp,dc=example", "dc=corp,dc=example",
+         [](const Config &c) { return c.ldap.base; }},
+        {"ldap.user_filter", "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u)))", "(uid=%u)", "(uid=%u)",
+         [](const Config &c) { return c.ldap.user_filter; }},
+        {"ldap.send_as_base", "ou=send-as,ou=mailbox-rights,dc=example,dc=com", "ou=sa,dc=corp", "ou=sa,dc=corp",
+         [](const Config &c) { return c.ldap.send_as_base; }},
+        {"ldap.send_on_behalf_base", "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com", "ou=sob,dc=corp",
+         "ou=sob,dc=corp", [](const Config &c) { return c.ldap.send_on_behalf_base; }},
+        {"ldap.full_access_base", "ou=full-access,ou=mailbox-rights,dc=example,dc=com", "ou=fa,dc=corp",
+         "ou=fa,dc=corp", [](const Config &c) { return c.ldap.full_access_base; }},
+        {"ldap.group_filter", "(&(objectClass=groupOfNames)(cn=%m))", "(&(cn=%m)(member=%D))", "(&(cn=%m)(member=%D))",
+         [](const Config &c) { return c.ldap.group_filter; }},
+        {"ldap.member_attribute", "member", "uniqueMember", "uniqueMember",
+         [](const Config &c) { return c.ldap.member_attribute; }},
+        // The struct's own default: the option table must agree with it.
+        {"ldap.display_name_attribute", nullptr, "displayName", "displayName",
+         [](const Config &c) { return c.ldap.display_name_attribute; }},
+        {"ldap.mail_attribute", "mail", "proxyAddresses", "proxyAddresses",
+         [](const Config &c) { return c.ldap.mail_attribute; }},
+        {"ldap.nested_depth", "5", "0", "0", [](const Config &c) { return std::to_string(c.ldap.nested_depth); }},
+        {"ldap.timeout", "5", "10", "10", [](const Config &c) { return std::to_string(c.ldap.timeout); }},
+        {"ldap.pool_size", "8", "2", "2", [](const Config &c) { return std::to_string(c.ldap.pool_size); }},
+        {"ldap.starttls", "no", "yes", "yes", [](const Config &c) { return yes_no(c.ldap.starttls); }},
+        {"ldap.ca_file", "", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem",
+         [](const Config &c) { return c.ldap.ca_file; }},
+        {"rewrite.send_as_remove_sender", "yes", "no", "no",
+         [](const Config &c) { return yes_no(c.rewrite.send_as_remove_sender); }},
+        {"rewrite.send_as_envelope", "keep", "mailbox", "mailbox",
+         [](const Config &c) { return name_of(c.rewrite.send_as_envelope); }},
+        {"sent_copy.send_as", "yes", "no", "no", [](const Config &c) { return yes_no(c.sent_copy.send_as); }},
+        {"sent_copy.send_on_behalf", "yes", "no", "no",
+         [](const Config &c) { return yes_no(c.sent_copy.send_on_behalf); }},
+        {"sent_copy.address", "%l+Sent@%d", "archive+%m@example.net", "archive+%m@example.net",
+         [](const Config &c) { return c.sent_copy.address; }},
+    };
+    return table;
+}
+
+// SPEC §4 keys that belong to the cache layer.
+const char *const cache_keys[] = {"redis.address",      "redis.password_file", "redis.db",
+                                  "redis.prefix",       "redis.ttl",           "redis.negative_ttl",
+                                  "redis.timeout",      "cache.local_ttl",     "cache.stale_ttl"};
+
+// A temporary file removed when the test ends.
+class TempFile {
+public:
+    explicit TempFile(const std::string &content) {
+        char name[] = "/tmp/sendas-config-test-XXXXXX";
+        const int fd = mkstemp(name);
+        if (fd < 0) throw std::runtime_error("mkstemp failed");
+        path_ = name;
+        const ssize_t written = write(fd, content.data(), content.size());
+        close(fd);
+        if (written != static_cast<ssize_t>(content.size())) throw std::runtime_error("write failed");
+    }
+    ~TempFile() { unlink(path_.c_str()); }
+    TempFile(const TempFile &) = delete;
+    TempFile &operator=(const TempFile &) = delete;
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+CommandLine parse(std::vector<const char *> args) {
+    args.insert(args.begin(), "sendas-milter");
+    return sendas::parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace
+
+class ConfigTest : public CppUnit::TestFixture {
+    CPPUNIT_TEST_SUITE(ConfigTest);
+    CPPUNIT_TEST(testDefaults);
+    CPPUNIT_TEST(testEveryKeyInItsSection);
+    CPPUNIT_TEST(testEveryKeyAsLongOption);
+    CPPUNIT_TEST(testFileSyntax);
+    CPPUNIT_TEST(testUnknownKeyRefused);
+    CPPUNIT_TEST(testUnknownKeyWithHyphen);
+    CPPUNIT_TEST(testBadValuesNameFileLineKey);
+    CPPUNIT_TEST(testBooleansAreYesNo);
+    CPPUNIT_TEST(testDuplicateKeyRefused);
+    CPPUNIT_TEST(testOverridesWinOverFile);
+    CPPUNIT_TEST(testOverrideErrors);
+    CPPUNIT_TEST(testOverrideErrorDoesNotBlameTheFile);
+    CPPUNIT_TEST(testNoSecretOnCommandLine);
+    CPPUNIT_TEST(testBindDnNeedsPasswordFile);
+    CPPUNIT_TEST(testBindPasswordFileRead);
+    CPPUNIT_TEST(testUnreadablePasswordFile);
+    CPPUNIT_TEST(testParseCommandLine);
+    CPPUNIT_TEST(testParseCommandLineErrors);
+    CPPUNIT_TEST(testCommandLineRoundTrip);
+    CPPUNIT_TEST(testLoadConfigFile);
+    CPPUNIT_TEST(testHelpListsEveryKey);
+    CPPUNIT_TEST(testSpecCacheKeys);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testDefaults() {
+        auto config = load("");
+        const Config plain;
+        CPPUNIT_ASSERT_EQUAL(std::string("test.conf"), config->source);
+        for (const auto &k : key_cases()) {
+            const std::string expected = k.expected_default ? k.expected_default : k.get(plain);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(k.key) + " default", expected, k.get(*config));
+            // The option table and the struct's initialisers must agree.
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(k.key) + " struct default", expected, k.get(plain));
+        }
+        CPPUNIT_ASSERT_MESSAGE("display name attribute is cn or displayName (SPEC §2)",
+                               contains(config->ldap.display_name_attribute, "cn") ||
+                                   contains(config->ldap.display_name_attribute, "displayName"));
+        CPPUNIT_ASSERT_EQUAL(std::string(), config->ldap.bind_password);
+    }
+
+    void testEveryKeyInItsSection() {
+        for (const auto &k : key_cases()) {
+            if (!k.other_value) continue;
+            const std::string text = "# a comment\n" + ini_line(k.key, k.other_value);
+            std::shared_ptr<const Config> config;
+            const std::string error = error_of([&] { config = load(text); });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(text, std::string("(no error)"), error);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(text, std::string(k.other_read_back), k.get(*config));
+        }
+    }
+
+    void testEveryKeyAsLongOption() {
+        for (const auto &k : key_cases()) {
+            if (!k.other_value) continue;
+            const std::vector<std::string> overrides = {"--" + std::string(k.key), k.other_value};
+            std::shared_ptr<const Config> config;
+            const std::string error = error_of([&] { config = load("", overrides); });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(k.key, std::string("(no error)"), error);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(k.key, std::string(k.other_read_back), k.get(*config));
+        }
+    }
+
+    void testFileSyntax() {
+        auto config = load("# sample\n"
+                           "local_domains = example.com example.org\n"
+                           "foreign_from = accept\n"
+                           "\n"
+                           "[ldap]\n"
+                           "# failover\n"
+                           "uri = ldap://a.example/ ldap://b.example/\n"
+                           "  timeout = 3\n"
+                           "[rewrite]\n"
+                           "send_as_envelope = mailbox\n"
+                           "[sent_copy]\n"
+                           "send_on_behalf = no\n");
+        CPPUNIT_ASSERT_EQUAL(std::string("example.com example.org"), words(config->local_domains));
+        CPPUNIT_ASSERT_EQUAL(std::string("accept"), name_of(config->foreign_from));
+        CPPUNIT_ASSERT_EQUAL(std::string("ldap://a.example/ ldap://b.example/"), config->ldap.uri);
+        CPPUNIT_ASSERT_EQUAL(3u, config->ldap.timeout);
+        CPPUNIT_ASSERT_EQUAL(std::string("mailbox"), name_of(config->rewrite.send_as_envelope));
+        CPPUNIT_ASSERT_EQUAL(false, config->sent_copy.send_on_behalf);
+        CPPUNIT_ASSERT_EQUAL(true, config->sent_copy.send_as);
+        CPPUNIT_ASSERT(config->is_local_domain("example.org"));
+        CPPUNIT_ASSERT(!config->is_local_domain("other.example"));
+        CPPUNIT_ASSERT(!config->is_local_domain("sub.example.com"));
+    }
+
+    void testUnknownKeyRefused() {
+        struct UnknownCase {
+            const char *text;
+            const char *location;  // FILE:LINE
+            const char *key;
+        };
+        const UnknownCase unknown_cases[] = {
+            {"local_domains = example.com\n[ldap]\nurii = ldap://x/\n", "test.conf:3", "ldap.urii"},
+            {"# c\n\nurii = x\n", "test.conf:3", "urii"},
+            {"[ldapp]\nuri = ldap://x/\n", "test.conf:2", "ldapp.uri"},
+            {"[ldap]\nbind_password = secret\n", "test.conf:2", "ldap.bind_password"},
+            {"[ldap]\nur = ldap://x/\n", "test.conf:2", "ldap.ur"},
+        };
+        for (const auto &c : unknown_cases) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.text) + " -> " + error,
+                                   contains(error, std::string(c.location) + ": " + c.key));
+        }
+    }
+
+    // A key spelled with '-' instead of '_' (send-as, bind-dn) is unknown and
+    // must be named like any other.
+    void testUnknownKeyWithHyphen() {
+        struct UnknownCase {
+            const char *text;
+            const char *expected;
+        };
+        const UnknownCase unknown_cases[] = {
+            {"[sent_copy]\nsend-as = no\n", "test.conf:2: sent_copy.send-as"},
+            {"\non-directory-error = accept\n", "test.conf:2: on-directory-error"},
+        };
+        for (const auto &c : unknown_cases) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.text) + " -> " + error, contains(error, c.expected));
+        }
+    }
+
+    void testBadValuesNameFileLineKey() {
+        struct BadCase {
+            std::string text;
+            const char *location;  // "FILE:LINE: key"
+            const char *value;     // the refused value, quoted in the message
+        };
+        const BadCase bad_cases[] = {
+            {"[ldap]\nstarttls = true\n", "test.conf:2: ldap.starttls", "true"},
+            {"local_part_case_sensitive = Yes\n", "test.conf:1: local_part_case_sensitive", "Yes"},
+            {"[rewrite]\nsend_as_remove_sender = 1\n", "test.conf:2: rewrite.send_as_remove_sender", "1"},
+            {"foreign_from = maybe\n", "test.conf:1: foreign_from", "maybe"},
+            {"\nunauthenticated_local_from = REJECT\n", "test.conf:2: unauthenticated_local_from", "REJECT"},
+            {"missing_from = ignore\n", "test.conf:1: missing_from", "ignore"},
+            {"on_directory_error = retry\n", "test.conf:1: on_directory_error", "retry"},
+            {"[rewrite]\nsend_as_envelope = sender\n", "test.conf:2: rewrite.send_as_envelope", "sender"},
+            {"[ldap]\ntimeout = 5s\n", "test.conf:2: ldap.timeout", "5s"},
+            {"[ldap]\ntimeout = -1\n", "test.conf:2: ldap.timeout", "-1"},
+            {"[ldap]\ntimeout = 0\n", "test.conf:2: ldap.timeout", "0"},
+            {"[ldap]\ntimeout = 99999999999\n", "test.conf:2: ldap.timeout", "99999999999"},
+            {"[ldap]\nnested_depth = 65\n", "test.conf:2: ldap.nested_depth", "65"},
+            {"[ldap]\nnested_depth = five\n", "test.conf:2: ldap.nested_depth", "five"},
+            {"[ldap]\npool_size = 0\n", "test.conf:2: ldap.pool_size", "0"},
+            {"[ldap]\nuser_filter = uid=%u\n", "test.conf:2: ldap.user_filter", "uid=%u"},
+            {"[ldap]\ngroup_filter = cn=%m\n", "test.conf:2: ldap.group_filter", "cn=%m"},
+            {"[ldap]\nuri =\n", "test.conf:2: ldap.uri", "''"},
+            {"socket =\n", "test.conf:1: socket", "''"},
+            {"[sent_copy]\naddress = Sent\n", "test.conf:2: sent_copy.address", "Sent"},
+        };
+        for (const auto &c : bad_cases) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(c.text + " -> " + error, contains(error, std::string(c.location) + ": "));
+            CPPUNIT_ASSERT_MESSAGE(c.text + " -> " + error, contains(error, c.value));
+        }
+    }
+
+    void testBooleansAreYesNo() {
+        const char *const keys[] = {"local_part_case_sensitive", "ldap.starttls", "rewrite.send_as_remove_sender",
+                                    "sent_copy.send_as", "sent_copy.send_on_behalf"};
+        const char *const refused[] = {"true", "false", "on", "off", "1", "0", "YES", "No", "y", ""};
+        for (const char *key : keys) {
+            for (const char *value : {"yes", "no"})
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(ini_line(key, value), std::string("(no error)"),
+                                             error_of([&] { load(ini_line(key, value)); }));
+            for (const char *value : refused) {
+                const std::string error = error_of([&] { load(ini_line(key, value)); });
+                CPPUNIT_ASSERT_MESSAGE(ini_line(key, value) + " -> " + error,
+                                       contains(error, "test.conf:") && contains(error, key));
+            }
+        }
+    }
+
+    void testDuplicateKeyRefused() {
+        struct DupCase {
+            const char *text;
+            const char *key;
+        };
+        const DupCase dup_cases[] = {
+            {"[ldap]\nuri = ldap://a/\nuri = ldap://b/\n", "ldap.uri"},
+            {"foreign_from = reject\nforeign_from = accept\n", "foreign_from"},
+            {"[ldap]\nuri = ldap://a/\n[sent_copy]\nsend_as = no\n[ldap]\nuri = ldap://b/\n", "ldap.uri"},
+        };
+        for (const auto &c : dup_cases) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.text) + " -> " + error,
+                                   contains(error, "test.conf:") && contains(error, c.key));
+        }
+    }
+
+    void testOverridesWinOverFile() {
+        const std::string text = "foreign_from = reject\n[ldap]\nuri = ldap://file.example/\ntimeout = 3\n";
+        auto config = load(text, {"--ldap.uri", "ldap://cmdline.example/", "--foreign_from", "accept",
+                                  "--sent_copy.send_as=no"});
+        CPPUNIT_ASSERT_EQUAL(std::string("ldap://cmdline.example/"), config->ldap.uri);
+        CPPUNIT_ASSERT_EQUAL(std::string("accept"), name_of(config->foreign_from));
+        CPPUNIT_ASSERT_EQUAL(false, config->sent_copy.send_as);
+        // Keys not overridden keep the file's value.
+        CPPUNIT_ASSERT_EQUAL(3u, config->ldap.timeout);
+        // Overriding a key the file does not set is not a duplicate either.
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"),
+                             error_of([&] { load(text, {"--missing_from", "reject"}); }));
+    }
+
+    void testOverrideErrors() {
+        struct OverrideCase {
+            std::vector<std::string> overrides;
+            const char *must_contain;
+        };
+        const OverrideCase override_cases[] = {
+            {{"--ldap.urii", "x"}, "ldap.urii"},
+            {{"--ldap.starttls", "true"}, "ldap.starttls"},
+            {{"--foreign_from", "maybe"}, "foreign_from"},
+            {{"--ldap.timeout", "x"}, "ldap.timeout"},
+            {{"--ldap.uri"}, "ldap.uri"},
+        };
+        for (const auto &c : override_cases) {
+            const std::string error = error_of([&] { load("", c.overrides); });
+            CPPUNIT_ASSERT_MESSAGE(words(c.overrides) + " -> " + error,
+                                   error != "(no error)" && contains(error, c.must_contain));
+        }
+    }
+
+    // A bad value given on the command line is not the file's fault: the
+    // message must not point at the file's line for the same key.
+    void testOverrideErrorDoesNotBlameTheFile() {
+        const std::string error = error_of([] { load("[ldap]\ntimeout = 3\n", {"--ldap.timeout", "0"}); });
+        CPPUNIT_ASSERT_MESSAGE(error, error != "(no error)" && contains(error, "ldap.timeout"));
+        CPPUNIT_ASSERT_MESSAGE("blames test.conf:2 for a command-line value: " + error,
+                               !contains(error, "test.conf:2"));
+    }
+
+    // SPEC §4: secrets are read from files, never from the command line; a
+    // secret is never logged. There is no bind_password key; a prefix of
+    // bind_password_file must not be taken for it.
+    void testNoSecretOnCommandLine() {
+        const std::string error = error_of([] { load("", {"--ldap.bind_password", "s3cret"}); });
+        CPPUNIT_ASSERT_MESSAGE(error, error != "(no error)");
+        CPPUNIT_ASSERT_MESSAGE("the secret is echoed: " + error, !contains(error, "s3cret"));
+        CPPUNIT_ASSERT_MESSAGE("--ldap.bind_password accepted as --ldap.bind_password_file: " + error,
+                               !contains(error, "bind_password_file"));
+
+        const std::string cmd_error = error_of([] { parse({"--ldap.bind_password", "s3cret"}); });
+        CPPUNIT_ASSERT_MESSAGE("parse_command_line took --ldap.bind_password: " + cmd_error,
+                               cmd_error != "(no error)" && !contains(cmd_error, "s3cret"));
+    }
+
+    void testBindDnNeedsPasswordFile() {
+        const std::string error = error_of([] { load("[ldap]\nuri = ldap://x/\nbind_dn = cn=milter,dc=example,dc=com\n"); });
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:3: ldap.bind_dn: "));
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "bind_password_file"));
+    }
+
+    void testBindPasswordFileRead() {
+        struct SecretCase {
+            const char *content;
+            const char *expected;
+        };
+        const SecretCase secret_cases[] = {
+            {"s3cret\n", "s3cret"},
+            {"s3cret", "s3cret"},
+            {"with space and # hash\n", "with space and # hash"},
+        };
+        for (const auto &c : secret_cases) {
+            TempFile file(c.content);
+            auto config = load("[ldap]\nbind_dn = cn=milter,dc=example,dc=com\nbind_password_file = " + file.path() +
+                               "\n");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.content, std::string(c.expected), config->ldap.bind_password);
+            CPPUNIT_ASSERT_EQUAL(std::string("cn=milter,dc=example,dc=com"), config->ldap.bind_dn);
+            CPPUNIT_ASSERT_EQUAL(file.path(), config->ldap.bind_password_file);
+        }
+    }
+
+    // config.h: errors name file, line and key.
+    void testUnreadablePasswordFile() {
+        const std::string missing = "/nonexistent/sendas-milter-test/password";
+        const std::string error = error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "ldap.bind_password_file") && contains(error, missing));
+        CPPUNIT_ASSERT_MESSAGE("file:line missing: " + error, contains(error, "test.conf:3: ldap.bind_password_file"));
+    }
+
+    void testParseCommandLine() {
+        // SYSCONFDIR/sendas-milter/sendas-milter.conf (SPEC §4: /etc/... in the package).
+        const std::string default_file = parse({}).config_file;
+        const std::string suffix = "etc/sendas-milter/sendas-milter.conf";
+        CPPUNIT_ASSERT_MESSAGE(default_file,
+                               default_file.size() > suffix.size() && default_file.front() == '/' &&
+                                   default_file.compare(default_file.size() - suffix.size(), suffix.size(),
+                                                        suffix) == 0);
+        struct ArgvCase {
+            const char *name;
+            std::vector<const char *> args;
+            std::string config_file;  // empty: the default
+            bool foreground, check_only, help, version;
+            std::string overrides;  // joined with ' '
+        };
+        const ArgvCase argv_cases[] = {
+            {"nothing", {}, "", false, false, false, false, ""},
+            {"-c", {"-c", "/tmp/x.conf"}, "/tmp/x.conf", false, false, false, false, ""},
+            {"--config", {"--config", "/tmp/y.conf"}, "/tmp/y.conf", false, false, false, false, ""},
+            {"--config=", {"--config=/tmp/z.conf"}, "/tmp/z.conf", false, false, false, false, ""},
+            {"-f", {"-f"}, "", true, false, false, false, ""},
+            {"--foreground", {"--foreground"}, "", true, false, false, false, ""},
+            {"-t", {"-t"}, "", false, true, false, false, ""},
+            {"-t -c", {"-t", "-c", "/tmp/x.conf"}, "/tmp/x.conf", false, true, false, false, ""},
+            {"--test", {"--test"}, "", false, true, false, false, ""},
+            {"--version", {"--version"}, "", false, false, false, true, ""},
+            {"--help", {"--help"}, "", false, false, true, false, ""},
+            {"-h", {"-h"}, "", false, false, true, false, ""},
+            {"keys", {"-f", "--ldap.uri", "ldap://a/ ldap://b/", "--foreign_from=accept"}, "", true, false, false,
+             false, "--ldap.uri ldap://a/ ldap://b/ --foreign_from accept"},
+        };
+        for (const auto &c : argv_cases) {
+            const CommandLine cmd = parse(c.args);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.config_file.empty() ? default_file : c.config_file,
+                                         cmd.config_file);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -f", c.foreground, cmd.foreground);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -t", c.check_only, cmd.check_only);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " --help", c.help, cmd.show_help);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " --version", c.version, cmd.show_version);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " overrides", c.overrides, words(cmd.overrides));
+        }
+    }
+
+    void testParseCommandLineErrors() {
+        const std::vector<std::vector<const char *>> bad = {
+            {"--bogus"}, {"-x"}, {"-c"}, {"--ldap.uri"}, {"--ldap.urii", "x"}, {"--config", "a", "--config", "b"},
+        };
+        for (const auto &args : bad) {
+            std::string shown;
+            for (const char *a : args) shown += std::string(a) + " ";
+            const std::string error = error_of([&] { parse(args); });
+            CPPUNIT_ASSERT_MESSAGE(shown + "accepted", error != "(no error)");
+        }
+    }
+
+    void testCommandLineRoundTrip() {
+        const CommandLine cmd = parse({"--ldap.uri", "ldap://cmd.example/", "--ldap.timeout=7", "-f"});
+        auto config = load("[ldap]\nuri = ldap://file.example/\ntimeout = 3\nbase = dc=file\n", cmd.overrides);
+        CPPUNIT_ASSERT_EQUAL(std::string("ldap://cmd.example/"), config->ldap.uri);
+        CPPUNIT_ASSERT_EQUAL(7u, config->ldap.timeout);
+        CPPUNIT_ASSERT_EQUAL(std::string("dc=file"), config->ldap.base);
+    }
+
+    void testLoadConfigFile() {
+        TempFile file("local_domains = example.com\n[ldap]\nuri = ldap://file.example/\n");
+        CommandLine cmd;
+        cmd.config_file = file.path();
+        cmd.overrides = {"--ldap.base", "dc=cmd"};
+        auto config = sendas::load_config(cmd);
+        CPPUNIT_ASSERT_EQUAL(file.path(), config->source);
+        CPPUNIT_ASSERT_EQUAL(std::string("ldap://file.example/"), config->ldap.uri);
+        CPPUNIT_ASSERT_EQUAL(std::string("dc=cmd"), config->ldap.base);
+
+        TempFile bad("[ldap]\n\nurii = x\n");
+        cmd.config_file = bad.path();
+        const std::string error = error_of([&] { sendas::load_config(cmd); });
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, bad.path() + ":3: ldap.urii"));
+
+        cmd.config_file = "/nonexistent/sendas-milter.conf";
+        const std::string missing = error_of([&] { sendas::load_config(cmd); });
+        CPPUNIT_ASSERT_MESSAGE(missing, contains(missing, "/nonexistent/sendas-milter.conf"));
+    }
+
+    void testHelpListsEveryKey() {
+        const std::string help = sendas::help_text("sendas-milter");
+        CPPUNIT_ASSERT_MESSAGE(help, contains(help, "sendas-milter"));
+        for (const char *option : {"-c", "--config", "-f", "-t", "--version", "--help"})
+            CPPUNIT_ASSERT_MESSAGE(option, contains(help, std::string(option) + " "));
+        for (const auto &k : key_cases()) {
+            CPPUNIT_ASSERT_MESSAGE(std::string("--") + k.key + " missing from --help",
+                                   contains(help, std::string("--") + k.key + " "));
+            if (k.expected_default && *k.expected_default)
+                CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + " default missing from --help",
+                                       contains(help, std::string("(=") + k.expected_default + ")"));
+        }
+    }
+
+    // SPEC §3/§4 name the cache keys; a config using them must load.
+    void testSpecCacheKeys() {
+        const std::string help = sendas::help_text("sendas-milter");
+        std::string missing;
+        for (const char *key : cache_keys)
+            if (!contains(help, std::string("--") + key + " ")) missing += std::string(" ") + key;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("keys missing from --help", std::string(), missing);
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"), error_of([] { load("[redis]\nttl = 300\n"); }));
+        CPPUNIT_ASSERT_MESSAGE("redis.ttl default 300", contains(help, "--redis.ttl arg (=300)"));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ConfigTest);
