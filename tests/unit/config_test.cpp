@@ -418,7 +418,8 @@ public:
     }
 
     void testBindDnNeedsPasswordFile() {
-        const std::string error = error_of([] { load("[ldap]\nuri = ldap://x/\nbind_dn = cn=milter,dc=example,dc=com\n"); });
+        const std::string error =
+            error_of([] { load("[ldap]\nuri = ldap://x/\nbind_dn = cn=milter,dc=example,dc=com\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:3: ldap.bind_dn: "));
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "bind_password_file"));
     }
@@ -446,7 +447,8 @@ public:
     // config.h: errors name file, line and key.
     void testUnreadablePasswordFile() {
         const std::string missing = "/nonexistent/sendas-milter-test/password";
-        const std::string error = error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
+        const std::string error =
+            error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "ldap.bind_password_file") && contains(error, missing));
         CPPUNIT_ASSERT_MESSAGE("file:line missing: " + error, contains(error, "test.conf:3: ldap.bind_password_file"));
     }

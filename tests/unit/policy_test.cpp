@@ -64,6 +64,8 @@ const User users[] = {
     {"eve", LookupStatus::found, {"uid=eve,ou=people,dc=example,dc=com", "Eve", {"eve@example.com"}}},
     // A user without any mail value: cannot be named in Sender:.
     {"zed", LookupStatus::found, {"uid=zed,ou=people,dc=example,dc=com", "Zed", {}}},
+    // Mail values as the directory spells them, mixed case.
+    {"asmith", LookupStatus::found, {"uid=asmith,ou=people,dc=example,dc=com", "A Smith", {"Anna.Smith@Example.com"}}},
     // The directory could not be asked about this login.
     {"down", LookupStatus::unavailable, {}},
 };
@@ -328,7 +330,8 @@ const Case cases[] = {
      {"alice@example.com, support@example.com"}, {"alice@example.com"},
      accepted("send-as").copy("<support+Sent@example.com>")},
     {"several own From still need a Sender", "", "alice", "<alice@example.com>",
-     {"alice@example.com, a.adams@example.org"}, {}, rejected("From: with several mailboxes requires a Sender: header")},
+     {"alice@example.com, a.adams@example.org"}, {},
+     rejected("From: with several mailboxes requires a Sender: header")},
 
     // --- foreign From ---
     {"foreign From rejected by default", "", "alice", "<alice@example.com>", {"x@other.example"}, {},
@@ -430,12 +433,25 @@ const Case cases[] = {
      rejected("<alice> is not allowed to send as <Alice@example.com>", "none")},
     {"local_part_case_sensitive=yes: same case is own, domain still folded", "local_part_case_sensitive = yes\n",
      "alice", "<alice@example.com>", {"alice@EXAMPLE.com"}, {}, accepted("own")},
+    {"mail value in mixed case is own", "", "asmith", "<>", {"anna.smith@example.com"}, {}, accepted("own")},
     {"empty recipient_delimiter keeps +tag", "recipient_delimiter =\n", "alice", "<alice@example.com>",
      {"alice+tag@example.com"}, {}, rejected("<alice> is not allowed to send as <alice+tag@example.com>", "none")},
     {"other recipient_delimiter", "recipient_delimiter = -\n", "alice", "<alice@example.com>",
      {"alice-tag@example.com"}, {}, accepted("own")},
     {"local domain case-insensitive", "", "eve", "<eve@example.com>", {"support@EXAMPLE.ORG"}, {},
      rejected("<eve> is not allowed to send as <support@example.org>", "none")},
+};
+
+// With case-sensitive local parts, a user's own address is the mail value
+// exactly as the directory spells it (SPEC §1: own address -> accept).
+const Case case_sensitive_own_cases[] = {
+    {"local_part_case_sensitive=yes: mail value spelled exactly is own", "local_part_case_sensitive = yes\n",
+     "asmith", "<>", {"Anna.Smith@example.com"}, {}, accepted("own")},
+    {"local_part_case_sensitive=yes: own envelope spelled exactly", "local_part_case_sensitive = yes\n",
+     "asmith", "<Anna.Smith@example.com>", {}, {}, accepted("own")},
+    {"local_part_case_sensitive=yes: mail value in other case is not own", "local_part_case_sensitive = yes\n",
+     "asmith", "<>", {"anna.smith@example.com"}, {},
+     rejected("<asmith> is not allowed to send as <anna.smith@example.com>", "none")},
 };
 // clang-format on
 
@@ -465,6 +481,7 @@ MessageFacts facts_for(const Case &c) {
 class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_TEST_SUITE(PolicyTest);
     CPPUNIT_TEST(testDecisionTable);
+    CPPUNIT_TEST(testCaseSensitiveOwnAddress);
     CPPUNIT_TEST(testRejectedMessagesCarryNoChanges);
     CPPUNIT_TEST(testCheckedAddresses);
     CPPUNIT_TEST(testNeededRights);
@@ -479,25 +496,31 @@ class PolicyTest : public CppUnit::TestFixture {
 
 public:
     void testDecisionTable() {
-        for (const Case &c : cases) {
-            const std::string name = c.name;
-            auto config = make_config(c.config);
-            const MessageFacts facts = facts_for(c);
-            const Decision d = sendas::decide(facts, ask_directory(facts, *config), *config);
-            const Expect &e = c.expect;
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": verdict", std::string(verdict_name(e.verdict)),
-                                         std::string(verdict_name(d.verdict)));
-            CPPUNIT_ASSERT_MESSAGE(name + ": reply: expected '" + e.reply + "', got '" + reply_of(d) + "'",
-                                   matches(e.reply, reply_of(d)));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": acted", e.acted, d.acted);
-            if (!e.right.empty()) CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": right", e.right, d.right);
-            if (e.verdict != Verdict::accept)
-                CPPUNIT_ASSERT_MESSAGE(name + ": a reject or tempfail names its reason", !d.reason.empty());
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": remove_sender", e.remove_sender, d.remove_sender);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": set_sender", shown(e.set_sender), shown(d.set_sender));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": envelope_from", shown(e.envelope_from), shown(d.envelope_from));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": sent copies", join(e.copies), join(d.sent_copies));
-        }
+        for (const Case &c : cases) check(c);
+    }
+
+    void testCaseSensitiveOwnAddress() {
+        for (const Case &c : case_sensitive_own_cases) check(c);
+    }
+
+    static void check(const Case &c) {
+        const std::string name = c.name;
+        auto config = make_config(c.config);
+        const MessageFacts facts = facts_for(c);
+        const Decision d = sendas::decide(facts, ask_directory(facts, *config), *config);
+        const Expect &e = c.expect;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": verdict", std::string(verdict_name(e.verdict)),
+                                     std::string(verdict_name(d.verdict)));
+        CPPUNIT_ASSERT_MESSAGE(name + ": reply: expected '" + e.reply + "', got '" + reply_of(d) + "'",
+                               matches(e.reply, reply_of(d)));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": acted", e.acted, d.acted);
+        if (!e.right.empty()) CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": right", e.right, d.right);
+        if (e.verdict != Verdict::accept)
+            CPPUNIT_ASSERT_MESSAGE(name + ": a reject or tempfail names its reason", !d.reason.empty());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": remove_sender", e.remove_sender, d.remove_sender);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": set_sender", shown(e.set_sender), shown(d.set_sender));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": envelope_from", shown(e.envelope_from), shown(d.envelope_from));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": sent copies", join(e.copies), join(d.sent_copies));
     }
 
     // Whatever the config, a message that is not accepted asks for no change.
@@ -681,7 +704,8 @@ public:
             facts.auth_user = c.login;
             facts.envelope_from = "<>";
             facts.from_values = {c.from};
-            const std::string line = sendas::audit_line(facts, sendas::decide(facts, ask_directory(facts, *config), *config));
+            const std::string line =
+                sendas::audit_line(facts, sendas::decide(facts, ask_directory(facts, *config), *config));
             CPPUNIT_ASSERT_MESSAGE(std::string(c.name) + ": " + line, line.compare(0, c.prefix.size(), c.prefix) == 0);
             CPPUNIT_ASSERT_MESSAGE(std::string(c.name) + ": " + line, line.find(c.fields) != std::string::npos);
             const auto reason = line.find(" reason=");
@@ -698,7 +722,8 @@ public:
         facts.auth_user = "alice";
         facts.envelope_from = "<alice@example.com>";
         facts.from_values = {"alice@example.com"};
-        const std::string line = sendas::audit_line(facts, sendas::decide(facts, ask_directory(facts, *config), *config));
+        const std::string line =
+            sendas::audit_line(facts, sendas::decide(facts, ask_directory(facts, *config), *config));
         CPPUNIT_ASSERT_EQUAL(std::string("NOQUEUE: user=<alice> "), line.substr(0, 22));
         CPPUNIT_ASSERT_MESSAGE(line, line.find(" right=own action=accept") != std::string::npos);
     }
@@ -723,7 +748,8 @@ public:
         CPPUNIT_ASSERT(start != std::string::npos);
         while (start != std::string::npos) {
             const size_t next = line.find(' ', start + 1);
-            const std::string field = line.substr(start + 1, next == std::string::npos ? std::string::npos : next - start - 1);
+            const std::string field =
+                line.substr(start + 1, next == std::string::npos ? std::string::npos : next - start - 1);
             keys.push_back(field.substr(0, field.find('=')));
             start = next;
         }

@@ -281,10 +281,11 @@ public:
             {"send-as", "alice", {{"From", "Support+x@example.com"}, {"Sender", "alice@example.com"}}, 1,
              {"support@example.com"}},
             {"each mailbox once", "alice",
-             {{"From", "support@example.com, info@example.org, SUPPORT@example.com"}, {"Sender", "support@example.com"}},
+             {{"From", "support@example.com, info@example.org, SUPPORT@example.com"},
+              {"Sender", "support@example.com"}},
              1, {"support@example.com", "info@example.org"}},
-            {"header error: no rights asked", "alice", {{"From", "support@example.com"}, {"From", "x@example.com"}}, 1,
-             {}},
+            {"header error: no rights asked", "alice",
+             {{"From", "support@example.com"}, {"From", "x@example.com"}}, 1, {}},
             {"user unavailable: no rights asked", "down", {{"From", "support@example.com"}}, 1, {}},
         };
         for (const auto &c : ask_cases) {
@@ -365,12 +366,14 @@ public:
             auto directory = std::make_shared<FakeDirectory>();
             MilterSession session(make_runtime(extra, directory));
             RecordingMta mta;
-            const Verdict verdict = send(session, mta, "alice", "<alice@example.com>",
-                                         {{"From", "shared@example.com, ceo@example.com"}, {"Sender", "alice@example.com"}});
+            const Verdict verdict =
+                send(session, mta, "alice", "<alice@example.com>",
+                     {{"From", "shared@example.com, ceo@example.com"}, {"Sender", "alice@example.com"}});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(extra) + "calls: " + lines(mta.calls), std::string("reject"),
                                          std::string(verdict_name(verdict)));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(extra, std::string("set_reply(550|5.7.1|<alice> is not allowed to send as <ceo@example.com>)\n"),
-                                         lines(mta.calls));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                extra, std::string("set_reply(550|5.7.1|<alice> is not allowed to send as <ceo@example.com>)\n"),
+                lines(mta.calls));
         }
     }
 
