@@ -178,6 +178,10 @@ const std::vector<OptionSpec> &option_table() {
 }
 // clang-format on
 
+// No abbreviations: "--ldap.bind_password x" must not become
+// "--ldap.bind_password_file x".
+constexpr int exact_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
 po::options_description config_options() {
     po::options_description desc("Configuration keys (config file or --key value)");
     for (const auto &opt : option_table())
@@ -203,7 +207,7 @@ std::map<std::string, int> key_lines(const std::string &text) {
     for (std::string line; std::getline(in, line);) {
         ++number;
         auto start = line.find_first_not_of(" \t");
-        if (start == std::string::npos || line[start] == '#' || line[start] == ';') continue;
+        if (start == std::string::npos || line[start] == '#') continue;
         if (line[start] == '[') {
             auto end = line.find(']', start);
             section = line.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
@@ -212,21 +216,29 @@ std::map<std::string, int> key_lines(const std::string &text) {
         auto eq = line.find('=', start);
         std::string key = line.substr(start, eq == std::string::npos ? std::string::npos : eq - start);
         key.erase(key.find_last_not_of(" \t") + 1);
-        lines.emplace(section.empty() ? key : section + "." + key, number);
+        lines[section.empty() ? key : section + "." + key] = number;  // a repeat is the one to blame
     }
     return lines;
 }
 
-std::string located(const std::string &name, const std::map<std::string, int> &lines, const std::string &key,
-                    const std::string &problem) {
-    auto it = lines.find(key);
-    std::string where = it != lines.end() ? name + ":" + std::to_string(it->second) : name;
-    return where + ": " + key + ": " + problem;
-}
+// Where a key's value came from: the command line, or FILE:LINE.
+struct KeySources {
+    std::string file;
+    std::map<std::string, int> lines;
+    std::vector<std::string> overrides;
 
-std::string read_secret_file(const std::string &path, const std::string &key) {
+    std::string locate(const std::string &key, const std::string &problem) const {
+        if (std::find(overrides.begin(), overrides.end(), "--" + key) != overrides.end())
+            return "command line: " + key + ": " + problem;
+        auto it = lines.find(key);
+        std::string where = it != lines.end() ? file + ":" + std::to_string(it->second) : file;
+        return where + ": " + key + ": " + problem;
+    }
+};
+
+std::string read_secret_file(const std::string &path, const KeySources &sources) {
     std::ifstream in(path);
-    if (!in) throw ConfigError(key + ": cannot read " + path);
+    if (!in) throw ConfigError(sources.locate("ldap.bind_password_file", "cannot read " + path));
     std::string secret;
     std::getline(in, secret);
     return secret;
@@ -242,9 +254,10 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
     po::options_description all;
     all.add(generic_options()).add(config_options());
     CommandLine cmd;
+    cmd.config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
     po::variables_map vm;
     try {
-        auto parsed = po::command_line_parser(argc, argv).options(all).run();
+        auto parsed = po::command_line_parser(argc, argv).options(all).style(exact_style).run();
         po::store(parsed, vm);
         for (const auto &opt : parsed.options) {
             if (opt.string_key == "config" || opt.string_key == "foreground" || opt.string_key == "test" ||
@@ -267,11 +280,11 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
 std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
                                                const std::vector<std::string> &overrides) {
     const auto desc = config_options();
-    const auto lines = key_lines(text);
+    const KeySources sources{name, key_lines(text), overrides};
     po::variables_map vm;
     try {
         // Command-line values are stored first: the first stored value wins.
-        po::store(po::command_line_parser(overrides).options(desc).run(), vm);
+        po::store(po::command_line_parser(overrides).options(desc).style(exact_style).run(), vm);
     } catch (const po::error &e) {
         throw ConfigError(std::string("command line: ") + e.what());
     }
@@ -279,8 +292,8 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
         std::istringstream in(text);
         po::store(po::parse_config_file(in, desc), vm);
     } catch (const po::error_with_option_name &e) {
-        throw ConfigError(located(name, lines, e.get_option_name().substr(e.get_option_name().rfind('-') + 1),
-                                  e.what()));
+        const std::string option = e.get_option_name();
+        throw ConfigError(sources.locate(option.substr(option.find_first_not_of('-')), e.what()));
     } catch (const po::error &e) {
         throw ConfigError(name + ": " + e.what());
     }
@@ -291,14 +304,14 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
         try {
             opt.apply(*config, vm[opt.key].as<std::string>());
         } catch (const std::invalid_argument &e) {
-            throw ConfigError(located(name, lines, opt.key,
-                                      "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
+            throw ConfigError(
+                sources.locate(opt.key, "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
         }
     }
     if (!config->ldap.bind_password_file.empty())
-        config->ldap.bind_password = read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file");
+        config->ldap.bind_password = read_secret_file(config->ldap.bind_password_file, sources);
     else if (!config->ldap.bind_dn.empty())
-        throw ConfigError(located(name, lines, "ldap.bind_dn", "needs ldap.bind_password_file"));
+        throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
     return config;
 }
 

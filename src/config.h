@@ -78,14 +78,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-constexpr const char *default_config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
-
 // What the command line asked for besides config keys.
 struct CommandLine {
-    std::string config_file = default_config_file;
+    std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
     bool foreground = false;
     bool check_only = false;
     bool show_help = false;

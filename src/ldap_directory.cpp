@@ -69,8 +69,7 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) 
     }
     const LdapEntry &entry = res.entries.front();
     user.dn = entry.dn;
-    user.addresses.clear();
-    for (const auto &mail : entry.values(lower(cfg.mail_attribute))) user.addresses.push_back(lower(mail));
+    user.addresses = entry.values(lower(cfg.mail_attribute));
     user.display_name.clear();
     for (const auto &attr : display_attrs) {
         const auto &values = entry.values(lower(attr));

@@ -55,8 +55,8 @@ DirectoryAnswers MilterSession::ask_directory() {
     if (answers.user_status == LookupStatus::unavailable) return answers;
     for (const auto &address : needed_rights(message_, answers, *runtime_->config)) {
         auto &[status, rights] = answers.rights[address];
+        // Even after one failure: a definite "no" elsewhere must still reject.
         status = directory.find_rights(message_.auth_user, answers.user, address, rights);
-        if (status == LookupStatus::unavailable) break;  // the verdict is settled
     }
     return answers;
 }
@@ -80,14 +80,14 @@ bool MilterSession::apply(const Decision &d, MtaActions &mta) {
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
     Decision decision = decide(message_, ask_directory(), *runtime_->config);
-    if (decision.acted) log(Severity::info, audit_line(message_, decision));
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
-        log(Severity::error, (message_.queue_id.empty() ? std::string("NOQUEUE") : message_.queue_id) +
-                                 ": the MTA refused a change; message tempfailed");
-        mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
         decision.verdict = Verdict::tempfail;
+        decision.reason = "mta_refused_change";
+        decision.acted = true;
+        mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
+    if (decision.acted) log(Severity::info, audit_line(message_, decision));
     Verdict verdict = decision.verdict;
     reset();
     return verdict;

