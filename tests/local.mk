@@ -20,7 +20,9 @@ AM_TESTS_ENVIRONMENT = \
 	SENDAS_MILTER=$${SENDAS_MILTER:-$(abs_top_builddir)/src/sendas-milter}; export SENDAS_MILTER; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	SLAPD='$(SLAPD)'; SLAPADD='$(SLAPADD)'; MILTERTEST='$(MILTERTEST)'; \
-	export SLAPD SLAPADD MILTERTEST;
+	export SLAPD SLAPADD MILTERTEST; \
+	MILTER_PROBE='$(abs_top_builddir)/tests/tools/milter-probe'; export MILTER_PROBE; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir;
 MILTER_LUA_TESTS = \
 	tests/milter/auth-author.lua \
 	tests/milter/delegate.lua \
@@ -61,3 +63,21 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/run-lua \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif
+
+# Our own MTA-side milter client: sees what miltertest cannot (envelope
+# sender changes, ESMTP arguments of added recipients).
+check_PROGRAMS += tests/tools/milter-probe
+tests_tools_milter_probe_SOURCES = tests/tools/milter_probe.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h
+tests_tools_milter_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(MILTER_CFLAGS)
+
+# Shell tests of the daemon as a program: envelope changes, privileges,
+# -t, reload. Same harness and skipping rules as the .lua tests.
+TEST_EXTENSIONS += .sh
+SH_LOG_COMPILER = $(BASH)
+DAEMON_SH_TESTS = \
+	tests/integration/envelope-and-copy.sh \
+	tests/integration/privileges.sh \
+	tests/integration/check-mode.sh \
+	tests/integration/reload.sh
+TESTS += $(DAEMON_SH_TESTS)
+EXTRA_DIST += $(DAEMON_SH_TESTS)

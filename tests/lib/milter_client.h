@@ -36,7 +36,7 @@ struct Modification {
         add_header, insert_header, change_header, add_rcpt, add_rcpt_par, delete_rcpt,
         change_from, replace_body, quarantine
     };
-    Kind kind;
+    Kind kind = Kind::add_header;
     std::uint32_t index = 0;  // insert_header (0 = top) and change_header (1 = first)
     std::string name;         // header name
     std::string value;        // header value; an empty change_header value deletes
@@ -89,12 +89,14 @@ struct MessageResult {
     bool reached_eom = false;
 };
 
-// Actions and protocol bits Postfix offers for version 6.
+// Every action and protocol bit an MTA can offer in version 6, as Postfix does.
 extern const std::uint32_t all_actions;
 extern const std::uint32_t all_protocol;
 
-// One connection to a filter. Errors (I/O, timeout, protocol violation) throw
-// std::runtime_error naming the step that failed; the connection is then unusable.
+// One connection to a filter. A step the filter negotiated away (SMFIP_NO*) is not sent
+// and one it will not answer (SMFIP_NR_*) is not waited for; both return continue.
+// Errors (I/O, timeout, protocol violation) throw std::runtime_error naming the step
+// that failed; the connection is then unusable.
 class Client {
 public:
     // socket: "unix:/path", "local:/path", "inet:PORT@HOST" or "inet6:PORT@HOST".
@@ -107,7 +109,7 @@ public:
                                 std::uint32_t protocol = all_protocol);
     const Negotiated &negotiated() const { return negotiated_; }
 
-    // Address family ('4' or '6') follows from the address; empty address sends 'U'.
+    // The family follows from the address: '4', '6', 'L' for a path, 'U' when empty.
     Reply connect_info(const std::string &hostname, const std::string &address,
                        std::uint16_t port, const Macros &macros = {});
     Reply helo(const std::string &name, const Macros &macros = {});
@@ -124,7 +126,7 @@ public:
     Reply body(const std::string &body);
     EomResult end_of_message(const Macros &macros = {});
     void abort();  // ends the message so the next MAIL FROM can start
-    void quit();
+    void quit();   // sends SMFIC_QUIT and closes the connection
 
     // Connect or HELO verdict other than continue: it applies to every message.
     const std::optional<Reply> &session_verdict() const { return session_verdict_; }

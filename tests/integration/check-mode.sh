@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The daemon as an admin meets it first: -t, --version, --help, refused
+# configs naming file, line and key, and the shipped sample config.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require_tools
+require_milter
+setup_tmpdir
+start_slapd
+conf=$T/check.conf
+MILTER_SOCKET=unix:$T/unused.sock
+write_milter_config "$conf"
+
+out=$("$SENDAS_MILTER" -t -c "$conf" 2>&1) || fail "-t with slapd up failed: $out"
+grep -q "configuration OK" <<<"$out" || fail "-t did not say OK: $out"
+
+"$SENDAS_MILTER" --version | grep -qE '^sendas-milter [0-9]+\.[0-9]+' || fail "--version"
+
+# Every key of the sample config is one the daemon knows, and it loads.
+sample=${top_srcdir:-$SENDAS_LIB_DIR/../..}/etc/sendas-milter.conf
+help=$("$SENDAS_MILTER" --help)
+section=
+while IFS= read -r line; do
+    case $line in
+    \[*\]) section=${line#[}; section=${section%]}. ;;
+    [a-z]*=*) key=${line%%=*}; key=${section}${key%% *}
+        grep -q -- "--$key " <<<"$help" || fail "--help does not list $key" ;;
+    esac
+done <"$sample"
+out=$("$SENDAS_MILTER" -t -c "$sample" --user '' --ldap.uri "$SLAPD_URI" 2>&1) ||
+    fail "sample config with the test directory: $out"
+
+# Refused configs: file, line and key are named; exit status is EX_CONFIG.
+printf 'socket = inet:1@127.0.0.1\n[ldap]\nuri = %s\nnested_dept = 3\n' "$SLAPD_URI" >"$T/bad.conf"
+rc=0
+out=$("$SENDAS_MILTER" -t -c "$T/bad.conf" 2>&1) || rc=$?
+[ $rc -eq 78 ] || fail "unknown key: exit $rc, expected 78"
+grep -qF "$T/bad.conf:4: ldap.nested_dept:" <<<"$out" || fail "unknown key message: $out"
+printf 'foreign_from = maybe\n' >"$T/bad.conf"
+rc=0
+out=$("$SENDAS_MILTER" -t -c "$T/bad.conf" 2>&1) || rc=$?
+[ $rc -eq 78 ] && grep -qF "$T/bad.conf:1: foreign_from: invalid value 'maybe'" <<<"$out" ||
+    fail "bad value: exit $rc: $out"
+
+# Directory down: -t says so and fails.
+stop_slapd
+rc=0
+out=$("$SENDAS_MILTER" -t -c "$conf" 2>&1) || rc=$?
+[ $rc -ne 0 ] && grep -q "LDAP" <<<"$out" || fail "-t with slapd down: exit $rc: $out"
+echo PASS
