@@ -22,7 +22,7 @@ const char *action_name(const Decision &d) {
 
 }  // namespace
 
-std::string audit_line(const MessageFacts &facts, const Decision &d) {
+std::string audit_line(const MessageFacts &facts, const Decision &d, bool stale) {
     std::string line = (facts.queue_id.empty() ? std::string("NOQUEUE") : clean(facts.queue_id)) + ":";
     line += " user=<" + clean(facts.auth_user) + ">";
     std::string from, sender, envelope;
@@ -36,6 +36,7 @@ std::string audit_line(const MessageFacts &facts, const Decision &d) {
     line += " right=" + (d.right.empty() ? std::string("none") : d.right);
     line += std::string(" action=") + action_name(d);
     if (!d.reason.empty()) line += " reason=" + d.reason;
+    if (stale) line += " stale=yes";
     if (d.verdict == Verdict::accept) {
         if (d.set_sender) line += " sender_set=yes";
         if (d.remove_sender) line += " sender_removed=yes";

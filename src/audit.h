@@ -11,8 +11,9 @@ namespace sendas {
 
 // e.g. "4Q1: user=<alice> from=<support@example.com> right=send-as
 // action=accept sent_copy=<support+Sent@example.com>". Values are
-// sanitised: no control characters or spaces can forge a field.
-std::string audit_line(const MessageFacts &facts, const Decision &decision);
+// sanitised: no control characters or spaces can forge a field. `stale`
+// adds "stale=yes": the rights came from an expired cache entry.
+std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale = false);
 
 }  // namespace sendas
 

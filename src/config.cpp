@@ -68,6 +68,13 @@ std::string ldap_filter_value(const std::string &v) {
     return v;
 }
 
+double parse_seconds(const std::string &v) {
+    char *end = nullptr;
+    double seconds = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(seconds > 0) || seconds > 60) bad_value("expected seconds, more than 0 and at most 60");
+    return seconds;
+}
+
 std::string nonempty(const std::string &v) {
     if (v.empty()) bad_value("must not be empty");
     return v;
@@ -156,6 +163,40 @@ const std::vector<OptionSpec> &option_table() {
         {"ldap.ca_file", "", "CA certificates for verifying the LDAP server",
          [](Config &c, const std::string &v) { c.ldap.ca_file = v; }},
 
+        {"redis.address", "", "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)",
+         [](Config &c, const std::string &v) {
+             bool ok = v.empty() || (v.rfind("unix:/", 0) == 0) ||
+                       (v.rfind(':') != std::string::npos && v.rfind(':') + 1 < v.size() &&
+                        v.find_first_not_of("0123456789", v.rfind(':') + 1) == std::string::npos);
+             if (!ok) bad_value("expected HOST:PORT or unix:/PATH");
+             c.redis.address = v;
+         }},
+        {"redis.password_file", "", "file holding the Redis password (empty: no AUTH)",
+         [](Config &c, const std::string &v) { c.redis.password_file = v; }},
+        {"redis.db", "0", "Redis database number",
+         [](Config &c, const std::string &v) { c.redis.db = parse_unsigned(v, 65535); }},
+        {"redis.prefix", "sendas:", "prefix of every Redis key, so several sites can share one Redis",
+         [](Config &c, const std::string &v) { c.redis.prefix = v; }},
+        {"redis.ttl", "300", "seconds a directory answer stays cached",
+         [](Config &c, const std::string &v) { c.redis.ttl = parse_unsigned(v, 86400); }},
+        {"redis.negative_ttl", "60", "seconds a \"no such user\" or \"no right\" answer stays cached",
+         [](Config &c, const std::string &v) { c.redis.negative_ttl = parse_unsigned(v, 86400); }},
+        {"redis.timeout", "0.5", "seconds allowed for a Redis connect or command",
+         [](Config &c, const std::string &v) { c.redis.timeout = parse_seconds(v); }},
+        {"redis.pool_size", "8", "Redis connections kept open",
+         [](Config &c, const std::string &v) {
+             c.redis.pool_size = parse_unsigned(v, 256);
+             if (c.redis.pool_size == 0) bad_value("expected at least 1");
+         }},
+        {"cache.local_ttl", "30", "seconds an answer is trusted in-process without asking Redis (at most redis.ttl)",
+         [](Config &c, const std::string &v) { c.cache.local_ttl = parse_unsigned(v, 86400); }},
+        {"cache.stale_ttl", "0", "seconds past expiry a cached answer may serve while LDAP is down (0: never)",
+         [](Config &c, const std::string &v) { c.cache.stale_ttl = parse_unsigned(v, 86400); }},
+        {"cache.local_max_entries", "10000", "users kept in the in-process tier",
+         [](Config &c, const std::string &v) { c.cache.local_max_entries = parse_unsigned(v, 10000000); }},
+        {"cache.local_max_bytes", "16777216", "approximate memory bound of the in-process tier",
+         [](Config &c, const std::string &v) { c.cache.local_max_bytes = parse_unsigned(v, 1u << 30); }},
+
         {"rewrite.send_as_remove_sender", "yes", "remove Sender: from messages sent under Send As",
          [](Config &c, const std::string &v) { c.rewrite.send_as_remove_sender = parse_bool(v); }},
         {"rewrite.send_as_envelope", "keep", "envelope sender under Send As: keep, or mailbox",
@@ -236,9 +277,9 @@ struct KeySources {
     }
 };
 
-std::string read_secret_file(const std::string &path, const KeySources &sources) {
+std::string read_secret_file(const std::string &path, const char *key, const KeySources &sources) {
     std::ifstream in(path);
-    if (!in) throw ConfigError(sources.locate("ldap.bind_password_file", "cannot read " + path));
+    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
     std::string secret;
     std::getline(in, secret);
     return secret;
@@ -308,8 +349,13 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
                 sources.locate(opt.key, "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
         }
     }
+    if (config->cache.local_ttl > config->redis.ttl)
+        throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
+    if (!config->redis.password_file.empty())
+        config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
     if (!config->ldap.bind_password_file.empty())
-        config->ldap.bind_password = read_secret_file(config->ldap.bind_password_file, sources);
+        config->ldap.bind_password =
+            read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file", sources);
     else if (!config->ldap.bind_dn.empty())
         throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
     return config;

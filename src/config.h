@@ -41,6 +41,25 @@ struct LdapConfig {
     std::string ca_file;
 };
 
+struct RedisSection {
+    std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
+    std::string password_file;
+    std::string password;  // read from password_file at load
+    unsigned db = 0;
+    std::string prefix = "sendas:";
+    unsigned ttl = 300;
+    unsigned negative_ttl = 60;
+    double timeout = 0.5;  // seconds, connect and per command
+    unsigned pool_size = 8;
+};
+
+struct CacheSection {
+    unsigned local_ttl = 30;  // never longer than redis.ttl
+    unsigned stale_ttl = 0;   // 0: never serve expired entries
+    unsigned local_max_entries = 10000;
+    unsigned local_max_bytes = 16u << 20;
+};
+
 struct RewriteConfig {
     bool send_as_remove_sender = true;
     SendAsEnvelope send_as_envelope = SendAsEnvelope::keep;
@@ -66,6 +85,8 @@ struct Config {
     std::string recipient_delimiter = "+";
     bool local_part_case_sensitive = false;
     LdapConfig ldap;
+    RedisSection redis;
+    CacheSection cache;
     RewriteConfig rewrite;
     SentCopyConfig sent_copy;
 

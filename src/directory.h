@@ -28,6 +28,9 @@ public:
     // Checks that the directory answers at all (for -t). Returns an empty
     // string when it does, else what went wrong.
     virtual std::string probe() = 0;
+
+    // How many searches this directory has sent to its server so far.
+    virtual unsigned long long searches() const = 0;
 };
 
 }  // namespace sendas

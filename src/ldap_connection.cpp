@@ -170,6 +170,7 @@ SearchResult LdapPool::search(const std::string &base, Scope scope, const std::s
     for (int attempt = 0; attempt < 2 && result.status == SearchStatus::transient; ++attempt) {
         Lease conn = borrow();
         if (!conn) break;
+        ++searches_;
         result = conn->search(base, scope, filter, attributes, size_limit);
     }
     return result;

@@ -6,6 +6,7 @@
 #ifndef SENDAS_LDAP_CONNECTION_H
 #define SENDAS_LDAP_CONNECTION_H
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -92,6 +93,7 @@ public:
                         const std::vector<std::string> &attributes, int size_limit = 0);
 
     const LdapConfig &config() const { return config_; }
+    unsigned long long searches() const { return searches_; }
 
 private:
     void give_back(std::unique_ptr<LdapConnection> conn);
@@ -101,6 +103,7 @@ private:
     std::condition_variable freed_;
     std::vector<std::unique_ptr<LdapConnection>> idle_;
     unsigned out_ = 0;  // connections (or slots) currently lent
+    std::atomic<unsigned long long> searches_{0};
 };
 
 }  // namespace sendas

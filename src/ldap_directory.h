@@ -22,6 +22,7 @@ public:
     LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
                              MailboxRights &rights) override;
     std::string probe() override;
+    unsigned long long searches() const override { return pool_.searches(); }
 
 private:
     LookupStatus membership_path(const std::string &user_dn, const std::string &group_dn,

@@ -3,20 +3,26 @@ noinst_LIBRARIES += src/libsendas.a
 src_libsendas_a_SOURCES = \
 	src/address.cpp src/address.h \
 	src/audit.cpp src/audit.h \
+	src/cache_codec.cpp src/cache_codec.h \
+	src/caching_directory.cpp src/caching_directory.h \
 	src/config.cpp src/config.h \
 	src/directory.h \
 	src/ldap_connection.cpp src/ldap_connection.h \
 	src/ldap_directory.cpp src/ldap_directory.h \
 	src/ldap_filter.cpp src/ldap_filter.h \
+	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
 	src/milter_session.cpp src/milter_session.h \
 	src/mta_actions.h \
 	src/policy.cpp src/policy.h \
+	src/redis_client.cpp src/redis_client.h \
+	src/redis_tier.cpp src/redis_tier.h \
 	src/rights.cpp src/rights.h \
-	src/runtime.cpp src/runtime.h
-src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS)
+	src/runtime.cpp src/runtime.h \
+	src/single_flight.h
+src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS)
 
-SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(BOOST_PO_LIBS)
+SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(BOOST_PO_LIBS)
 
 sbin_PROGRAMS += src/sendas-milter
 src_sendas_milter_SOURCES = src/sendas_milter.cpp src/milter_glue.cpp src/milter_glue.h

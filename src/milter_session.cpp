@@ -79,7 +79,8 @@ bool MilterSession::apply(const Decision &d, MtaActions &mta) {
 
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
-    Decision decision = decide(message_, ask_directory(), *runtime_->config);
+    const DirectoryAnswers answers = ask_directory();
+    Decision decision = decide(message_, answers, *runtime_->config);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;
@@ -87,7 +88,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
-    if (decision.acted) log(Severity::info, audit_line(message_, decision));
+    if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale()));
     Verdict verdict = decision.verdict;
     reset();
     return verdict;

@@ -37,6 +37,14 @@ struct DirectoryAnswers {
     UserInfo user;
     // normalized address -> rights; status unavailable when it could not be asked
     std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;
+
+    // Whether any answer came from an expired cache entry (directory down).
+    bool stale() const {
+        if (user.stale) return true;
+        for (const auto &entry : rights)
+            if (entry.second.second.stale) return true;
+        return false;
+    }
 };
 
 // Only authenticated mail needs the directory; the user lookup comes first.

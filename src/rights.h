@@ -18,6 +18,7 @@ struct UserInfo {
     std::string dn;
     std::string display_name;
     std::vector<std::string> addresses;  // all `mail` values; first is primary
+    bool stale = false;  // served from an expired cache entry while the directory is down
     std::string primary() const { return addresses.empty() ? std::string() : addresses.front(); }
 };
 
@@ -30,6 +31,7 @@ struct MailboxRights {
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     std::vector<std::string> path;
+    bool stale = false;  // as UserInfo::stale
 };
 
 // The right that applies to one address, strongest first.

@@ -1,13 +1,26 @@
 // Runtime construction; see runtime.h.
 #include "runtime.h"
 
+#include "caching_directory.h"
 #include "ldap_directory.h"
 
 namespace sendas {
 
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config) {
     auto runtime = std::make_shared<Runtime>();
-    runtime->directory = std::make_shared<LdapDirectory>(config->ldap);
+    const RedisSection &r = config->redis;
+    std::unique_ptr<RedisTier> redis;
+    if (!r.address.empty())
+        redis = std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.pool_size);
+    CacheSettings settings;
+    settings.ttl = r.ttl;
+    settings.negative_ttl = r.negative_ttl;
+    settings.local_ttl = config->cache.local_ttl;
+    settings.stale_ttl = config->cache.stale_ttl;
+    settings.local_max_entries = config->cache.local_max_entries;
+    settings.local_max_bytes = config->cache.local_max_bytes;
+    runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap), settings,
+                                                            std::move(redis));
     runtime->config = std::move(config);
     return runtime;
 }

@@ -83,6 +83,7 @@ public:
     }
 
     std::string probe() override { return ""; }
+    unsigned long long searches() const override { return user_calls + rights_asked.size(); }
 
     std::map<std::string, std::pair<LookupStatus, UserInfo>> users;
     std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;  // "login mailbox"

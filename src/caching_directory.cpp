@@ -1,0 +1,234 @@
+// The tiered cache; see caching_directory.h.
+#include "caching_directory.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace sendas {
+namespace {
+
+constexpr const char *user_field = "user";
+std::string rights_field(const std::string &mailbox) { return "r:" + mailbox; }
+
+// find_user has just read the user's whole Redis hash: a rights item
+// missing from it is missing in Redis too, no need to ask again.
+bool redis_just_read(const LocalRecord &record, int64_t now) {
+    return record.redis_read_at >= 0 && now - record.redis_read_at <= 1;
+}
+
+template <typename Entry>
+bool usable_stale(const std::optional<Entry> &entry, int64_t now) {
+    return entry && now < entry->stale_until;
+}
+
+}  // namespace
+
+int64_t system_clock_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+CachingDirectory::CachingDirectory(std::shared_ptr<Directory> backend, CacheSettings settings,
+                                   std::unique_ptr<RedisTier> redis, Clock clock)
+    : backend_(std::move(backend)),
+      settings_(settings),
+      redis_(std::move(redis)),
+      clock_(std::move(clock)),
+      local_(settings.local_max_entries, settings.local_max_bytes) {
+    if (redis_)
+        listener_ = std::make_unique<FlushListener>(
+            redis_->config(), redis_->channel(), [this](const std::string &what) { drop_local(what); },
+            [this] { local_.clear(); }, [this] { redis_->publish_stats(stats()); });
+}
+
+CachingDirectory::~CachingDirectory() = default;
+
+int64_t CachingDirectory::ttl_for(LookupStatus status) const {
+    return status == LookupStatus::found ? settings_.ttl : settings_.negative_ttl;
+}
+
+void CachingDirectory::drop_local(const std::string &login_or_all) {
+    if (login_or_all == "*")
+        local_.clear();
+    else
+        local_.erase(login_or_all);
+}
+
+LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t now) {
+    LocalRecord loaded;
+    std::map<std::string, std::string> fields;
+    if (!redis_ || !redis_->load(login, loaded.generation, fields)) return loaded;
+    loaded.redis_read_at = now;
+    for (const auto &[field, data] : fields) {
+        if (field == user_field) {
+            CachedUser entry;
+            if (decode(data, loaded.generation, entry)) loaded.user = entry;
+        } else if (field.rfind("r:", 0) == 0) {
+            CachedRights entry;
+            if (decode(data, loaded.generation, entry)) loaded.rights[field.substr(2)] = entry;
+        }
+    }
+    const int64_t trusted_until = now + settings_.local_ttl;
+    local_.update(login, [&](LocalRecord &record) {
+        record.generation = loaded.generation;
+        record.redis_read_at = now;
+        if (loaded.user && now < loaded.user->stale_until) {
+            record.user = loaded.user;
+            record.user_local_until = std::min(loaded.user->fresh_until, trusted_until);
+        }
+        for (const auto &[mailbox, entry] : loaded.rights) {
+            if (now >= entry.stale_until) continue;
+            record.rights[mailbox] = entry;
+            record.rights_local_until[mailbox] = std::min(entry.fresh_until, trusted_until);
+        }
+    });
+    return loaded;
+}
+
+void CachingDirectory::remember_user(const std::string &login, const CachedUser &entry,
+                                     const std::string &generation) {
+    const int64_t now = clock_();
+    if (redis_ && !generation.empty())
+        redis_->store(login, user_field, encode(entry, generation),
+                      std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
+    local_.update(login, [&](LocalRecord &record) {
+        record.user = entry;
+        record.user_local_until = std::min(entry.fresh_until, now + settings_.local_ttl);
+    });
+}
+
+void CachingDirectory::remember_rights(const std::string &login, const std::string &mailbox,
+                                       const CachedRights &entry, const std::string &generation) {
+    const int64_t now = clock_();
+    if (redis_ && !generation.empty())
+        redis_->store(login, rights_field(mailbox), encode(entry, generation),
+                      std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
+    local_.update(login, [&](LocalRecord &record) {
+        record.rights[mailbox] = entry;
+        record.rights_local_until[mailbox] = std::min(entry.fresh_until, now + settings_.local_ttl);
+    });
+}
+
+LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &user) {
+    const int64_t now = clock_();
+    LocalRecord known = local_.get(login).value_or(LocalRecord{});
+    if (known.user && now < known.user_local_until) {
+        ++local_hits_;
+        user = known.user->user;
+        return known.user->status;
+    }
+    ++local_misses_;
+    if (redis_) {
+        LocalRecord loaded = load_from_redis(login, now);
+        if (loaded.user && now < loaded.user->fresh_until) {
+            ++redis_hits_;
+            user = loaded.user->user;
+            return loaded.user->status;
+        }
+        if (loaded.redis_read_at >= 0) ++redis_misses_;
+        if (loaded.user && (!known.user || loaded.user->stale_until > known.user->stale_until))
+            known.user = loaded.user;
+        if (!loaded.generation.empty()) known.generation = loaded.generation;
+    }
+    UserAnswer answer = user_flight_.run("u:" + login, [&] {
+        ++ldap_lookups_;
+        UserAnswer fetched;
+        fetched.status = backend_->find_user(login, fetched.user);
+        if (fetched.status != LookupStatus::unavailable) {
+            int64_t fresh = clock_() + ttl_for(fetched.status);
+            remember_user(login, CachedUser{fetched.status, fetched.user, fresh, fresh + settings_.stale_ttl},
+                          known.generation);
+        }
+        return fetched;
+    });
+    if (answer.status != LookupStatus::unavailable) {
+        user = answer.user;
+        return answer.status;
+    }
+    if (usable_stale(known.user, now)) {
+        ++stale_answers_;
+        user = known.user->user;
+        user.stale = true;
+        return known.user->status;
+    }
+    return LookupStatus::unavailable;
+}
+
+LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user,
+                                           const std::string &mailbox, MailboxRights &rights) {
+    const int64_t now = clock_();
+    LocalRecord known = local_.get(login).value_or(LocalRecord{});
+    std::optional<CachedRights> cached;
+    if (auto it = known.rights.find(mailbox); it != known.rights.end()) {
+        cached = it->second;
+        if (now < known.rights_local_until[mailbox]) {
+            ++local_hits_;
+            rights = cached->rights;
+            return cached->status;
+        }
+    }
+    ++local_misses_;
+    std::string generation = known.generation;
+    if (redis_ && !redis_just_read(known, now)) {
+        std::string data;
+        if (redis_->load_field(login, rights_field(mailbox), generation, data)) {
+            CachedRights entry;
+            if (!data.empty() && decode(data, generation, entry)) {
+                if (now < entry.fresh_until) {
+                    ++redis_hits_;
+                    local_.update(login, [&](LocalRecord &record) {
+                        record.rights[mailbox] = entry;
+                        record.rights_local_until[mailbox] = std::min(entry.fresh_until, now + settings_.local_ttl);
+                    });
+                    rights = entry.rights;
+                    return entry.status;
+                }
+                if (!cached || entry.stale_until > cached->stale_until) cached = entry;
+            }
+            ++redis_misses_;
+        }
+    } else if (redis_) {
+        ++redis_misses_;
+    }
+    RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
+        ++ldap_lookups_;
+        RightsAnswer fetched;
+        fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights);
+        if (fetched.status != LookupStatus::unavailable) {
+            const MailboxRights &r = fetched.rights;
+            bool any = r.send_as || r.send_on_behalf || r.full_access;
+            int64_t fresh = clock_() + (any ? settings_.ttl : settings_.negative_ttl);
+            remember_rights(login, mailbox,
+                            CachedRights{fetched.status, fetched.rights, fresh, fresh + settings_.stale_ttl},
+                            generation);
+        }
+        return fetched;
+    });
+    if (answer.status != LookupStatus::unavailable) {
+        rights = answer.rights;
+        return answer.status;
+    }
+    if (usable_stale(cached, now)) {
+        ++stale_answers_;
+        rights = cached->rights;
+        rights.stale = true;
+        return cached->status;
+    }
+    return LookupStatus::unavailable;
+}
+
+std::string CachingDirectory::probe() { return backend_->probe(); }
+
+std::map<std::string, unsigned long long> CachingDirectory::stats() const {
+    return {{"local_hits", local_hits_},
+            {"local_misses", local_misses_},
+            {"redis_hits", redis_hits_},
+            {"redis_misses", redis_misses_},
+            {"redis_calls", redis_ ? redis_->calls() : 0},
+            {"redis_errors", redis_ ? redis_->failures() : 0},
+            {"ldap_lookups", ldap_lookups_},
+            {"ldap_searches", backend_->searches()},
+            {"stale_answers", stale_answers_}};
+}
+
+}  // namespace sendas

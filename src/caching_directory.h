@@ -1,0 +1,89 @@
+// The cache in front of the directory: in-process tier -> Redis -> LDAP.
+//
+// A hot user costs no network call; a warm one costs one Redis round trip;
+// a miss costs one LDAP lookup however many connections ask at once
+// (single flight). Redis down means LDAP directly. LDAP down means the
+// cached answer while it is within cache.stale_ttl (marked stale), else
+// "unavailable". A cache never makes up an answer: expired is a miss.
+#ifndef SENDAS_CACHING_DIRECTORY_H
+#define SENDAS_CACHING_DIRECTORY_H
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "directory.h"
+#include "local_cache.h"
+#include "redis_tier.h"
+#include "single_flight.h"
+
+namespace sendas {
+
+struct CacheSettings {
+    int64_t ttl = 300;           // found answers
+    int64_t negative_ttl = 60;   // "no such user" / "no right"
+    int64_t local_ttl = 30;      // trusted in-process without asking Redis
+    int64_t stale_ttl = 0;       // served past expiry while LDAP is down
+    size_t local_max_entries = 10000;
+    size_t local_max_bytes = 16 << 20;
+};
+
+// Unix seconds; injected so tests can move time.
+using Clock = std::function<int64_t()>;
+int64_t system_clock_seconds();
+
+// One per runtime snapshot; thread-safe. `redis` may be null (local tier
+// alone). Owns the flush listener thread when Redis is configured.
+class CachingDirectory : public Directory {
+public:
+    CachingDirectory(std::shared_ptr<Directory> backend, CacheSettings settings, std::unique_ptr<RedisTier> redis,
+                     Clock clock = system_clock_seconds);
+    ~CachingDirectory() override;
+
+    LookupStatus find_user(const std::string &login, UserInfo &user) override;
+    LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                             MailboxRights &rights) override;
+    std::string probe() override;
+    unsigned long long searches() const override { return backend_->searches(); }
+
+    // Counters by name: local_hits local_misses redis_hits redis_misses
+    // redis_calls redis_errors ldap_lookups ldap_searches stale_answers.
+    std::map<std::string, unsigned long long> stats() const;
+
+    // Drops the in-process tier for a login, or all of it for "*".
+    void drop_local(const std::string &login_or_all);
+
+private:
+    struct UserAnswer {
+        LookupStatus status = LookupStatus::unavailable;
+        UserInfo user;
+    };
+    struct RightsAnswer {
+        LookupStatus status = LookupStatus::unavailable;
+        MailboxRights rights;
+    };
+
+    LocalRecord load_from_redis(const std::string &login, int64_t now);
+    void remember_user(const std::string &login, const CachedUser &entry, const std::string &generation);
+    void remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
+                         const std::string &generation);
+    int64_t ttl_for(LookupStatus status) const;
+
+    const std::shared_ptr<Directory> backend_;
+    const CacheSettings settings_;
+    const std::unique_ptr<RedisTier> redis_;
+    const Clock clock_;
+    LocalCache local_;
+    SingleFlight<UserAnswer> user_flight_;
+    SingleFlight<RightsAnswer> rights_flight_;
+    std::atomic<unsigned long long> local_hits_{0}, local_misses_{0}, redis_hits_{0}, redis_misses_{0},
+        ldap_lookups_{0}, stale_answers_{0};
+    std::unique_ptr<FlushListener> listener_;  // last: stopped first
+};
+
+}  // namespace sendas
+
+#endif
