@@ -31,6 +31,8 @@ struct LdapConfig {
     std::string send_on_behalf_base = "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com";
     std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
+    std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // empty: off
+    std::string no_sent_copy_filter = "(cn=%m)";
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";

@@ -161,6 +161,15 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             break;
         }
     }
+    if ((rights.send_as || rights.send_on_behalf) && !cfg.no_sent_copy_base.empty()) {
+        SearchResult res =
+            pool_.search(cfg.no_sent_copy_base, Scope::subtree, expand_filter(cfg.no_sent_copy_filter, tokens), {"1.1"});
+        if (res.status != SearchStatus::ok) {
+            log(Severity::warning, "LDAP Sent copy lookup failed: " + res.error);
+            return LookupStatus::unavailable;
+        }
+        rights.no_sent_copy = !res.entries.empty();
+    }
     return LookupStatus::found;
 }
 

@@ -12,6 +12,7 @@ src_libsendas_a_SOURCES = \
 	src/ldap_filter.cpp src/ldap_filter.h \
 	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
+	src/lookup.cpp src/lookup.h \
 	src/milter_session.cpp src/milter_session.h \
 	src/mta_actions.h \
 	src/policy.cpp src/policy.h \
@@ -28,3 +29,7 @@ sbin_PROGRAMS += src/sendas-milter
 src_sendas_milter_SOURCES = src/sendas_milter.cpp src/milter_glue.cpp src/milter_glue.h
 src_sendas_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 src_sendas_milter_LDADD = $(SENDAS_LIBS) $(MILTER_LIBS)
+
+sbin_PROGRAMS += src/sendasctl
+src_sendasctl_SOURCES = src/sendasctl.cpp
+src_sendasctl_LDADD = $(SENDAS_LIBS)

@@ -5,6 +5,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "lookup.h"
 
 namespace sendas {
 namespace {
@@ -47,20 +48,6 @@ void MilterSession::add_header(const std::string &name, const std::string &value
         message_.sender_values.push_back(value);
 }
 
-DirectoryAnswers MilterSession::ask_directory() {
-    DirectoryAnswers answers;
-    if (message_.auth_user.empty()) return answers;
-    Directory &directory = *runtime_->directory;
-    answers.user_status = directory.find_user(message_.auth_user, answers.user);
-    if (answers.user_status == LookupStatus::unavailable) return answers;
-    for (const auto &address : needed_rights(message_, answers, *runtime_->config)) {
-        auto &[status, rights] = answers.rights[address];
-        // Even after one failure: a definite "no" elsewhere must still reject.
-        status = directory.find_rights(message_.auth_user, answers.user, address, rights);
-    }
-    return answers;
-}
-
 bool MilterSession::apply(const Decision &d, MtaActions &mta) {
     if (d.verdict != Verdict::accept)
         return mta.set_reply(d.smtp_code, d.enhanced_code, safe_reply_text(d.reply_text));
@@ -79,7 +66,7 @@ bool MilterSession::apply(const Decision &d, MtaActions &mta) {
 
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
-    const DirectoryAnswers answers = ask_directory();
+    const DirectoryAnswers answers = gather_answers(message_, *runtime_->directory, *runtime_->config);
     Decision decision = decide(message_, answers, *runtime_->config);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.

@@ -35,7 +35,6 @@ public:
     void reset() { message_ = MessageFacts{}; }
 
 private:
-    DirectoryAnswers ask_directory();
     bool apply(const Decision &decision, MtaActions &mta);
 
     std::shared_ptr<const Runtime> runtime_;

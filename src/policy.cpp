@@ -286,7 +286,9 @@ Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, cons
         if (as && !d.envelope_from && config.rewrite.send_as_envelope == SendAsEnvelope::mailbox &&
             !claims.from_missing)
             d.envelope_from = bracketed(mailbox);
-        if ((as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf)) {
+        auto listed = answers.rights.find(mailbox);
+        bool copy_off = listed != answers.rights.end() && listed->second.second.no_sent_copy;
+        if (!copy_off && ((as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf))) {
             std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, facts.auth_user));
             if (copies.insert(copy).second) d.sent_copies.push_back(copy);
         }

@@ -31,6 +31,9 @@ struct MailboxRights {
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     std::vector<std::string> path;
+    // The mailbox is listed under ldap.no_sent_copy_base: file no Sent copy
+    // for it, whatever sent_copy.* say. Only looked up when a send right is held.
+    bool no_sent_copy = false;
     bool stale = false;  // as UserInfo::stale
 };
 

@@ -53,6 +53,14 @@ out=$(probe frank '<frank@example.com>' --header 'From: sales@example.com, Sales
 [ "$(grep -c '^addrcpt_par <sales+Sent@example.com> NOTIFY=NEVER$' <<<"$out")" = 1 ] ||
     fail "expected exactly one copy for sales@: $out"
 
+# A mailbox listed under ou=no-sent-copy gets no copy, but still its envelope.
+out=$(probe alice '<alice@example.com>' --header 'From: noreply@example.com')
+expect "$out" "chgfrom <noreply@example.com>"
+expect "$out" "result accept"
+expect_not "$out" "addrcpt"
+grep -qE "from=<noreply@example.com> .*right=send-as action=accept envelope_set=<noreply@example.com>$" "$MILTER_LOG" ||
+    fail "audit line for noreply@ should show no sent_copy"
+
 # Rejected: no envelope change, no copy.
 out=$(probe eve '<eve@example.com>' --header 'From: support@example.com')
 expect "$out" "result replycode 550 5.7.1 <eve> is not allowed to send as <support@example.com>"
