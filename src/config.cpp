@@ -115,6 +115,12 @@ const std::vector<OptionSpec> &option_table() {
                                                      {"accept", DirectoryErrorAction::accept},
                                                      {"reject", DirectoryErrorAction::reject}});
          }},
+        {"mta", "auto",
+         "the MTA, for how it encodes {auth_authen}: postfix (raw), sendmail (xtext), or auto (from the v macro)",
+         [](Config &c, const std::string &v) {
+             c.mta = parse_choice<MtaKind>(
+                 v, {{"auto", MtaKind::automatic}, {"postfix", MtaKind::postfix}, {"sendmail", MtaKind::sendmail}});
+         }},
         {"recipient_delimiter", "+", "characters that start an address extension, stripped before lookup (empty: none)",
          [](Config &c, const std::string &v) { c.recipient_delimiter = v; }},
         {"local_part_case_sensitive", "no", "compare local parts case-sensitively",

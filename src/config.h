@@ -19,6 +19,7 @@ enum class UnauthLocalFrom { accept, reject };
 enum class MissingFrom { accept, reject };
 enum class DirectoryErrorAction { tempfail, accept, reject };
 enum class SendAsEnvelope { keep, mailbox };
+enum class MtaKind { automatic, postfix, sendmail };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -85,6 +86,7 @@ struct Config {
     MissingFrom missing_from = MissingFrom::accept;
     DirectoryErrorAction on_directory_error = DirectoryErrorAction::tempfail;
     std::string recipient_delimiter = "+";
+    MtaKind mta = MtaKind::automatic;  // how {auth_authen} is encoded
     bool local_part_case_sensitive = false;
     LdapConfig ldap;
     RedisSection redis;

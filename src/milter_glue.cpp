@@ -91,6 +91,7 @@ sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, 
     *want_steps = steps & skip;
     if (actions & SMFIF_SETSYMLIST) {
         // So an admin's milter_mail_macros cannot silently drop the login.
+        smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
         smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
         smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
     }
@@ -99,7 +100,7 @@ sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, 
 
 sfsistat on_connect(SMFICTX *ctx, char *, _SOCK_ADDR *) {
     try {
-        smfi_setpriv(ctx, new MilterSession(runtime_holder->current()));
+        smfi_setpriv(ctx, new MilterSession(runtime_holder->current(), macro(ctx, "v")));
         return SMFIS_CONTINUE;
     } catch (const std::exception &e) {
         log(Severity::error, std::string("connect: ") + e.what());

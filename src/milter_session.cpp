@@ -33,11 +33,45 @@ bool header_is(const std::string &name, const char *wanted) {
     return strcasecmp(name.substr(first, last - first + 1).c_str(), wanted) == 0;
 }
 
+bool decode_xtext(const std::string &xtext, std::string &out) {
+    auto hex = [](char c) { return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1; };
+    out.clear();
+    for (size_t i = 0; i < xtext.size(); ++i) {
+        if (xtext[i] != '+') {
+            out += xtext[i];
+            continue;
+        }
+        if (i + 2 >= xtext.size() || hex(xtext[i + 1]) < 0 || hex(xtext[i + 2]) < 0) return false;
+        out += static_cast<char>(hex(xtext[i + 1]) * 16 + hex(xtext[i + 2]));
+        i += 2;
+    }
+    return true;
+}
+
+MilterSession::MilterSession(std::shared_ptr<const Runtime> runtime, const std::string &mta_version)
+    : runtime_(std::move(runtime)) {
+    // Sendmail hands {auth_authen} over xtext-encoded, Postfix raw: decode
+    // once, and only for Sendmail.
+    switch (runtime_->config->mta) {
+    case MtaKind::postfix: login_is_xtext_ = false; break;
+    case MtaKind::sendmail: login_is_xtext_ = true; break;
+    case MtaKind::automatic:
+        login_is_xtext_ = !mta_version.empty() && mta_version.find("Postfix") == std::string::npos;
+        break;
+    }
+}
+
 void MilterSession::begin_message(const std::string &envelope_from, const std::string &auth_user,
                                   const std::string &queue_id) {
     reset();
     message_.envelope_from = envelope_from;
     message_.auth_user = auth_user;
+    if (login_is_xtext_ && !decode_xtext(auth_user, message_.auth_user)) {
+        // Kept as sent: it matches no directory entry, so it grants nothing.
+        log(Severity::warning, (queue_id.empty() ? std::string("NOQUEUE") : queue_id) +
+                                   ": {auth_authen} is not valid xtext, used as sent");
+        message_.auth_user = auth_user;
+    }
     message_.queue_id = queue_id;
 }
 

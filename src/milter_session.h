@@ -19,7 +19,9 @@ namespace sendas {
 // it from different threads, never concurrently.
 class MilterSession {
 public:
-    explicit MilterSession(std::shared_ptr<const Runtime> runtime) : runtime_(std::move(runtime)) {}
+    // `mta_version` is the MTA's `v` macro at connect ("Postfix 3.7.11",
+    // Sendmail's "8.17.1"), used when config says mta = auto.
+    MilterSession(std::shared_ptr<const Runtime> runtime, const std::string &mta_version);
 
     // MAIL FROM: starts a new message. `auth_user` is {auth_authen} as
     // the MTA sent it (empty when not authenticated).
@@ -38,12 +40,17 @@ private:
     bool apply(const Decision &decision, MtaActions &mta);
 
     std::shared_ptr<const Runtime> runtime_;
+    bool login_is_xtext_;
     MessageFacts message_;
 };
 
 // A reply text as the MTA may use it: control characters dropped, '%'
 // doubled (smfi_setreply treats it as a format character), length capped.
 std::string safe_reply_text(const std::string &text);
+
+// Decodes an RFC 3461 xtext value ("user+2Btag" -> "user+tag"). False for
+// a malformed one ("+" not followed by two upper-case hex digits).
+bool decode_xtext(const std::string &xtext, std::string &out);
 
 // Whether a header name is `wanted`, ignoring case and stray white space.
 bool header_is(const std::string &name, const char *wanted);

@@ -53,6 +53,7 @@ MILTER_LUA_TESTS = \
 	tests/milter/send-as.lua \
 	tests/milter/send-on-behalf.lua \
 	tests/milter/sender-someone-else.lua \
+	tests/milter/sendmail-macros.lua \
 	tests/milter/sent-copy-config.lua \
 	tests/milter/unauthenticated-accept.lua \
 	tests/milter/unauthenticated-reject.lua \

@@ -240,13 +240,15 @@ class SessionTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDenialBeatsUnknownAcrossLookups);
     CPPUNIT_TEST(testSafeReplyText);
     CPPUNIT_TEST(testHeaderIs);
+    CPPUNIT_TEST(testDecodeXtext);
+    CPPUNIT_TEST(testLoginDecodedOnceByMta);
     CPPUNIT_TEST_SUITE_END();
 
 public:
     void testSessionTable() {
         for (const auto &c : session_cases) {
             auto directory = std::make_shared<FakeDirectory>();
-            MilterSession session(make_runtime(c.config, directory));
+            MilterSession session(make_runtime(c.config, directory), "Postfix 3.7.11");
             RecordingMta mta;
             mta.fail = c.fail;
             const Verdict verdict = send(session, mta, c.login, c.envelope, c.headers);
@@ -259,7 +261,7 @@ public:
     void testDirectoryNotAskedForUnauthenticated() {
         for (const char *extra : {"", "unauthenticated_local_from = reject\n"}) {
             auto directory = std::make_shared<FakeDirectory>();
-            MilterSession session(make_runtime(extra, directory));
+            MilterSession session(make_runtime(extra, directory), "Postfix 3.7.11");
             RecordingMta mta;
             send(session, mta, "", "<support@example.com>",
                  {{"From", "support@example.com"}, {"Sender", "ceo@example.com"}});
@@ -291,7 +293,7 @@ public:
         };
         for (const auto &c : ask_cases) {
             auto directory = std::make_shared<FakeDirectory>();
-            MilterSession session(make_runtime("", directory));
+            MilterSession session(make_runtime("", directory), "Postfix 3.7.11");
             RecordingMta mta;
             send(session, mta, c.login, "<alice@example.com>", c.headers);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.user_calls, directory->user_calls);
@@ -302,7 +304,7 @@ public:
     // One session, several messages: nothing of one message leaks into the next.
     void testStateResetBetweenMessages() {
         auto directory = std::make_shared<FakeDirectory>();
-        MilterSession session(make_runtime("", directory));
+        MilterSession session(make_runtime("", directory), "Postfix 3.7.11");
 
         RecordingMta first;
         CPPUNIT_ASSERT_EQUAL(std::string("accept"),
@@ -335,7 +337,7 @@ public:
 
     void testAbortResets() {
         auto directory = std::make_shared<FakeDirectory>();
-        MilterSession session(make_runtime("", directory));
+        MilterSession session(make_runtime("", directory), "Postfix 3.7.11");
 
         // Aborted after its headers.
         session.begin_message("<alice@example.com>", "alice", "Q1");
@@ -365,7 +367,7 @@ public:
     void testDenialBeatsUnknownAcrossLookups() {
         for (const char *extra : {"", "on_directory_error = accept\n"}) {
             auto directory = std::make_shared<FakeDirectory>();
-            MilterSession session(make_runtime(extra, directory));
+            MilterSession session(make_runtime(extra, directory), "Postfix 3.7.11");
             RecordingMta mta;
             const Verdict verdict =
                 send(session, mta, "alice", "<alice@example.com>",
@@ -425,6 +427,51 @@ public:
         for (const auto &c : name_cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string("'") + c.name + "' is " + c.wanted, c.expected,
                                          sendas::header_is(c.name, c.wanted));
+    }
+
+    void testDecodeXtext() {
+        const struct {
+            const char *in;
+            bool ok;
+            const char *out;
+        } cases[] = {
+            {"alice", true, "alice"},          {"user+2Btag", true, "user+tag"}, {"a+3Db+2B", true, "a=b+"},
+            {"+41+42", true, "AB"},            {"", true, ""},                  {"user+2btag", false, ""},
+            {"user+", false, ""},              {"user+2", false, ""},           {"user+ZZ", false, ""},
+        };
+        for (const auto &c : cases) {
+            std::string out;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.in, c.ok, sendas::decode_xtext(c.in, out));
+            if (c.ok) CPPUNIT_ASSERT_EQUAL_MESSAGE(c.in, std::string(c.out), out);
+        }
+    }
+
+    // Sendmail sends {auth_authen} as xtext, Postfix raw: "al+69ce" is
+    // alice from Sendmail, and nobody from Postfix; never decoded twice.
+    void testLoginDecodedOnceByMta() {
+        const struct {
+            const char *config;
+            const char *mta_version;
+            const char *login;
+            Verdict verdict;
+        } cases[] = {
+            {"", "8.17.1", "al+69ce", Verdict::accept},
+            {"", "Postfix 3.7.11", "al+69ce", Verdict::reject},
+            {"", "", "al+69ce", Verdict::reject},
+            {"mta = sendmail\n", "", "al+69ce", Verdict::accept},
+            {"mta = postfix\n", "8.17.1", "al+69ce", Verdict::reject},
+            {"", "8.17.1", "al+2B69ce", Verdict::reject},  // decodes to "al+69ce", not again to alice
+            {"", "8.17.1", "al+zz", Verdict::reject},      // malformed: used as sent, grants nothing
+        };
+        for (const auto &c : cases) {
+            auto directory = std::make_shared<FakeDirectory>();
+            MilterSession session(make_runtime(c.config, directory), c.mta_version);
+            RecordingMta mta;
+            std::string name = std::string(c.mta_version) + " " + c.login;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(name, static_cast<int>(c.verdict),
+                                         static_cast<int>(send(session, mta, c.login, "<alice@example.com>",
+                                                               {{"From", "support@example.com"}})));
+        }
     }
 };
 
