@@ -12,8 +12,14 @@ namespace sendas {
 // e.g. "4Q1: user=<alice> from=<support@example.com> right=send-as
 // action=accept sent_copy=<support+Sent@example.com>". Values are
 // sanitised: no control characters or spaces can forge a field. `stale`
-// adds "stale=yes": the rights came from an expired cache entry.
-std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale = false);
+// adds "stale=yes": the rights came from an expired cache entry. With
+// AuditFormat::json the same fields form one JSON object:
+//   {"queue_id":"4Q1","user":"alice","from":["support@example.com"],
+//    "right":"send-as","action":"accept","sent_copy":["<support+Sent@example.com>"]}
+// ("sender", "envelope", "reason", "mode", "stale", "sender_set",
+// "sender_removed", "envelope_set" appear when they apply).
+std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale = false,
+                       AuditFormat format = AuditFormat::text);
 
 }  // namespace sendas
 

@@ -80,7 +80,9 @@ std::string encode(const CachedRights &e, const std::string &generation) {
     auto f = head(generation, e.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.rights;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
-                (r.no_sent_copy ? "n" : ""));
+                (r.no_sent_copy ? "n" : "") + (r.mode == MailboxRights::Mode::report    ? "r"
+                                               : r.mode == MailboxRights::Mode::enforce ? "e"
+                                                                                        : ""));
     f.insert(f.end(), r.path.begin(), r.path.end());
     return join(f);
 }
@@ -90,11 +92,14 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     if (!split(data, f) || !read_head(f, generation, e.status, e.fresh_until, e.stale_until) || f.size() < 6)
         return false;
     const std::string &flags = f[5];
-    if (flags.find_first_not_of("abfn") != std::string::npos) return false;
+    if (flags.find_first_not_of("abfnre") != std::string::npos) return false;
     e.rights.send_as = flags.find('a') != std::string::npos;
     e.rights.send_on_behalf = flags.find('b') != std::string::npos;
     e.rights.full_access = flags.find('f') != std::string::npos;
     e.rights.no_sent_copy = flags.find('n') != std::string::npos;
+    e.rights.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
+                    : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
+                                                           : MailboxRights::Mode::unset;
     e.rights.path.assign(f.begin() + 6, f.end());
     return true;
 }

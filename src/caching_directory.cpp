@@ -29,7 +29,7 @@ int64_t system_clock_seconds() {
 }
 
 CachingDirectory::CachingDirectory(std::shared_ptr<Directory> backend, CacheSettings settings,
-                                   std::unique_ptr<RedisTier> redis, Clock clock)
+                                   std::shared_ptr<RedisTier> redis, Clock clock)
     : backend_(std::move(backend)),
       settings_(settings),
       redis_(std::move(redis)),

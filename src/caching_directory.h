@@ -39,7 +39,7 @@ int64_t system_clock_seconds();
 // alone). Owns the flush listener thread when Redis is configured.
 class CachingDirectory : public Directory {
 public:
-    CachingDirectory(std::shared_ptr<Directory> backend, CacheSettings settings, std::unique_ptr<RedisTier> redis,
+    CachingDirectory(std::shared_ptr<Directory> backend, CacheSettings settings, std::shared_ptr<RedisTier> redis,
                      Clock clock = system_clock_seconds);
     ~CachingDirectory() override;
 
@@ -74,7 +74,7 @@ private:
 
     const std::shared_ptr<Directory> backend_;
     const CacheSettings settings_;
-    const std::unique_ptr<RedisTier> redis_;
+    const std::shared_ptr<RedisTier> redis_;
     const Clock clock_;
     LocalCache local_;
     SingleFlight<UserAnswer> user_flight_;

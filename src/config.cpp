@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "send_limit.h"
+
 namespace po = boost::program_options;
 
 namespace sendas {
@@ -62,6 +64,12 @@ std::vector<std::string> split_words(const std::string &v) {
     return words;
 }
 
+std::vector<std::string> lower_words(const std::string &v) {
+    std::vector<std::string> words;
+    for (const auto &w : split_words(v)) words.push_back(lower(w));
+    return words;
+}
+
 // A template must keep its placeholders inside an LDAP filter's parentheses.
 std::string ldap_filter_value(const std::string &v) {
     if (v.size() < 2 || v.front() != '(' || v.back() != ')') bad_value("expected an LDAP filter in parentheses");
@@ -92,10 +100,7 @@ const std::vector<OptionSpec> &option_table() {
         {"pidfile", "", "file to write the daemon's process id to (empty: none)",
          [](Config &c, const std::string &v) { c.pidfile = v; }},
         {"local_domains", "", "space-separated domains whose addresses are protected",
-         [](Config &c, const std::string &v) {
-             c.local_domains.clear();
-             for (const auto &d : split_words(v)) c.local_domains.push_back(lower(d));
-         }},
+         [](Config &c, const std::string &v) { c.local_domains = lower_words(v); }},
         {"foreign_from", "reject", "From: outside local_domains from an authenticated user: reject or accept",
          [](Config &c, const std::string &v) {
              c.foreign_from = parse_choice<ForeignFrom>(v, {{"reject", ForeignFrom::reject}, {"accept", ForeignFrom::accept}});
@@ -120,6 +125,18 @@ const std::vector<OptionSpec> &option_table() {
          [](Config &c, const std::string &v) {
              c.mta = parse_choice<MtaKind>(
                  v, {{"auto", MtaKind::automatic}, {"postfix", MtaKind::postfix}, {"sendmail", MtaKind::sendmail}});
+         }},
+        {"mode", "enforce", "enforce decisions, or report: accept everything unchanged and log what would happen",
+         [](Config &c, const std::string &v) {
+             c.mode = parse_choice<Mode>(v, {{"enforce", Mode::enforce}, {"report", Mode::report}});
+         }},
+        {"report_domains", "", "domains in report mode when mode = enforce (a mailbox list in LDAP wins)",
+         [](Config &c, const std::string &v) { c.report_domains = lower_words(v); }},
+        {"enforce_domains", "", "domains enforced when mode = report (a mailbox list in LDAP wins)",
+         [](Config &c, const std::string &v) { c.enforce_domains = lower_words(v); }},
+        {"audit.format", "text", "audit lines as Postfix-style text or one JSON object per decision",
+         [](Config &c, const std::string &v) {
+             c.audit_format = parse_choice<AuditFormat>(v, {{"text", AuditFormat::text}, {"json", AuditFormat::json}});
          }},
         {"recipient_delimiter", "+", "characters that start an address extension, stripped before lookup (empty: none)",
          [](Config &c, const std::string &v) { c.recipient_delimiter = v; }},
@@ -149,8 +166,13 @@ const std::vector<OptionSpec> &option_table() {
         {"ldap.no_sent_copy_base", "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com",
          "subtree listing mailboxes that get no Sent copy (empty: no lookup)",
          [](Config &c, const std::string &v) { c.ldap.no_sent_copy_base = v; }},
-        {"ldap.no_sent_copy_filter", "(cn=%m)", "filter finding a mailbox's entry under ldap.no_sent_copy_base",
-         [](Config &c, const std::string &v) { c.ldap.no_sent_copy_filter = ldap_filter_value(v); }},
+        {"ldap.report_base", "", "subtree listing mailboxes kept in report mode (empty: no lookup)",
+         [](Config &c, const std::string &v) { c.ldap.report_base = v; }},
+        {"ldap.enforce_base", "", "subtree listing mailboxes always enforced (empty: no lookup)",
+         [](Config &c, const std::string &v) { c.ldap.enforce_base = v; }},
+        {"ldap.mailbox_list_filter", "(cn=%m)",
+         "filter finding a mailbox's entry under ldap.no_sent_copy_base, ldap.report_base and ldap.enforce_base",
+         [](Config &c, const std::string &v) { c.ldap.mailbox_list_filter = ldap_filter_value(v); }},
         {"ldap.member_attribute", "member", "group attribute holding member DNs",
          [](Config &c, const std::string &v) { c.ldap.member_attribute = nonempty(v); }},
         {"ldap.display_name_attribute", "displayName cn", "user attributes tried in order for the display name in Sender:",
@@ -207,6 +229,12 @@ const std::vector<OptionSpec> &option_table() {
          [](Config &c, const std::string &v) { c.cache.local_max_entries = parse_unsigned(v, 10000000); }},
         {"cache.local_max_bytes", "16777216", "approximate memory bound of the in-process tier",
          [](Config &c, const std::string &v) { c.cache.local_max_bytes = parse_unsigned(v, 1u << 30); }},
+
+        {"limits.per_user_mailbox", "",
+         "most messages one user may send as one shared mailbox per period, e.g. 200/1h (empty: no limit)",
+         [](Config &c, const std::string &v) {
+             if (!parse_send_limit(v, c.send_limit)) bad_value("expected COUNT/PERIOD such as 200/1h");
+         }},
 
         {"rewrite.send_as_remove_sender", "yes", "remove Sender: from messages sent under Send As",
          [](Config &c, const std::string &v) { c.rewrite.send_as_remove_sender = parse_bool(v); }},

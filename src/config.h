@@ -20,6 +20,8 @@ enum class MissingFrom { accept, reject };
 enum class DirectoryErrorAction { tempfail, accept, reject };
 enum class SendAsEnvelope { keep, mailbox };
 enum class MtaKind { automatic, postfix, sendmail };
+enum class Mode { enforce, report };
+enum class AuditFormat { text, json };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -33,7 +35,9 @@ struct LdapConfig {
     std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
     std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // empty: off
-    std::string no_sent_copy_filter = "(cn=%m)";
+    std::string report_base;   // mailboxes in report mode whatever the domain says; empty: off
+    std::string enforce_base;  // mailboxes enforced whatever the domain says; empty: off
+    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
@@ -63,6 +67,11 @@ struct CacheSection {
     unsigned local_max_bytes = 16u << 20;
 };
 
+struct SendLimit {
+    unsigned count = 0;   // messages allowed per period; 0: no limit
+    unsigned period = 0;  // seconds
+};
+
 struct RewriteConfig {
     bool send_as_remove_sender = true;
     SendAsEnvelope send_as_envelope = SendAsEnvelope::keep;
@@ -87,6 +96,10 @@ struct Config {
     DirectoryErrorAction on_directory_error = DirectoryErrorAction::tempfail;
     std::string recipient_delimiter = "+";
     MtaKind mta = MtaKind::automatic;  // how {auth_authen} is encoded
+    Mode mode = Mode::enforce;
+    std::vector<std::string> report_domains, enforce_domains;  // lower-cased
+    AuditFormat audit_format = AuditFormat::text;
+    SendLimit send_limit;  // limits.per_user_mailbox
     bool local_part_case_sensitive = false;
     LdapConfig ldap;
     RedisSection redis;

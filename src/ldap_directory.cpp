@@ -161,14 +161,30 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             break;
         }
     }
-    if ((rights.send_as || rights.send_on_behalf) && !cfg.no_sent_copy_base.empty()) {
-        SearchResult res =
-            pool_.search(cfg.no_sent_copy_base, Scope::subtree, expand_filter(cfg.no_sent_copy_filter, tokens), {"1.1"});
+    // Per-mailbox settings: membership of admin-kept lists.
+    const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);
+    bool listed = false;
+    auto in_list = [&](const std::string &base) {
+        if (base.empty()) return true;
+        SearchResult res = pool_.search(base, Scope::subtree, list_filter, {"1.1"});
         if (res.status != SearchStatus::ok) {
-            log(Severity::warning, "LDAP Sent copy lookup failed: " + res.error);
-            return LookupStatus::unavailable;
+            log(Severity::warning, "LDAP mailbox list lookup under " + base + " failed: " + res.error);
+            return false;
         }
-        rights.no_sent_copy = !res.entries.empty();
+        listed = !res.entries.empty();
+        return true;
+    };
+    if (rights.send_as || rights.send_on_behalf) {
+        if (!in_list(cfg.no_sent_copy_base)) return LookupStatus::unavailable;
+        rights.no_sent_copy = listed;
+    }
+    listed = false;
+    if (!in_list(cfg.enforce_base)) return LookupStatus::unavailable;
+    if (listed) rights.mode = MailboxRights::Mode::enforce;
+    listed = false;
+    if (rights.mode == MailboxRights::Mode::unset) {
+        if (!in_list(cfg.report_base)) return LookupStatus::unavailable;
+        if (listed) rights.mode = MailboxRights::Mode::report;
     }
     return LookupStatus::found;
 }

@@ -20,6 +20,7 @@ src_libsendas_a_SOURCES = \
 	src/redis_tier.cpp src/redis_tier.h \
 	src/rights.cpp src/rights.h \
 	src/runtime.cpp src/runtime.h \
+	src/send_limit.cpp src/send_limit.h \
 	src/single_flight.h
 src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS)
 

@@ -68,7 +68,7 @@ void MilterSession::begin_message(const std::string &envelope_from, const std::s
     message_.auth_user = auth_user;
     if (login_is_xtext_ && !decode_xtext(auth_user, message_.auth_user)) {
         // Kept as sent: it matches no directory entry, so it grants nothing.
-        log(Severity::warning, (queue_id.empty() ? std::string("NOQUEUE") : queue_id) +
+        log(Severity::warning, queue_label(queue_id) +
                                    ": {auth_authen} is not valid xtext, used as sent");
         message_.auth_user = auth_user;
     }
@@ -98,10 +98,29 @@ bool MilterSession::apply(const Decision &d, MtaActions &mta) {
     return ok;
 }
 
+void MilterSession::enforce_send_limit(Decision &d) {
+    const auto &limiter = runtime_->limiter;
+    if (!limiter || d.verdict != Verdict::accept || d.report) return;
+    for (const auto &checked : d.checked) {
+        if (checked.role != "from" || (checked.right != Right::send_as && checked.right != Right::send_on_behalf))
+            continue;
+        bool first_over = false;
+        if (limiter->allow(message_.auth_user, checked.address, first_over)) continue;
+        if (first_over)
+            log(Severity::warning, queue_label(message_.queue_id) +
+                                       ": send limit reached: user=<" + message_.auth_user + "> mailbox=<" +
+                                       checked.address + "> limit=" + std::to_string(limiter->limit().count) + "/" +
+                                       std::to_string(limiter->limit().period) + "s");
+        d = over_send_limit(d, message_.auth_user, checked.address);
+        return;
+    }
+}
+
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
     const DirectoryAnswers answers = gather_answers(message_, *runtime_->directory, *runtime_->config);
     Decision decision = decide(message_, answers, *runtime_->config);
+    enforce_send_limit(decision);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;
@@ -109,7 +128,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
-    if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale()));
+    if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale(), runtime_->config->audit_format));
     Verdict verdict = decision.verdict;
     reset();
     return verdict;

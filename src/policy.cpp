@@ -201,7 +201,10 @@ Decision decide_unauthenticated(const MessageFacts &facts, const Config &config)
 
 }  // namespace
 
-Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
+namespace {
+
+// The decision table, as enforce mode applies it.
+Decision decide_enforced(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
     if (facts.auth_user.empty()) return decide_unauthenticated(facts, config);
 
     Claims claims = parse_claims(facts);
@@ -293,6 +296,58 @@ Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, cons
             if (copies.insert(copy).second) d.sent_copies.push_back(copy);
         }
     }
+    return d;
+}
+
+// Mode for one address: a mailbox list in LDAP, then the domain lists,
+// then the global mode.
+Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers, const Config &config) {
+    auto it = answers.rights.find(checked.address);
+    if (it != answers.rights.end()) {
+        if (it->second.second.mode == MailboxRights::Mode::enforce) return Mode::enforce;
+        if (it->second.second.mode == MailboxRights::Mode::report) return Mode::report;
+    }
+    std::string domain = checked.address.substr(checked.address.rfind('@') + 1);
+    auto listed = [&](const std::vector<std::string> &domains) {
+        return std::find(domains.begin(), domains.end(), domain) != domains.end();
+    };
+    if (config.mode == Mode::enforce) return listed(config.report_domains) ? Mode::report : Mode::enforce;
+    return listed(config.enforce_domains) ? Mode::enforce : Mode::report;
+}
+
+}  // namespace
+
+Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
+    Decision d = decide_enforced(facts, answers, config);
+    if (!d.acted) return d;
+    // One enforced address enforces the message.
+    Mode mode = config.mode;
+    if (!d.checked.empty()) {
+        mode = Mode::report;
+        for (const auto &checked : d.checked)
+            if (address_mode(checked, answers, config) == Mode::enforce) mode = Mode::enforce;
+    }
+    if (mode == Mode::enforce) return d;
+    d.report = true;
+    d.enforced = d.verdict;
+    d.verdict = Verdict::accept;
+    d.remove_sender = false;
+    d.set_sender.reset();
+    d.envelope_from.reset();
+    d.sent_copies.clear();
+    return d;
+}
+
+Decision over_send_limit(Decision d, const std::string &login, const std::string &mailbox) {
+    d.verdict = Verdict::tempfail;
+    d.smtp_code = "451";
+    d.enhanced_code = "4.7.1";
+    d.reply_text = bracketed(login) + " has sent too many messages as " + bracketed(mailbox) + ", try again later";
+    d.reason = "send_limit";
+    d.remove_sender = false;
+    d.set_sender.reset();
+    d.envelope_from.reset();
+    d.sent_copies.clear();
     return d;
 }
 

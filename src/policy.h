@@ -27,6 +27,9 @@ struct MessageFacts {
     std::vector<std::string> sender_values;  // raw value of each Sender: header
 };
 
+// The queue id as logs show it: Postfix's NOQUEUE when there is none yet.
+inline std::string queue_label(const std::string &queue_id) { return queue_id.empty() ? "NOQUEUE" : queue_id; }
+
 // Canonical form used for comparison and lookup: domain lower-cased, local
 // part lower-cased unless configured case-sensitive, +detail removed.
 std::string normalize_address(const Mailbox &mailbox, const Config &config);
@@ -78,9 +81,20 @@ struct Decision {
 
     std::vector<CheckedAddress> checked;
     std::string right;          // effective right name for the audit line
+
+    // Report mode: the message passes unchanged; `enforced` is what enforce
+    // mode would have done (its reply and reason are kept for the audit).
+    bool report = false;
+    Verdict enforced = Verdict::accept;
 };
 
+// The verdict, with report mode applied: in report mode nothing is
+// refused or changed (see sendas-milter.conf(5), "mode").
 Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config);
+
+// An accepted decision turned into the 451 of a send limit: changes
+// dropped, what was checked kept for the audit line.
+Decision over_send_limit(Decision accepted, const std::string &login, const std::string &mailbox);
 
 // Expands %m %l %d (mailbox, its local part and domain) and %u (login) in
 // a template such as sent_copy.address. "%%" is a literal '%'.

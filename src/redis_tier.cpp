@@ -65,6 +65,15 @@ bool RedisTier::flush(const std::string &login) {
     return pool_.run({{"DEL", user_key(login)}, {"PUBLISH", channel(), login}}, replies);
 }
 
+bool RedisTier::count(const std::string &name, int64_t ttl, long long &value) {
+    const std::string key = prefix_ + "v1:" + name;
+    std::vector<RedisReplyPtr> replies;
+    if (!pool_.run({{"INCR", key}, {"EXPIRE", key, std::to_string(ttl)}}, replies)) return false;
+    if (replies[0]->type != REDIS_REPLY_INTEGER) return false;
+    value = replies[0]->integer;
+    return true;
+}
+
 bool RedisTier::publish_stats(const std::map<std::string, unsigned long long> &counters) {
     std::vector<std::string> hset{"HSET", stats_key_};
     for (const auto &[name, value] : counters) {

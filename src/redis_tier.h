@@ -32,6 +32,8 @@ public:
     bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl);
     // Drops one login's records (or all, with an empty login) on every host.
     bool flush(const std::string &login);
+    // Increments the counter PREFIXv1:NAME, which expires after `ttl` s.
+    bool count(const std::string &name, int64_t ttl, long long &value);
     // Publishes this process's counters for `sendasctl cache stats`.
     bool publish_stats(const std::map<std::string, unsigned long long> &counters);
     // Every daemon's published counters, by "HOST:PID".

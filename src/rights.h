@@ -34,6 +34,8 @@ struct MailboxRights {
     // The mailbox is listed under ldap.no_sent_copy_base: file no Sent copy
     // for it, whatever sent_copy.* say. Only looked up when a send right is held.
     bool no_sent_copy = false;
+    // The mailbox is listed under ldap.report_base / ldap.enforce_base.
+    enum class Mode { unset, report, enforce } mode = Mode::unset;
     bool stale = false;  // as UserInfo::stale
 };
 

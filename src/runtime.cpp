@@ -9,9 +9,10 @@ namespace sendas {
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config) {
     auto runtime = std::make_shared<Runtime>();
     const RedisSection &r = config->redis;
-    std::unique_ptr<RedisTier> redis;
+    std::shared_ptr<RedisTier> redis;
     if (!r.address.empty())
-        redis = std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.pool_size);
+        redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.pool_size);
+    if (config->send_limit.count > 0) runtime->limiter = std::make_shared<SendLimiter>(config->send_limit, redis);
     CacheSettings settings;
     settings.ttl = r.ttl;
     settings.negative_ttl = r.negative_ttl;
@@ -20,7 +21,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config
     settings.local_max_entries = config->cache.local_max_entries;
     settings.local_max_bytes = config->cache.local_max_bytes;
     runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap), settings,
-                                                            std::move(redis));
+                                                            redis);
     runtime->config = std::move(config);
     return runtime;
 }

@@ -9,12 +9,14 @@
 
 #include "config.h"
 #include "directory.h"
+#include "send_limit.h"
 
 namespace sendas {
 
 struct Runtime {
     std::shared_ptr<const Config> config;
     std::shared_ptr<Directory> directory;
+    std::shared_ptr<SendLimiter> limiter;  // null when limits.per_user_mailbox is off
 };
 
 // Builds the LDAP-backed runtime for a config. Connects nothing yet.
