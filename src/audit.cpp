@@ -8,6 +8,8 @@
 namespace sendas {
 namespace {
 
+const char *verdict_name(Verdict v);
+
 struct Field {
     std::string key;
     std::vector<std::string> values;  // text: joined by ','; JSON: an array when `list`
@@ -58,9 +60,7 @@ std::vector<Field> fields_of(const MessageFacts &facts, const Decision &d, bool 
     if (!sender.values.empty()) fields.push_back(sender);
     if (!envelope.values.empty()) fields.push_back(envelope);
     fields.push_back({"right", {d.right.empty() ? "none" : d.right}});
-    std::string action = verdict_name(d.verdict);
-    if (d.report && d.enforced != Verdict::accept) action = std::string("would-") + verdict_name(d.enforced);
-    fields.push_back({"action", {action}});
+    fields.push_back({"action", {action_name(d)}});
     if (!d.reason.empty()) fields.push_back({"reason", {d.reason}});
     if (d.report) fields.push_back({"mode", {"report"}});
     if (stale) fields.push_back({"stale", {"yes"}});
@@ -105,6 +105,11 @@ std::string render_json(const std::vector<Field> &fields) {
 }
 
 }  // namespace
+
+std::string action_name(const Decision &d) {
+    if (d.report && d.enforced != Verdict::accept) return std::string("would-") + verdict_name(d.enforced);
+    return verdict_name(d.verdict);
+}
 
 std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale, AuditFormat format) {
     auto fields = fields_of(facts, decision, stale);

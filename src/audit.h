@@ -18,6 +18,9 @@ namespace sendas {
 //    "right":"send-as","action":"accept","sent_copy":["<support+Sent@example.com>"]}
 // ("sender", "envelope", "reason", "mode", "stale", "sender_set",
 // "sender_removed", "envelope_set" appear when they apply).
+// "accept", "reject", "tempfail", or in report mode "would-reject" etc.
+std::string action_name(const Decision &decision);
+
 std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale = false,
                        AuditFormat format = AuditFormat::text);
 

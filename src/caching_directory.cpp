@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "metrics.h"
+
 namespace sendas {
 namespace {
 
@@ -42,6 +44,16 @@ CachingDirectory::CachingDirectory(std::shared_ptr<Directory> backend, CacheSett
 }
 
 CachingDirectory::~CachingDirectory() = default;
+
+void CachingDirectory::count_local(bool hit) {
+    ++(hit ? local_hits_ : local_misses_);
+    metrics::cache_lookup("local", hit);
+}
+
+void CachingDirectory::count_redis(bool hit) {
+    ++(hit ? redis_hits_ : redis_misses_);
+    metrics::cache_lookup("redis", hit);
+}
 
 int64_t CachingDirectory::ttl_for(LookupStatus status) const {
     return status == LookupStatus::found ? settings_.ttl : settings_.negative_ttl;
@@ -113,19 +125,19 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
     const int64_t now = clock_();
     LocalRecord known = local_.get(login).value_or(LocalRecord{});
     if (known.user && now < known.user_local_until) {
-        ++local_hits_;
+        count_local(true);
         user = known.user->user;
         return known.user->status;
     }
-    ++local_misses_;
+    count_local(false);
     if (redis_) {
         LocalRecord loaded = load_from_redis(login, now);
         if (loaded.user && now < loaded.user->fresh_until) {
-            ++redis_hits_;
+            count_redis(true);
             user = loaded.user->user;
             return loaded.user->status;
         }
-        if (loaded.redis_read_at >= 0) ++redis_misses_;
+        if (loaded.redis_read_at >= 0) count_redis(false);
         if (loaded.user && (!known.user || loaded.user->stale_until > known.user->stale_until))
             known.user = loaded.user;
         if (!loaded.generation.empty()) known.generation = loaded.generation;
@@ -147,6 +159,7 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
     }
     if (usable_stale(known.user, now)) {
         ++stale_answers_;
+        metrics::stale_answer();
         user = known.user->user;
         user.stale = true;
         return known.user->status;
@@ -162,12 +175,12 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
     if (auto it = known.rights.find(mailbox); it != known.rights.end()) {
         cached = it->second;
         if (now < known.rights_local_until[mailbox]) {
-            ++local_hits_;
+            count_local(true);
             rights = cached->rights;
             return cached->status;
         }
     }
-    ++local_misses_;
+    count_local(false);
     std::string generation = known.generation;
     if (redis_ && !redis_just_read(known, now)) {
         std::string data;
@@ -175,7 +188,7 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
             CachedRights entry;
             if (!data.empty() && decode(data, generation, entry)) {
                 if (now < entry.fresh_until) {
-                    ++redis_hits_;
+                    count_redis(true);
                     local_.update(login, [&](LocalRecord &record) {
                         record.rights[mailbox] = entry;
                         record.rights_local_until[mailbox] = std::min(entry.fresh_until, now + settings_.local_ttl);
@@ -185,10 +198,10 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
                 }
                 if (!cached || entry.stale_until > cached->stale_until) cached = entry;
             }
-            ++redis_misses_;
+            count_redis(false);
         }
     } else if (redis_) {
-        ++redis_misses_;
+        count_redis(false);
     }
     RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
         ++ldap_lookups_;
@@ -210,6 +223,7 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
     }
     if (usable_stale(cached, now)) {
         ++stale_answers_;
+        metrics::stale_answer();
         rights = cached->rights;
         rights.stale = true;
         return cached->status;

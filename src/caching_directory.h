@@ -71,6 +71,8 @@ private:
     void remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
                          const std::string &generation);
     int64_t ttl_for(LookupStatus status) const;
+    void count_local(bool hit);
+    void count_redis(bool hit);
 
     const std::shared_ptr<Directory> backend_;
     const CacheSettings settings_;

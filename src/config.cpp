@@ -230,6 +230,8 @@ const std::vector<OptionSpec> &option_table() {
         {"cache.local_max_bytes", "16777216", "approximate memory bound of the in-process tier",
          [](Config &c, const std::string &v) { c.cache.local_max_bytes = parse_unsigned(v, 1u << 30); }},
 
+        {"metrics.listen", "", "ADDRESS:PORT serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9830 (empty: off)",
+         [](Config &c, const std::string &v) { c.metrics_listen = v; }},
         {"limits.per_user_mailbox", "",
          "most messages one user may send as one shared mailbox per period, e.g. 200/1h (empty: no limit)",
          [](Config &c, const std::string &v) {

@@ -100,6 +100,7 @@ struct Config {
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
     SendLimit send_limit;  // limits.per_user_mailbox
+    std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
     LdapConfig ldap;
     RedisSection redis;

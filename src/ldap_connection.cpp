@@ -6,6 +6,8 @@
 
 #include <ldap.h>
 
+#include "metrics.h"
+
 namespace sendas {
 namespace {
 
@@ -171,7 +173,10 @@ SearchResult LdapPool::search(const std::string &base, Scope scope, const std::s
         Lease conn = borrow();
         if (!conn) break;
         ++searches_;
+        auto started = std::chrono::steady_clock::now();
         result = conn->search(base, scope, filter, attributes, size_limit);
+        metrics::ldap_search(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                             result.status == SearchStatus::ok);
     }
     return result;
 }

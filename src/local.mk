@@ -12,6 +12,7 @@ src_libsendas_a_SOURCES = \
 	src/ldap_filter.cpp src/ldap_filter.h \
 	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
+	src/metrics.cpp src/metrics.h \
 	src/lookup.cpp src/lookup.h \
 	src/milter_session.cpp src/milter_session.h \
 	src/mta_actions.h \
@@ -22,9 +23,9 @@ src_libsendas_a_SOURCES = \
 	src/runtime.cpp src/runtime.h \
 	src/send_limit.cpp src/send_limit.h \
 	src/single_flight.h
-src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS)
+src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS) $(PROMETHEUS_CFLAGS)
 
-SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(BOOST_PO_LIBS)
+SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(PROMETHEUS_LIBS) $(BOOST_PO_LIBS)
 
 sbin_PROGRAMS += src/sendas-milter
 src_sendas_milter_SOURCES = src/sendas_milter.cpp src/milter_glue.cpp src/milter_glue.h

@@ -9,6 +9,7 @@
 #include <libmilter/mfapi.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "milter_session.h"
 
 namespace sendas {
@@ -101,6 +102,7 @@ sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, 
 sfsistat on_connect(SMFICTX *ctx, char *, _SOCK_ADDR *) {
     try {
         smfi_setpriv(ctx, new MilterSession(runtime_holder->current(), macro(ctx, "v")));
+        metrics::connection_opened();
         return SMFIS_CONTINUE;
     } catch (const std::exception &e) {
         log(Severity::error, std::string("connect: ") + e.what());
@@ -140,6 +142,7 @@ sfsistat on_close(SMFICTX *ctx) {
     // close may come without connect (e.g. a refused negotiation).
     std::unique_ptr<MilterSession> session(static_cast<MilterSession *>(smfi_getpriv(ctx)));
     smfi_setpriv(ctx, nullptr);
+    if (session) metrics::connection_closed();
     return SMFIS_CONTINUE;
 }
 

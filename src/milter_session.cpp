@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "log.h"
 #include "lookup.h"
+#include "metrics.h"
 
 namespace sendas {
 namespace {
@@ -128,6 +129,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
+    if (decision.acted) metrics::decision(action_name(decision), decision.right, decision.reason);
     if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale(), runtime_->config->audit_format));
     Verdict verdict = decision.verdict;
     reset();

@@ -6,6 +6,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "metrics.h"
 
 namespace sendas {
 namespace {
@@ -151,7 +152,9 @@ bool RedisPool::run(const std::vector<std::vector<std::string>> &commands, std::
     if (!conn) return false;
     ++calls_;
     std::string error;
+    auto started = std::chrono::steady_clock::now();
     bool ok = conn->pipeline(commands, replies, error);
+    metrics::redis_call(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), ok);
     give_back(std::move(conn));
     if (ok)
         record_success();

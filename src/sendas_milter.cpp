@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "milter_glue.h"
 #include "runtime.h"
 
@@ -169,6 +170,12 @@ int main(int argc, char **argv) {
     if (!drop_privileges(*config, identity, error)) {
         log(Severity::error, error);
         return EX_OSERR;
+    }
+    // After dropping root: the endpoint should not run privileged.
+    error = metrics::start(config->metrics_listen);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
     }
     log(Severity::info, "starting on " + config->socket);
     int rc = smfi_main();

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     autoconf automake make g++ pkg-config
-    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev
+    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev
     slapd ldap-utils miltertest
 )
 

@@ -79,6 +79,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/envelope-and-copy.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
-	tests/integration/reload.sh
+	tests/integration/reload.sh \
+	tests/integration/metrics.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS)

@@ -1,0 +1,27 @@
+// Process-wide Prometheus metrics, served as text on metrics.listen.
+// Every function is thread-safe and does nothing until start() succeeded,
+// so the code paths that count need no knowledge of whether metrics are on.
+// The names are documented in sendas-milter(8), METRICS.
+#ifndef SENDAS_METRICS_H
+#define SENDAS_METRICS_H
+
+#include <string>
+
+namespace sendas {
+namespace metrics {
+
+// Starts the HTTP endpoint (e.g. "127.0.0.1:9830"). Returns "" or the error.
+std::string start(const std::string &listen);
+
+void decision(const std::string &action, const std::string &right, const std::string &reason);
+void ldap_search(double seconds, bool ok);
+void redis_call(double seconds, bool ok);
+void cache_lookup(const char *tier, bool hit);  // tier: "local" or "redis"
+void stale_answer();
+void connection_opened();
+void connection_closed();
+
+}  // namespace metrics
+}  // namespace sendas
+
+#endif
