@@ -1,8 +1,8 @@
 // Formatting of audit lines; see audit.h. Both formats render one list of
 // fields, so they never disagree.
 #include "audit.h"
+#include "json.h"
 
-#include <cstdio>
 #include <vector>
 
 namespace sendas {
@@ -22,23 +22,6 @@ std::string clean_text(const std::string &value) {
     std::string out;
     for (unsigned char c : value) out += (c < 0x20 || c == 0x7f || c == ' ') ? '?' : static_cast<char>(c);
     return out;
-}
-
-std::string json_string(const std::string &value) {
-    std::string out = "\"";
-    for (unsigned char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-            out += escaped;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
 }
 
 const char *verdict_name(Verdict v) {

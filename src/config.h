@@ -41,6 +41,8 @@ struct LdapConfig {
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
+    std::string audit_user_filter = "(objectClass=inetOrgPerson)";  // what counts as a user in the audit
+    std::string audit_disabled_filter;  // users flagged DISABLED_MEMBER; empty: none
     unsigned nested_depth = 5;
     unsigned timeout = 5;       // seconds, per operation and per connect
     unsigned pool_size = 8;     // connections kept open

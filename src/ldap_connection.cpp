@@ -105,7 +105,7 @@ bool LdapConnection::open(std::string &error) {
 }
 
 SearchResult LdapConnection::search(const std::string &base, Scope scope, const std::string &filter,
-                                    const std::vector<std::string> &attributes, int size_limit) {
+                                    const std::vector<std::string> &attributes, int size_limit, bool paged) {
     SearchResult result;
     if (!open(result.error)) {
         result.status = SearchStatus::transient;
@@ -115,21 +115,43 @@ SearchResult LdapConnection::search(const std::string &base, Scope scope, const 
     for (const auto &a : attributes) attrs.push_back(const_cast<char *>(a.c_str()));
     attrs.push_back(nullptr);
     timeval timeout{static_cast<time_t>(config_.timeout), 0};
-    MessageGuard res;
-    int rc = ldap_search_ext_s(ld_, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
-                               filter.c_str(), attrs.data(), 0, nullptr, nullptr, &timeout, size_limit, &res.msg);
-    if (rc == LDAP_NO_SUCH_OBJECT) {
-        result.status = SearchStatus::ok;
-        return result;
-    }
-    if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-        result.error = std::string("search: ") + ldap_err2string(rc);
+    constexpr ber_int_t page_size = 500;
+    berval cookie{0, nullptr};
+    auto fail = [&](int rc, const char *what) {
+        result.error = std::string(what) + ": " + ldap_err2string(rc);
         result.status = is_transient(rc) ? SearchStatus::transient : SearchStatus::failed;
         broken_ = result.status == SearchStatus::transient;
-        return result;
-    }
-    for (LDAPMessage *e = ldap_first_entry(ld_, res.msg); e; e = ldap_next_entry(ld_, e))
-        result.entries.push_back(read_entry(ld_, e));
+        result.entries.clear();
+    };
+    do {
+        LDAPControl *page = nullptr;
+        if (paged) ldap_create_page_control(ld_, page_size, &cookie, 0, &page);
+        LDAPControl *server_controls[] = {page, nullptr};
+        MessageGuard res;
+        int rc = ldap_search_ext_s(ld_, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
+                                   filter.c_str(), attrs.data(), 0, paged ? server_controls : nullptr, nullptr,
+                                   &timeout, size_limit, &res.msg);
+        if (page) ldap_control_free(page);
+        if (cookie.bv_val) ber_memfree(cookie.bv_val);
+        cookie = {0, nullptr};
+        if (rc == LDAP_NO_SUCH_OBJECT) break;
+        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+            fail(rc, "search");
+            return result;
+        }
+        for (LDAPMessage *e = ldap_first_entry(ld_, res.msg); e; e = ldap_next_entry(ld_, e))
+            result.entries.push_back(read_entry(ld_, e));
+        if (!paged) break;
+        LDAPControl **controls = nullptr;
+        int err = LDAP_SUCCESS;
+        rc = ldap_parse_result(ld_, res.msg, &err, nullptr, nullptr, nullptr, &controls, 0);
+        LDAPControl *response =
+            rc == LDAP_SUCCESS ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, controls, nullptr) : nullptr;
+        ber_int_t estimate = 0;
+        if (response) ldap_parse_pageresponse_control(ld_, response, &estimate, &cookie);
+        if (controls) ldap_controls_free(controls);
+    } while (cookie.bv_len > 0);
+    if (cookie.bv_val) ber_memfree(cookie.bv_val);
     result.status = SearchStatus::ok;
     return result;
 }
@@ -163,7 +185,7 @@ void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
 }
 
 SearchResult LdapPool::search(const std::string &base, Scope scope, const std::string &filter,
-                              const std::vector<std::string> &attributes, int size_limit) {
+                              const std::vector<std::string> &attributes, int size_limit, bool paged) {
     SearchResult result;
     result.status = SearchStatus::transient;
     result.error = "no LDAP connection free within ldap.timeout";
@@ -174,7 +196,7 @@ SearchResult LdapPool::search(const std::string &base, Scope scope, const std::s
         if (!conn) break;
         ++searches_;
         auto started = std::chrono::steady_clock::now();
-        result = conn->search(base, scope, filter, attributes, size_limit);
+        result = conn->search(base, scope, filter, attributes, size_limit, paged);
         metrics::ldap_search(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                              result.status == SearchStatus::ok);
     }

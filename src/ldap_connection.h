@@ -52,9 +52,11 @@ public:
     // Connects and binds if not yet done. Returns false with `error` set.
     bool open(std::string &error);
 
-    // A search with the configured timeout. `size_limit` 0 = none.
+    // A search with the configured timeout (per request). `size_limit` 0 =
+    // none. `paged` reads the result in pages (RFC 2696), past the
+    // server's size limit: for whole-directory reads such as the audit.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
-                        const std::vector<std::string> &attributes, int size_limit = 0);
+                        const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
 
     bool broken() const { return broken_; }
 
@@ -90,7 +92,7 @@ public:
 
     // Search with one retry on a fresh connection after a transient error.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
-                        const std::vector<std::string> &attributes, int size_limit = 0);
+                        const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
 
     const LdapConfig &config() const { return config_; }
     unsigned long long searches() const { return searches_; }

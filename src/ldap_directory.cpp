@@ -197,4 +197,34 @@ std::string LdapDirectory::probe() {
     return "";
 }
 
+std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
+    const LdapConfig &cfg = pool_.config();
+    const std::string mail_attr = lower(cfg.mail_attribute), member_attr = lower(cfg.member_attribute);
+    auto read = [&](const std::string &base, const std::string &filter, const std::vector<std::string> &attrs,
+                    SearchResult &res) {
+        res = pool_.search(base, Scope::subtree, filter, attrs, 0, true);
+        return res.status == SearchStatus::ok;
+    };
+    SearchResult res;
+    if (!read(cfg.base, "(objectClass=*)", {cfg.mail_attribute, cfg.member_attribute}, res)) return res.error;
+    for (auto &entry : res.entries)
+        out.entries[normalize_dn(entry.dn)] = {entry.dn, entry.values(mail_attr), entry.values(member_attr)};
+    if (!read(cfg.base, cfg.audit_user_filter, {"1.1"}, res)) return res.error;
+    for (const auto &entry : res.entries) out.users.insert(normalize_dn(entry.dn));
+    if (!cfg.audit_disabled_filter.empty()) {
+        if (!read(cfg.base, "(&" + cfg.audit_user_filter + cfg.audit_disabled_filter + ")", {"1.1"}, res))
+            return res.error;
+        for (const auto &entry : res.entries) out.disabled.insert(normalize_dn(entry.dn));
+    }
+    const std::pair<const char *, const std::string *> subtrees[] = {
+        {"send-as", &cfg.send_as_base}, {"send-on-behalf", &cfg.send_on_behalf_base}, {"full-access", &cfg.full_access_base}};
+    for (const auto &[right, base] : subtrees) {
+        if (!read(*base, "(cn=*@*)", {"cn", cfg.member_attribute}, res)) return res.error;
+        for (const auto &entry : res.entries)
+            out.groups.push_back({right, entry.values("cn").front(), entry.dn, entry.values(member_attr)});
+    }
+    return "";
+}
+
 }  // namespace sendas
+

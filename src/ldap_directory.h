@@ -10,6 +10,7 @@
 #include "config.h"
 #include "directory.h"
 #include "ldap_connection.h"
+#include "rights_audit.h"
 
 namespace sendas {
 
@@ -23,6 +24,11 @@ public:
                              MailboxRights &rights) override;
     std::string probe() override;
     unsigned long long searches() const override { return pool_.searches(); }
+
+    // Reads what `sendasctl audit` needs straight from LDAP, in pages: every
+    // entry under ldap.base, the users, the disabled users and every rights
+    // group. Returns "" or the error.
+    std::string snapshot(DirectorySnapshot &out);
 
 private:
     LookupStatus membership_path(const std::string &user_dn, const std::string &group_dn,

@@ -10,6 +10,7 @@ src_libsendas_a_SOURCES = \
 	src/ldap_connection.cpp src/ldap_connection.h \
 	src/ldap_directory.cpp src/ldap_directory.h \
 	src/ldap_filter.cpp src/ldap_filter.h \
+	src/json.h \
 	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
 	src/metrics.cpp src/metrics.h \
@@ -20,6 +21,7 @@ src_libsendas_a_SOURCES = \
 	src/redis_client.cpp src/redis_client.h \
 	src/redis_tier.cpp src/redis_tier.h \
 	src/rights.cpp src/rights.h \
+	src/rights_audit.cpp src/rights_audit.h \
 	src/runtime.cpp src/runtime.h \
 	src/send_limit.cpp src/send_limit.h \
 	src/single_flight.h

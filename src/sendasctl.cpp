@@ -2,6 +2,8 @@
 //   explain USER ADDRESS   the decision for USER sending as ADDRESS, and why
 //   cache flush [USER]     drop cached answers on every daemon sharing Redis
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
+//   audit [--format text|csv|json] [--mailbox ADDR]
+//                          who holds which right on every mailbox, and findings
 #include <iostream>
 #include <sstream>
 #include <sysexits.h>
@@ -9,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include "caching_directory.h"
+#include "ldap_directory.h"
 #include "config.h"
 #include "log.h"
 #include "lookup.h"
@@ -137,16 +140,40 @@ int cache_stats(const Config &config) {
     return 0;
 }
 
+int audit(const Config &config, const std::string &format, const std::string &mailbox) {
+    ReportFormat report_format;
+    if (format == "text") report_format = ReportFormat::text;
+    else if (format == "csv") report_format = ReportFormat::csv;
+    else if (format == "json") report_format = ReportFormat::json;
+    else {
+        std::cerr << "sendasctl: --format is text, csv or json\n";
+        return EX_USAGE;
+    }
+    // Straight from LDAP: an audit must not trust a cache.
+    LdapDirectory directory(config.ldap);
+    DirectorySnapshot snapshot;
+    std::string error = directory.snapshot(snapshot);
+    if (!error.empty()) {
+        std::cerr << "sendasctl: LDAP " << config.ldap.uri << ": " << error << "\n";
+        return EX_UNAVAILABLE;
+    }
+    std::cout << format_report(audit_rights(snapshot, config.ldap.nested_depth, normalize_dn), report_format, mailbox);
+    return 0;
+}
+
 const char *usage =
     "Usage: sendasctl [-c FILE] explain USER ADDRESS\n"
     "       sendasctl [-c FILE] cache flush [USER]\n"
-    "       sendasctl [-c FILE] cache stats\n";
+    "       sendasctl [-c FILE] cache stats\n"
+    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n";
 
 }  // namespace
 
 int main(int argc, char **argv) {
     po::options_description options("Options");
-    options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")("help,h", "this help")(
+    options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
+        "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
+        "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
         "version", "print the version");
     po::options_description all;
     all.add(options).add_options()("words", po::value<std::vector<std::string>>());
@@ -185,6 +212,8 @@ int main(int argc, char **argv) {
     if (words.size() >= 2 && words.size() <= 3 && words[0] == "cache" && words[1] == "flush")
         return cache_flush(*config, words.size() == 3 ? words[2] : "");
     if (words.size() == 2 && words[0] == "cache" && words[1] == "stats") return cache_stats(*config);
+    if (words.size() == 1 && words[0] == "audit")
+        return audit(*config, vm["format"].as<std::string>(), vm["mailbox"].as<std::string>());
     std::cerr << usage;
     return EX_USAGE;
 }
