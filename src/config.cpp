@@ -1,6 +1,7 @@
 // Config loading: one option table drives the file, the command line,
 // --help and validation.
 #include "config.h"
+#include "strings.h"
 
 #include <algorithm>
 #include <fstream>
@@ -50,18 +51,6 @@ Enum parse_choice(const std::string &v, std::initializer_list<std::pair<const ch
         expected += expected.empty() ? name : std::string(" or ") + name;
     }
     bad_value("expected " + expected);
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
-std::vector<std::string> split_words(const std::string &v) {
-    std::istringstream in(v);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) words.push_back(w);
-    return words;
 }
 
 std::vector<std::string> lower_words(const std::string &v) {

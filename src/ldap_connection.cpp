@@ -1,5 +1,6 @@
 // libldap connections and their pool; see ldap_connection.h.
 #include "ldap_connection.h"
+#include "strings.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,11 +11,6 @@
 
 namespace sendas {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 bool is_transient(int rc) {
     return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||

@@ -1,5 +1,6 @@
 // Users and mailbox rights from LDAP; see ldap_directory.h.
 #include "ldap_directory.h"
+#include "strings.h"
 
 #include <algorithm>
 #include <map>
@@ -15,18 +16,6 @@ namespace {
 
 // Bounds the upward walk on directories with huge group graphs.
 constexpr size_t max_groups_walked = 2000;
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
-std::vector<std::string> split_words(const std::string &v) {
-    std::istringstream in(v);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) words.push_back(w);
-    return words;
-}
 
 // A node of the upward walk and the edge that reached it first (breadth
 // first, so paths are shortest).

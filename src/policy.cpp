@@ -1,16 +1,12 @@
 // The decision table of SPEC §1 as a pure function.
 #include "policy.h"
+#include "strings.h"
 
 #include <algorithm>
 #include <set>
 
 namespace sendas {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 // The message's identity claims, parsed; `error` set when the headers
 // themselves are unacceptable, whoever sends them.

@@ -1,5 +1,6 @@
 // Rights expansion and findings; see rights_audit.h.
 #include "rights_audit.h"
+#include "strings.h"
 #include "json.h"
 
 #include <algorithm>
@@ -8,11 +9,6 @@
 
 namespace sendas {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 const char *const rights_order[] = {"send-as", "send-on-behalf", "full-access"};
 
