@@ -80,7 +80,10 @@ std::string encode(const CachedRights &e, const std::string &generation) {
     auto f = head(generation, e.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.rights;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
-                (r.no_sent_copy ? "n" : "") + (r.mode == MailboxRights::Mode::report    ? "r"
+                (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
+                 : r.sent_copy == MailboxRights::SentCopy::on ? "c"
+                                                              : "") +
+                (r.mode == MailboxRights::Mode::report    ? "r"
                                                : r.mode == MailboxRights::Mode::enforce ? "e"
                                                                                         : ""));
     f.insert(f.end(), r.path.begin(), r.path.end());
@@ -92,11 +95,13 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     if (!split(data, f) || !read_head(f, generation, e.status, e.fresh_until, e.stale_until) || f.size() < 6)
         return false;
     const std::string &flags = f[5];
-    if (flags.find_first_not_of("abfnre") != std::string::npos) return false;
+    if (flags.find_first_not_of("abfncre") != std::string::npos) return false;
     e.rights.send_as = flags.find('a') != std::string::npos;
     e.rights.send_on_behalf = flags.find('b') != std::string::npos;
     e.rights.full_access = flags.find('f') != std::string::npos;
-    e.rights.no_sent_copy = flags.find('n') != std::string::npos;
+    e.rights.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
+                         : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
+                                                                : MailboxRights::SentCopy::unset;
     e.rights.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
                     : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
                                                            : MailboxRights::Mode::unset;

@@ -1,7 +1,7 @@
 // Config loading: one option table drives the file, the command line,
 // --help and validation.
 #include "config.h"
-#include "strings.h"
+#include "string_util.h"
 
 #include <algorithm>
 #include <fstream>
@@ -155,12 +155,14 @@ const std::vector<OptionSpec> &option_table() {
         {"ldap.no_sent_copy_base", "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com",
          "subtree listing mailboxes that get no Sent copy (empty: no lookup)",
          [](Config &c, const std::string &v) { c.ldap.no_sent_copy_base = v; }},
+        {"ldap.sent_copy_base", "", "subtree listing mailboxes that always get a Sent copy (empty: no lookup)",
+         [](Config &c, const std::string &v) { c.ldap.sent_copy_base = v; }},
         {"ldap.report_base", "", "subtree listing mailboxes kept in report mode (empty: no lookup)",
          [](Config &c, const std::string &v) { c.ldap.report_base = v; }},
         {"ldap.enforce_base", "", "subtree listing mailboxes always enforced (empty: no lookup)",
          [](Config &c, const std::string &v) { c.ldap.enforce_base = v; }},
         {"ldap.mailbox_list_filter", "(cn=%m)",
-         "filter finding a mailbox's entry under ldap.no_sent_copy_base, ldap.report_base and ldap.enforce_base",
+         "filter finding a mailbox's entry in the lists ldap.*sent_copy_base, ldap.report_base and ldap.enforce_base",
          [](Config &c, const std::string &v) { c.ldap.mailbox_list_filter = ldap_filter_value(v); }},
         {"audit.user_filter", "(objectClass=inetOrgPerson)", "entries sendasctl audit counts as users",
          [](Config &c, const std::string &v) { c.ldap.audit_user_filter = ldap_filter_value(v); }},

@@ -34,7 +34,8 @@ struct LdapConfig {
     std::string send_on_behalf_base = "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com";
     std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
-    std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // empty: off
+    std::string sent_copy_base;  // mailboxes that always get a Sent copy; empty: no lookup
+    std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // never; empty: off
     std::string report_base;   // mailboxes in report mode whatever the domain says; empty: off
     std::string enforce_base;  // mailboxes enforced whatever the domain says; empty: off
     std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above

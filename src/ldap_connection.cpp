@@ -1,12 +1,13 @@
 // libldap connections and their pool; see ldap_connection.h.
 #include "ldap_connection.h"
-#include "strings.h"
+#include "string_util.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include <ldap.h>
 
+#include "log.h"
 #include "metrics.h"
 
 namespace sendas {
@@ -196,7 +197,19 @@ SearchResult LdapPool::search(const std::string &base, Scope scope, const std::s
         metrics::ldap_search(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                              result.status == SearchStatus::ok);
     }
+    note_outcome(result);
     return result;
+}
+
+void LdapPool::note_outcome(const SearchResult &result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    bool ok = result.status == SearchStatus::ok;
+    if (ok == !failing_) return;
+    failing_ = !ok;
+    if (ok)
+        log(Severity::info, "LDAP " + config_.uri + " answering again");
+    else
+        log(Severity::warning, "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error);
 }
 
 }  // namespace sendas

@@ -99,6 +99,7 @@ public:
 
 private:
     void give_back(std::unique_ptr<LdapConnection> conn);
+    void note_outcome(const SearchResult &result);
 
     const LdapConfig config_;
     std::mutex mutex_;
@@ -106,6 +107,7 @@ private:
     std::vector<std::unique_ptr<LdapConnection>> idle_;
     unsigned out_ = 0;  // connections (or slots) currently lent
     std::atomic<unsigned long long> searches_{0};
+    bool failing_ = false;  // under mutex_: one warning per outage, one line on recovery
 };
 
 }  // namespace sendas

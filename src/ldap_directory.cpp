@@ -1,6 +1,6 @@
 // Users and mailbox rights from LDAP; see ldap_directory.h.
 #include "ldap_directory.h"
-#include "strings.h"
+#include "string_util.h"
 
 #include <algorithm>
 #include <map>
@@ -47,10 +47,7 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) 
     attrs.push_back(cfg.mail_attribute);
     // Two entries are enough to see that a login is ambiguous.
     SearchResult res = pool_.search(cfg.base, Scope::subtree, expand_filter(cfg.user_filter, tokens), attrs, 2);
-    if (res.status != SearchStatus::ok) {
-        log(Severity::warning, "LDAP user lookup failed: " + res.error);
-        return LookupStatus::unavailable;
-    }
+    if (res.status != SearchStatus::ok) return LookupStatus::unavailable;  // the pool logs the outage
     if (res.entries.empty()) return LookupStatus::not_found;
     if (res.entries.size() > 1) {
         log(Severity::warning, "login matches more than one LDAP entry, treated as unknown: " + login);
@@ -84,10 +81,7 @@ LookupStatus LdapDirectory::membership_path(const std::string &user_dn, const st
         for (const auto &node : frontier) {
             std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached[node].dn) + ")";
             SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
-            if (res.status != SearchStatus::ok) {
-                log(Severity::warning, "LDAP group lookup failed: " + res.error);
-                return LookupStatus::unavailable;
-            }
+            if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
             for (const auto &entry : res.entries) {
                 std::string dn = normalize_dn(entry.dn);
                 if (!reached.emplace(dn, Reached{entry.dn, node}).second) continue;  // cycle or seen
@@ -128,10 +122,7 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     };
     for (const auto &[base, flag] : subtrees) {
         SearchResult res = pool_.search(*base, Scope::subtree, filter, {cfg.member_attribute});
-        if (res.status != SearchStatus::ok) {
-            log(Severity::warning, "LDAP rights lookup failed: " + res.error);
-            return LookupStatus::unavailable;
-        }
+        if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
         for (const auto &group : res.entries) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
@@ -156,16 +147,18 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     auto in_list = [&](const std::string &base) {
         if (base.empty()) return true;
         SearchResult res = pool_.search(base, Scope::subtree, list_filter, {"1.1"});
-        if (res.status != SearchStatus::ok) {
-            log(Severity::warning, "LDAP mailbox list lookup under " + base + " failed: " + res.error);
-            return false;
-        }
+        if (res.status != SearchStatus::ok) return false;
         listed = !res.entries.empty();
         return true;
     };
     if (rights.send_as || rights.send_on_behalf) {
         if (!in_list(cfg.no_sent_copy_base)) return LookupStatus::unavailable;
-        rights.no_sent_copy = listed;
+        if (listed) rights.sent_copy = MailboxRights::SentCopy::off;
+        listed = false;
+        if (rights.sent_copy == MailboxRights::SentCopy::unset) {
+            if (!in_list(cfg.sent_copy_base)) return LookupStatus::unavailable;
+            if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
+        }
     }
     listed = false;
     if (!in_list(cfg.enforce_base)) return LookupStatus::unavailable;

@@ -25,7 +25,7 @@ src_libsendas_a_SOURCES = \
 	src/runtime.cpp src/runtime.h \
 	src/send_limit.cpp src/send_limit.h \
 	src/single_flight.h \
-	src/strings.h
+	src/string_util.h
 src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS) $(PROMETHEUS_CFLAGS)
 
 SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(PROMETHEUS_LIBS) $(BOOST_PO_LIBS)

@@ -1,6 +1,6 @@
 // The decision table of SPEC §1 as a pure function.
 #include "policy.h"
-#include "strings.h"
+#include "string_util.h"
 
 #include <algorithm>
 #include <set>
@@ -210,6 +210,9 @@ Decision decide_enforced(const MessageFacts &facts, const DirectoryAnswers &answ
     if (answers.user_status == LookupStatus::unavailable) {
         Decision e = directory_error(config);
         for (const auto &m : claims.authors) e.checked.push_back({"from", normalize_address(m, config), Right::unknown});
+        if (claims.sender) e.checked.push_back({"sender", normalize_address(*claims.sender, config), Right::unknown});
+        if (claims.envelope && !claims.from_missing)
+            e.checked.push_back({"envelope", normalize_address(*claims.envelope, config), Right::unknown});
         return e;
     }
 
@@ -286,8 +289,10 @@ Decision decide_enforced(const MessageFacts &facts, const DirectoryAnswers &answ
             !claims.from_missing)
             d.envelope_from = bracketed(mailbox);
         auto listed = answers.rights.find(mailbox);
-        bool copy_off = listed != answers.rights.end() && listed->second.second.no_sent_copy;
-        if (!copy_off && ((as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf))) {
+        auto listing = listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.second.sent_copy;
+        bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
+        bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
+        if ((as || behalf) && wanted) {
             std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, facts.auth_user));
             if (copies.insert(copy).second) d.sent_copies.push_back(copy);
         }

@@ -31,9 +31,10 @@ struct MailboxRights {
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     std::vector<std::string> path;
-    // The mailbox is listed under ldap.no_sent_copy_base: file no Sent copy
-    // for it, whatever sent_copy.* say. Only looked up when a send right is held.
-    bool no_sent_copy = false;
+    // The mailbox is listed under ldap.sent_copy_base (on) or
+    // ldap.no_sent_copy_base (off): that wins over sent_copy.send_as and
+    // sent_copy.send_on_behalf. Only looked up when a send right is held.
+    enum class SentCopy { unset, on, off } sent_copy = SentCopy::unset;
     // The mailbox is listed under ldap.report_base / ldap.enforce_base.
     enum class Mode { unset, report, enforce } mode = Mode::unset;
     bool stale = false;  // as UserInfo::stale

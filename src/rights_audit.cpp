@@ -1,6 +1,6 @@
 // Rights expansion and findings; see rights_audit.h.
 #include "rights_audit.h"
-#include "strings.h"
+#include "string_util.h"
 #include "json.h"
 
 #include <algorithm>

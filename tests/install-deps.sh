@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
     autoconf automake make g++ pkg-config
     libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev
-    slapd ldap-utils miltertest
+    slapd ldap-utils miltertest redis-server redis-tools
+    postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl
 )
 
 missing=()

@@ -83,3 +83,20 @@ DAEMON_SH_TESTS = \
 	tests/integration/metrics.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS)
+
+# End-to-end tests: a private Postfix instance with a submission listener,
+# Dovecot (SASL, LMTP, IMAP), slapd and the daemon, all in one temporary
+# directory on loopback (tests/e2e/lib.sh); real SMTP AUTH submissions with
+# swaks, results read back over IMAP. They need root and skip (77) without
+# postfix, dovecot-core/-imapd/-lmtpd, swaks or curl. Run by SH_LOG_COMPILER.
+E2E_SH_TESTS = \
+	tests/e2e/replies.sh \
+	tests/e2e/headers-and-copies.sh \
+	tests/e2e/config-variants.sh \
+	tests/e2e/sent-copy-ldap-override.sh
+TESTS += $(E2E_SH_TESTS)
+EXTRA_DIST += $(E2E_SH_TESTS) \
+	tests/e2e/lib.sh \
+	tests/demo.sh \
+	tests/install-deps.sh \
+	tests/run.sh

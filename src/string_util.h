@@ -1,6 +1,6 @@
 // Small string helpers shared across units.
-#ifndef SENDAS_STRINGS_H
-#define SENDAS_STRINGS_H
+#ifndef SENDAS_STRING_UTIL_H
+#define SENDAS_STRING_UTIL_H
 
 #include <algorithm>
 #include <sstream>
