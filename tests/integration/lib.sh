@@ -141,6 +141,7 @@ cleanup() {
     trap - EXIT
     set +e
     [ -n "$MILTER_PID" ] && _terminate "$MILTER_PID"
+    [ -n "${REDIS_PID:-}" ] && _redis_terminate
     # slapd may have been (re)started by slapd-ctl from inside a script:
     # the recorded pid file is the truth.
     pid=$(_slapd_recorded_pid)
@@ -170,17 +171,11 @@ cleanup() {
 
 # A free TCP port on 127.0.0.1 (free now; bound by the caller right after).
 pick_port() {
+    # Below the kernel's ephemeral range (32768+), so outgoing connections
+    # never take it meanwhile; a refused connect means nobody listens.
     local p tries=0
-    if command -v python3 >/dev/null 2>&1 &&
-        p=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null) && [ -n "$p" ]; then
-        printf '%s\n' "$p"
-        return 0
-    fi
     while [ $tries -lt 100 ]; do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             printf '%s\n' "$p"
             return 0
@@ -462,6 +457,209 @@ stop_milter() {
         return 1
     fi
     return 0
+}
+
+# --- Redis, LDAP changes and access counts (cache tests) -------------------
+#
+#   require_redis            # exit 77 (skip) when redis-server/redis-cli are missing
+#   start_redis              # $REDIS_PORT, $REDIS_PID, $REDIS_ADDRESS (for redis.address)
+#   redis_cli ARGS...        # redis-cli against it
+#   redis_command_calls CMD...   # sum of INFO commandstats calls of those commands
+#   pause_redis / resume_redis   # SIGSTOP / SIGCONT: a hung server
+#   stop_redis [KILL] / restart_redis   # restart keeps the port and loses the data
+#   slapd_log_searches       # before start_slapd: slapd logs every operation (-d stats)
+#   slapd_search_count [TEXT]    # SRCH operations so far (whose line contains TEXT)
+#   pause_slapd / resume_slapd   # SIGSTOP / SIGCONT
+#   probe_message LOGIN FROM [QID [OPTION...]] / probe_result ...   # one message via $MILTER_PROBE
+#   ldap_modify < LDIF       # as the rootdn
+#   milter_stat NAME         # the daemon's published counter (sendasctl cache stats)
+# The cleanup trap stops Redis too (resuming it first if it was paused).
+
+REDIS_SERVER=${REDIS_SERVER:-}
+REDIS_CLI=${REDIS_CLI:-}
+REDIS_PORT=${REDIS_PORT:-}
+REDIS_PID=
+REDIS_ADDRESS=
+REDIS_LOG=
+
+require_redis() {
+    REDIS_SERVER=${REDIS_SERVER:-$(_find_tool redis-server)}
+    REDIS_CLI=${REDIS_CLI:-$(_find_tool redis-cli)}
+    [ -n "$REDIS_SERVER" ] && [ -x "$REDIS_SERVER" ] || skip "redis-server not found (install redis-server)"
+    [ -n "$REDIS_CLI" ] && [ -x "$REDIS_CLI" ] || skip "redis-cli not found (install redis-tools)"
+}
+
+redis_cli() {
+    "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+}
+
+# True when our Redis answers PING.
+redis_answers() {
+    [ "$(timeout 2 "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]
+}
+
+# Foreground server as a background job; --set-proc-title no keeps $T in
+# its command line, which _pid_ours checks before any signal.
+_redis_launch() {
+    REDIS_LOG=$T/redis.log
+    "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
+        --daemonize no --set-proc-title no --logfile "$REDIS_LOG" </dev/null >>"$REDIS_LOG" 2>&1 &
+    REDIS_PID=$!
+    REDIS_ADDRESS=127.0.0.1:$REDIS_PORT
+}
+
+_redis_wait_up() {
+    local n=100
+    while [ $n -gt 0 ]; do
+        _pid_alive "$REDIS_PID" || return 1
+        redis_answers && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    say "redis-server did not answer on port $REDIS_PORT within 10 s"
+    return 1
+}
+
+start_redis() {
+    [ -n "$T" ] || die "start_redis: call setup_tmpdir first"
+    require_redis
+    local attempt
+    for attempt in 1 2 3; do
+        REDIS_PORT=$(pick_port)
+        _redis_launch
+        _redis_wait_up && return 0
+        _redis_terminate
+        say "redis-server start attempt $attempt on port $REDIS_PORT failed"
+    done
+    tail -n 20 "$REDIS_LOG" >&2 || true
+    die "redis-server did not start"
+}
+
+# Stops our Redis whatever its state (a stopped process gets SIGCONT first).
+_redis_terminate() {
+    [ -n "$REDIS_PID" ] || return 0
+    if _pid_ours "$REDIS_PID"; then
+        kill -CONT "$REDIS_PID" 2>/dev/null || true
+        _terminate "$REDIS_PID"
+    fi
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=
+}
+
+# stop_redis [KILL]: SIGTERM (a clean shutdown), or SIGKILL (a crash).
+stop_redis() {
+    if [ "${1:-}" = KILL ] && [ -n "$REDIS_PID" ] && _pid_ours "$REDIS_PID"; then
+        kill -KILL "$REDIS_PID" 2>/dev/null || true
+        _wait_gone "$REDIS_PID" 50 || true
+    fi
+    _redis_terminate
+    if redis_answers; then
+        say "something still answers on Redis port $REDIS_PORT after stopping it"
+        return 1
+    fi
+}
+
+# Same port, empty data (no persistence).
+restart_redis() {
+    stop_redis || return 1
+    _redis_launch
+    _redis_wait_up
+}
+
+pause_redis() {
+    _pid_ours "$REDIS_PID" || die "pause_redis: Redis is not running"
+    kill -STOP "$REDIS_PID"
+}
+
+resume_redis() {
+    _pid_ours "$REDIS_PID" || die "resume_redis: Redis is not running"
+    kill -CONT "$REDIS_PID"
+}
+
+# redis_command_calls CMD...: how many times Redis ran these commands so
+# far (INFO commandstats; lower-case names as Redis prints them).
+redis_command_calls() {
+    redis_cli info commandstats | tr -d '\r' | awk -F'[:,=]' -v want=" $* " '
+        $1 ~ /^cmdstat_/ { name = substr($1, 9); if (index(want, " " name " ")) sum += $3 }
+        END { print sum + 0 }'
+}
+
+# Opt-in, before start_slapd: slapd runs with "-d stats" (added after lib.sh's
+# own "-d 0"; slapd ORs the levels), so $T/slapd.log gets a line per
+# operation. OpenLDAP 2.5's slapd.conf "logfile" only copies the -d output,
+# so "loglevel stats" + "logfile" alone logs nothing under "-d 0".
+slapd_log_searches() {
+    [ -n "$T" ] || die "slapd_log_searches: call setup_tmpdir first"
+    [ -n "${SLAPD:-}" ] || die "slapd_log_searches: call require_tools first"
+    case $SLAPD in "$T"/*) return 0 ;; esac
+    {
+        printf '#!/bin/sh\n'
+        printf '# slapd with operation logging, for the test in this directory\n'
+        printf 'case " $* " in *" -f "*) exec %q "$@" -d stats ;; *) exec %q "$@" ;; esac\n' "$SLAPD" "$SLAPD"
+    } >"$T/slapd-logged"
+    chmod +x "$T/slapd-logged"
+    SLAPD=$T/slapd-logged
+}
+
+# slapd_search_count [TEXT]: searches slapd has received so far, or only
+# those whose SRCH line contains TEXT (e.g. "(uid=alice)"). Needs
+# slapd_log_searches.
+slapd_search_count() {
+    [ "${SLAPD:-}" = "$T/slapd-logged" ] || die "slapd_search_count: call slapd_log_searches before start_slapd"
+    grep -F ' SRCH base=' "$T/slapd.log" 2>/dev/null | grep -cF -- "${1:- SRCH base=}" || true
+}
+
+# pause_slapd / resume_slapd: SIGSTOP / SIGCONT, a hung directory.
+pause_slapd() {
+    local pid
+    pid=$(_slapd_recorded_pid)
+    _pid_ours "$pid" || die "pause_slapd: slapd is not running"
+    kill -STOP "$pid"
+}
+
+resume_slapd() {
+    local pid
+    pid=$(_slapd_recorded_pid)
+    _pid_ours "$pid" || die "resume_slapd: slapd is not running"
+    kill -CONT "$pid"
+}
+
+# probe_message LOGIN FROM [QID [milter-probe option...]]: one message over
+# its own connection, authenticated as LOGIN, envelope <LOGIN@example.com>,
+# header "From: FROM", queue id QID (default QID); prints the probe's output.
+probe_message() {
+    local login=$1 from=$2 qid=${3:-QID}
+    shift 2
+    [ $# -eq 0 ] || shift
+    [ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
+    "$MILTER_PROBE" --socket "$MILTER_SOCKET" --macro "mail:{auth_authen}=$login" --macro "mail:i=$qid" \
+        --from "<$login@example.com>" --rcpt '<friend@other.example>' --header "From: $from" "$@"
+}
+
+# probe_result LOGIN FROM [QID]: only the last line, "result ...".
+probe_result() {
+    local out
+    out=$(probe_message "$@") || fail "milter-probe failed for $1 as $2: $out"
+    printf '%s\n' "$out" | tail -n 1
+}
+
+# ldap_modify < LDIF: changes the test directory as its rootdn.
+ldap_modify() {
+    local tool=${LDAPMODIFY:-$(_find_tool ldapmodify)}
+    [ -n "$tool" ] || skip "ldapmodify not found (install ldap-utils)"
+    LDAPNOINIT=1 "$tool" -x -H "$SLAPD_URI" -D "$LDAP_ROOTDN" -w "$LDAP_ROOTPW" >/dev/null
+}
+
+# milter_stat NAME [PREFIX]: the counter the daemon last published to Redis
+# (every ~2 s; wait for a publication after the traffic you measure). With
+# several daemons on one Redis, their sum.
+milter_stat() {
+    local name=$1 prefix=${2:-sendas:} key sum=0 v
+    for key in $(redis_cli --scan --pattern "${prefix}v1:stats:*"); do
+        v=$(redis_cli hget "$key" "$name")
+        sum=$((sum + ${v:-0}))
+    done
+    printf '%s\n' "$sum"
 }
 
 # --- command mode ----------------------------------------------------------
