@@ -33,6 +33,14 @@ const char *verdict_name(Verdict v) {
     return "unknown";
 }
 
+// Decisions carry addresses as the MTA wants them (<a@b>); fields hold the
+// bare address and each format adds its own punctuation.
+std::string unbracketed(const std::string &address) {
+    if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
+        return address.substr(1, address.size() - 2);
+    return address;
+}
+
 std::vector<Field> fields_of(const MessageFacts &facts, const Decision &d, bool stale) {
     std::vector<Field> fields;
     fields.push_back({"queue_id", {queue_label(facts.queue_id)}});
@@ -50,8 +58,12 @@ std::vector<Field> fields_of(const MessageFacts &facts, const Decision &d, bool 
     if (d.verdict == Verdict::accept) {
         if (d.set_sender) fields.push_back({"sender_set", {"yes"}});
         if (d.remove_sender) fields.push_back({"sender_removed", {"yes"}});
-        if (d.envelope_from) fields.push_back({"envelope_set", {*d.envelope_from}});
-        if (!d.sent_copies.empty()) fields.push_back({"sent_copy", d.sent_copies, true});
+        if (d.envelope_from) fields.push_back({"envelope_set", {unbracketed(*d.envelope_from)}, false, true});
+        if (!d.sent_copies.empty()) {
+            Field copies{"sent_copy", {}, true, true};
+            for (const auto &copy : d.sent_copies) copies.values.push_back(unbracketed(copy));
+            fields.push_back(copies);
+        }
     }
     return fields;
 }

@@ -132,6 +132,12 @@ SearchResult LdapConnection::search(const std::string &base, Scope scope, const 
         if (cookie.bv_val) ber_memfree(cookie.bv_val);
         cookie = {0, nullptr};
         if (rc == LDAP_NO_SUCH_OBJECT) break;
+        // A truncated answer is only fine when the caller asked for a limit
+        // (to spot an ambiguous login); elsewhere it would hide members.
+        if (rc == LDAP_SIZELIMIT_EXCEEDED && size_limit == 0) {
+            fail(rc, "search (raise the server's size limit for this bind DN)");
+            return result;
+        }
         if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
             fail(rc, "search");
             return result;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "metrics.h"
+#include "string_util.h"
 
 namespace sendas {
 namespace {
@@ -99,14 +100,16 @@ bool MilterSession::apply(const Decision &d, MtaActions &mta) {
     return ok;
 }
 
-void MilterSession::enforce_send_limit(Decision &d) {
+void MilterSession::enforce_send_limit(Decision &d, const UserInfo &user) {
     const auto &limiter = runtime_->limiter;
     if (!limiter || d.verdict != Verdict::accept || d.report) return;
+    // Counted per directory identity: "ALICE" and "alice" are one user.
+    const std::string who = lower(user.dn.empty() ? message_.auth_user : user.dn);
     for (const auto &checked : d.checked) {
         if (checked.role != "from" || (checked.right != Right::send_as && checked.right != Right::send_on_behalf))
             continue;
         bool first_over = false;
-        if (limiter->allow(message_.auth_user, checked.address, first_over)) continue;
+        if (limiter->allow(who, checked.address, first_over)) continue;
         if (first_over)
             log(Severity::warning, queue_label(message_.queue_id) +
                                        ": send limit reached: user=<" + message_.auth_user + "> mailbox=<" +
@@ -121,7 +124,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
     const DirectoryAnswers answers = gather_answers(message_, *runtime_->directory, *runtime_->config);
     Decision decision = decide(message_, answers, *runtime_->config);
-    enforce_send_limit(decision);
+    enforce_send_limit(decision, answers.user);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;

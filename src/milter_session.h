@@ -38,7 +38,7 @@ public:
 
 private:
     bool apply(const Decision &decision, MtaActions &mta);
-    void enforce_send_limit(Decision &decision);
+    void enforce_send_limit(Decision &decision, const UserInfo &user);
 
     std::shared_ptr<const Runtime> runtime_;
     bool login_is_xtext_;

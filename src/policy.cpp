@@ -321,11 +321,15 @@ Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers
 Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
     Decision d = decide_enforced(facts, answers, config);
     if (!d.acted) return d;
-    // One enforced address enforces the message.
+    // One enforced address enforces the message. The user's own addresses
+    // have no say: the mode belongs to the mailboxes being claimed.
+    std::vector<CheckedAddress> claimed;
+    for (const auto &checked : d.checked)
+        if (checked.right != Right::own) claimed.push_back(checked);
     Mode mode = config.mode;
-    if (!d.checked.empty()) {
+    if (!claimed.empty()) {
         mode = Mode::report;
-        for (const auto &checked : d.checked)
+        for (const auto &checked : claimed)
             if (address_mode(checked, answers, config) == Mode::enforce) mode = Mode::enforce;
     }
     if (mode == Mode::enforce) return d;

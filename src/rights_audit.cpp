@@ -28,9 +28,8 @@ public:
 
 private:
     struct Step {
-        std::string dn;                  // raw member DN
-        std::vector<std::string> path;   // rights group first, raw DNs
-        std::vector<std::string> norms;  // normalized path, for cycle checks
+        std::string dn;                 // raw member DN
+        std::vector<std::string> path;  // rights group first, raw DNs
     };
 
     void find(const char *code, const std::string &mailbox, const std::string &dn, const std::string &detail) {
@@ -42,16 +41,13 @@ private:
         auto &holders = report_.mailboxes[lower(group.mailbox)][group.right];
         const std::string group_norm = normalize_(group.dn);
         std::set<std::string> seen{group_norm};
+        find_cycles(group, group_norm);
         std::deque<Step> queue;
-        for (const auto &m : group.members) queue.push_back({m, {group.dn}, {group_norm}});
+        for (const auto &m : group.members) queue.push_back({m, {group.dn}});
         while (!queue.empty()) {
             Step step = std::move(queue.front());
             queue.pop_front();
             const std::string norm = normalize_(step.dn);
-            if (std::find(step.norms.begin(), step.norms.end(), norm) != step.norms.end()) {
-                report_cycle(group, step, norm);
-                continue;
-            }
             if (!seen.insert(norm).second) continue;
             const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
             auto entry = snapshot_.entries.find(norm);
@@ -69,9 +65,8 @@ private:
             } else if (entry == snapshot_.entries.end()) {
                 find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist");
             } else if (!entry->second.members.empty()) {
-                Step next{"", step.path, step.norms};
+                Step next{"", step.path};
                 next.path.push_back(step.dn);
-                next.norms.push_back(norm);
                 for (const auto &m : entry->second.members) {
                     next.dn = m;
                     queue.push_back(next);
@@ -85,15 +80,50 @@ private:
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
     }
 
-    void report_cycle(const DirectorySnapshot::RightsGroup &group, const Step &step, const std::string &norm) {
-        auto start = std::find(step.norms.begin(), step.norms.end(), norm) - step.norms.begin();
-        std::vector<std::string> cycle(step.path.begin() + start, step.path.end());
-        std::vector<std::string> key(step.norms.begin() + start, step.norms.end());
-        std::sort(key.begin(), key.end());
-        if (!cycles_.insert(key).second) return;
+    // Depth first from the rights group: a member already on the stack
+    // closes a loop. Reported once per mailbox and set of groups, so that
+    // every mailbox the loop feeds shows it (also with --mailbox).
+    void find_cycles(const DirectorySnapshot::RightsGroup &group, const std::string &group_norm) {
+        struct Frame {
+            std::string norm, dn;
+            const std::vector<std::string> *members;
+            size_t next = 0;
+        };
+        std::vector<Frame> stack{{group_norm, group.dn, &group.members}};
+        std::set<std::string> on_stack{group_norm}, done;
+        while (!stack.empty()) {
+            Frame &top = stack.back();
+            if (top.next == top.members->size()) {
+                on_stack.erase(top.norm);
+                done.insert(top.norm);
+                stack.pop_back();
+                continue;
+            }
+            const std::string &member = (*top.members)[top.next++];
+            const std::string norm = normalize_(member);
+            if (on_stack.count(norm)) {
+                report_cycle(group.mailbox, stack, norm, member);
+                continue;
+            }
+            auto entry = snapshot_.entries.find(norm);
+            if (done.count(norm) || entry == snapshot_.entries.end() || entry->second.members.empty()) continue;
+            stack.push_back({norm, member, &entry->second.members});
+            on_stack.insert(norm);
+        }
+    }
+
+    template <typename Stack>
+    void report_cycle(const std::string &mailbox, const Stack &stack, const std::string &norm,
+                      const std::string &closing_member) {
+        auto start = std::find_if(stack.begin(), stack.end(), [&](const auto &f) { return f.norm == norm; });
+        std::vector<std::string> key{lower(mailbox)};
         std::string detail;
-        for (const auto &dn : cycle) detail += dn + " -> ";
-        find("GROUP_CYCLE", group.mailbox, step.dn, detail + step.dn);
+        for (auto f = start; f != stack.end(); ++f) {
+            key.push_back(f->norm);
+            detail += f->dn + " -> ";
+        }
+        std::sort(key.begin() + 1, key.end());
+        if (cycles_.insert(key).second) find("GROUP_CYCLE", mailbox, closing_member, detail + closing_member);
     }
 
     std::string primary_of(std::map<std::string, DirectorySnapshot::Entry>::const_iterator entry) const {
@@ -103,10 +133,10 @@ private:
 
     void compare_rights(const std::string &mailbox, const std::map<std::string, std::vector<Holder>> &rights) {
         auto holders_of = [&](const char *right) {
-            std::set<std::string> dns;
+            std::map<std::string, std::string> dns;  // normalized -> as written
             auto it = rights.find(right);
             if (it != rights.end())
-                for (const auto &h : it->second) dns.insert(normalize_(h.dn));
+                for (const auto &h : it->second) dns.emplace(normalize_(h.dn), h.dn);
             return dns;
         };
         auto send_as = holders_of("send-as"), behalf = holders_of("send-on-behalf");
@@ -116,13 +146,8 @@ private:
             if (!send_as.count(norm) && !behalf.count(norm))
                 find("FULL_ACCESS_WITHOUT_SEND", mailbox, h.dn, "Full Access without Send As or Send on Behalf");
         }
-        for (const auto &norm : send_as)
-            if (behalf.count(norm)) {
-                const auto &holders = rights.at("send-as");
-                auto h = std::find_if(holders.begin(), holders.end(),
-                                      [&](const Holder &x) { return normalize_(x.dn) == norm; });
-                find("SEND_AS_AND_ON_BEHALF", mailbox, h->dn, "holds both; Send As wins");
-            }
+        for (const auto &[norm, dn] : send_as)
+            if (behalf.count(norm)) find("SEND_AS_AND_ON_BEHALF", mailbox, dn, "holds both; Send As wins");
     }
 
     const DirectorySnapshot &snapshot_;

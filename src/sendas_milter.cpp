@@ -2,6 +2,7 @@
 // detach -> reload thread -> drop privileges -> smfi_main.
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <grp.h>
@@ -122,7 +123,8 @@ int main(int argc, char **argv) {
     }
     // Until detached, stderr is where an admin starting it by hand looks;
     // daemon() then points it at /dev/null.
-    log_open("sendas-milter", true);
+    // Under systemd both reach the journal: write each line once.
+    log_open("sendas-milter", std::getenv("JOURNAL_STREAM") == nullptr);
 
     std::shared_ptr<const Config> config;
     try {

@@ -8,7 +8,7 @@ packages=(
     autoconf automake make g++ pkg-config
     libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev
     slapd ldap-utils miltertest redis-server redis-tools
-    postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl
+    postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base
 )
 
 missing=()
@@ -37,5 +37,5 @@ slapd slapd/no_configuration boolean true
 SEL
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

@@ -3,6 +3,7 @@ check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
 	tests/unit/address_test.cpp \
+	tests/unit/audit_test.cpp \
 	tests/unit/config_test.cpp \
 	tests/unit/ldap_filter_test.cpp \
 	tests/unit/policy_test.cpp \
@@ -80,9 +81,14 @@ DAEMON_SH_TESTS = \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
 	tests/integration/reload.sh \
-	tests/integration/metrics.sh
+	tests/integration/metrics.sh \
+	tests/integration/audit.sh \
+	tests/integration/audit-scale.sh \
+	tests/integration/send-limit.sh \
+	tests/integration/report-mode.sh \
+	tests/integration/man-keys.sh
 TESTS += $(DAEMON_SH_TESTS)
-EXTRA_DIST += $(DAEMON_SH_TESTS)
+EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 
 # End-to-end tests: a private Postfix instance with a submission listener,
 # Dovecot (SASL, LMTP, IMAP), slapd and the daemon, all in one temporary

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds from this checkout,
 # runs every test layer (`make check`: unit, milter protocol against real
-# slapd, end to end) and `make distcheck`, then prints one summary line,
+# slapd, end to end), `make distcheck` and the Debian package test, then
+# prints one summary line,
 # "N passed, N failed", counting each CppUnit case and each test script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,17 @@ check_status=$?
 
 distcheck_status=0
 if [ "${SKIP_DISTCHECK:-no}" != yes ]; then
-    make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror > distcheck.out 2>&1
+    # The dist tree is checked with the unit tests: the server tests ran above.
+    make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror TESTS=tests/unit/unit-tests > distcheck.out 2>&1
     distcheck_status=$?
     [ $distcheck_status -eq 0 ] || tail -40 distcheck.out
+fi
+
+# The Debian package, built, installed, driven and purged (root only).
+package_status=skip
+if [ "${SKIP_PACKAGE:-no}" != yes ] && [ "$(id -u)" -eq 0 ]; then
+    bash tests/package.sh > package.out 2>&1
+    case $? in 0) package_status=pass ;; 77) package_status=skip ;; *) package_status=fail; tail -40 package.out ;; esac
 fi
 
 passed=0
@@ -48,6 +57,10 @@ if [ $distcheck_status -ne 0 ]; then
 elif [ "${SKIP_DISTCHECK:-no}" != yes ]; then
     passed=$((passed + 1))
 fi
+case $package_status in
+    pass) passed=$((passed + 1)) ;;
+    fail) failed=$((failed + 1)); echo "failed: tests/package.sh" ;;
+esac
 [ $check_status -eq 0 ] || [ $failed -gt 0 ] || failed=1
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
