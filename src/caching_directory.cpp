@@ -182,7 +182,15 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
     }
     count_local(false);
     std::string generation = known.generation;
-    if (redis_ && !redis_just_read(known, now)) {
+    if (redis_ && redis_just_read(known, now)) {
+        // The entry, if any, came from Redis moments ago.
+        bool fresh = cached && now < cached->fresh_until;
+        count_redis(fresh);
+        if (fresh) {
+            rights = cached->rights;
+            return cached->status;
+        }
+    } else if (redis_) {
         std::string data;
         if (redis_->load_field(login, rights_field(mailbox), generation, data)) {
             CachedRights entry;
@@ -200,8 +208,6 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
             }
             count_redis(false);
         }
-    } else if (redis_) {
-        count_redis(false);
     }
     RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
         ++ldap_lookups_;
