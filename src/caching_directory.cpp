@@ -143,6 +143,10 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
         if (!loaded.generation.empty()) known.generation = loaded.generation;
     }
     UserAnswer answer = user_flight_.run("u:" + login, [&] {
+        // A flight for this login may have landed between the check above
+        // and this one taking off: its answer is in the local tier now.
+        if (auto again = local_.get(login); again && again->user && clock_() < again->user_local_until)
+            return UserAnswer{again->user->status, again->user->user};
         ++ldap_lookups_;
         UserAnswer fetched;
         fetched.status = backend_->find_user(login, fetched.user);
@@ -210,6 +214,11 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
         }
     }
     RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
+        if (auto again = local_.get(login)) {  // as in find_user: a flight that just landed
+            auto it = again->rights.find(mailbox);
+            if (it != again->rights.end() && clock_() < again->rights_local_until[mailbox])
+                return RightsAnswer{it->second.status, it->second.rights};
+        }
         ++ldap_lookups_;
         RightsAnswer fetched;
         fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights);

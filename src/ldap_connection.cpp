@@ -184,7 +184,7 @@ void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
         idle_.clear();  // they talked to the same server: likely dead too
     else
         idle_.push_back(std::move(conn));
-    freed_.notify_all();
+    freed_.notify_one();  // one connection or slot came back: one waiter can use it
 }
 
 SearchResult LdapPool::search(const std::string &base, Scope scope, const std::string &filter,

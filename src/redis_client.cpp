@@ -116,9 +116,16 @@ bool RedisConnection::read_push(RedisReplyPtr &reply, double wait_seconds, bool 
 
 RedisPool::RedisPool(RedisConfig config, unsigned size) : config_(std::move(config)), size_(size) {}
 
+// At most size_ connections exist: a caller waits (up to redis.timeout) for
+// one to come back rather than open one more that give_back would close
+// again, which under load is a new connection per message.
 std::unique_ptr<RedisConnection> RedisPool::take() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (down_ && std::chrono::steady_clock::now() < retry_at_) return nullptr;
+    const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(config_.timeout));
+    if (!freed_.wait_for(lock, wait, [this] { return !idle_.empty() || out_ < size_; })) return nullptr;
+    ++out_;
     if (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
@@ -129,7 +136,9 @@ std::unique_ptr<RedisConnection> RedisPool::take() {
 
 void RedisPool::give_back(std::unique_ptr<RedisConnection> conn) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!conn->broken() && idle_.size() < size_) idle_.push_back(std::move(conn));
+    --out_;
+    if (!conn->broken()) idle_.push_back(std::move(conn));
+    freed_.notify_one();
 }
 
 void RedisPool::record_failure(const std::string &error) {

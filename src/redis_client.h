@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -83,6 +84,8 @@ private:
     const RedisConfig config_;
     const unsigned size_;
     std::mutex mutex_;
+    std::condition_variable freed_;
+    unsigned out_ = 0;  // connections lent out; never more than size_
     std::vector<std::unique_ptr<RedisConnection>> idle_;
     bool down_ = false;
     std::chrono::steady_clock::time_point retry_at_{};

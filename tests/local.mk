@@ -4,6 +4,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
 	tests/unit/address_test.cpp \
 	tests/unit/audit_test.cpp \
+	tests/unit/cache_test.cpp \
 	tests/unit/config_test.cpp \
 	tests/unit/ldap_filter_test.cpp \
 	tests/unit/policy_test.cpp \
@@ -86,7 +87,15 @@ DAEMON_SH_TESTS = \
 	tests/integration/audit-scale.sh \
 	tests/integration/send-limit.sh \
 	tests/integration/report-mode.sh \
-	tests/integration/man-keys.sh
+	tests/integration/man-keys.sh \
+	tests/integration/cache-warm.sh \
+	tests/integration/cache-flush.sh \
+	tests/integration/cache-negative.sh \
+	tests/integration/cache-redis-down.sh \
+	tests/integration/cache-redis-hung.sh \
+	tests/integration/cache-ldap-down.sh \
+	tests/integration/cache-single-flight.sh \
+	tests/integration/sendasctl-explain.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 

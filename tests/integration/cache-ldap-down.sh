@@ -75,12 +75,30 @@ expect alice support@example.com "$ACCEPT" "expired cache, stale_ttl=60, slapd d
 expect_stale "$qid" yes
 expect eve support@example.com "$DENY_EVE" "expired cache, stale_ttl=60, slapd down"
 expect_stale "$qid" yes
+# Own address: only the user entry is used, and it is stale.
+expect alice alice@example.com "$ACCEPT" "expired cache, stale_ttl=60, slapd down, own address"
+expect_stale "$qid" yes
 # Never stale for a user the cache has not seen.
 expect bob support@example.com "$TEMPFAIL" "stale_ttl=60, bob never cached, slapd down"
 start_slapd_again || fail "slapd did not start again"
 # LDAP back: fresh answers again.
 expect alice support@example.com "$ACCEPT" "stale_ttl=60, slapd back"
 expect_stale "$qid" no
+
+# Only the rights entry expired (the user's was refreshed since): stale too.
+restart "redis.prefix = stale2:" "cache.local_ttl = 0" "redis.ttl = 3" "redis.negative_ttl = 3" "cache.stale_ttl = 60"
+expect alice support@example.com "$ACCEPT" "stale_ttl=60, rights cached"
+sleep 3.1
+expect alice alice@example.com "$ACCEPT" "stale_ttl=60, user refreshed"
+t1=$(date +%s)
+stop_slapd || fail "slapd did not stop"
+expect alice support@example.com "$ACCEPT" "stale_ttl=60, rights expired, user fresh, slapd down"
+if [ "$(date +%s)" -lt $((t1 + 2)) ]; then
+    expect_stale "$qid" yes
+else
+    say "machine too slow to check a stale rights entry under a fresh user entry: skipped"
+fi
+start_slapd_again || fail "slapd did not start again"
 
 # --- past redis.ttl, cache.stale_ttl = 0 -----------------------------------
 restart "redis.prefix = nostale:" "cache.local_ttl = 0" "redis.ttl = 1" "redis.negative_ttl = 1" "cache.stale_ttl = 0"
@@ -90,6 +108,12 @@ sleep 2.1
 expect alice support@example.com "$TEMPFAIL" "expired cache, stale_ttl=0, slapd down"
 expect eve support@example.com "$TEMPFAIL" "expired cache, stale_ttl=0, slapd down"
 grep -q "^$qid: .*action=tempfail" "$MILTER_LOG" || fail "no tempfail audit line for $qid: $(audit "$qid")"
+# Records written under cache.stale_ttl = 60 (the stale2: part above, by a
+# daemon since reconfigured, or by another host) are not served stale by a
+# daemon whose cache.stale_ttl is 0.
+restart "redis.prefix = stale2:" "cache.local_ttl = 0" "redis.ttl = 3" "redis.negative_ttl = 3" "cache.stale_ttl = 0"
+sleep 1.1  # past the ttl of the stale2: records for sure
+expect alice support@example.com "$TEMPFAIL" "stale_ttl lowered to 0, records written under stale_ttl=60, slapd down"
 
 # --- cold cache ------------------------------------------------------------
 restart "redis.prefix = cold:"

@@ -17,6 +17,7 @@ setup_tmpdir
 PID2=
 stats_cleanup() {
     local rc=$?
+    set +e  # (exit "$rc") below must not end the trap before cleanup runs
     [ -z "$PID2" ] || _terminate "$PID2"
     (exit "$rc")
     cleanup

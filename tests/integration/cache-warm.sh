@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A warm cache asks LDAP nothing: after one message per user, further
 # messages make no LDAP search (slapd's own operation log) - with the
-# in-process tier (default) and with Redis alone (cache.local_ttl = 0).
+# in-process tier (default; then no Redis read either) and with Redis alone
+# (cache.local_ttl = 0).
 # With Redis alone a warm message costs one Redis round trip: one GET of
 # the generation pipelined with one HGETALL/HGET (Redis' INFO commandstats),
 # and exactly one call in the daemon's redis_calls counter.
@@ -39,10 +40,14 @@ send_all() {  # every case once, each decided as expected
 start_milter "redis.address = $REDIS_ADDRESS"
 send_all
 cold=$(slapd_search_count)
+reads0=$(redis_command_calls get hgetall hget)
 for round in 1 2 3; do send_all; done
 warm=$(slapd_search_count)
+reads=$(($(redis_command_calls get hgetall hget) - reads0))
 [ "$warm" = "$cold" ] || fail "local tier: $((warm - cold)) LDAP searches for 18 warm messages (expected 0)"
-say "local tier: 18 warm messages, 0 LDAP searches"
+# A hot user costs no network call at all.
+[ "$reads" = 0 ] || fail "local tier: $reads Redis reads for 18 warm messages (expected 0)"
+say "local tier: 18 warm messages, 0 LDAP searches, 0 Redis reads"
 stop_milter || fail "daemon did not stop cleanly"
 
 # --- Redis alone -----------------------------------------------------------

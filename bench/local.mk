@@ -1,0 +1,29 @@
+# Benchmarks (issue 7): not built by `make`, not run by `make check`.
+#   make bench       milter-protocol benchmark: null-milter vs sendas-milter (bench/run)
+#   make bench-e2e   end to end through Postfix and Dovecot, as root (bench/e2e)
+# Both print their tables; bench/RESULTS.md holds one run and how to read it.
+EXTRA_PROGRAMS = bench/milter-load bench/null-milter bench/smtp-load
+
+bench_milter_load_SOURCES = bench/milter_load.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h
+bench_milter_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(MILTER_CFLAGS)
+
+bench_null_milter_SOURCES = bench/null_milter.cpp
+bench_null_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
+bench_null_milter_LDADD = $(MILTER_LIBS)
+
+bench_smtp_load_SOURCES = bench/smtp_load.cpp
+
+EXTRA_DIST += bench/run bench/e2e bench/lib.sh bench/RESULTS.md
+CLEANFILES += $(EXTRA_PROGRAMS)
+
+BENCH_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	SENDAS_MILTER=$${SENDAS_MILTER:-$(abs_top_builddir)/src/sendas-milter} \
+	SLAPD='$(SLAPD)' SLAPADD='$(SLAPADD)' MILTERTEST='$(MILTERTEST)'
+
+.PHONY: bench bench-e2e
+bench: bench/milter-load bench/null-milter src/sendas-milter
+	$(BENCH_ENVIRONMENT) $(BASH) $(srcdir)/bench/run
+
+bench-e2e: bench/smtp-load bench/null-milter src/sendas-milter
+	$(BENCH_ENVIRONMENT) $(BASH) $(srcdir)/bench/e2e

@@ -1,0 +1,86 @@
+// null-milter: accepts every message at end of message and does nothing else. It
+// registers the same callbacks and flags as sendas-milter and negotiates the same way
+// (same actions, same SMFIP_NO* steps, same macro lists), so the MTA sends it exactly
+// the traffic it sends sendas-milter: the floor for any libmilter-based design.
+//
+// Runs in the foreground until SIGTERM/SIGINT/SIGHUP (libmilter's signal thread).
+#include <libmilter/mfapi.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+// Kept identical to on_negotiate in src/milter_glue.cpp.
+sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
+                      unsigned long *want_actions, unsigned long *want_steps, unsigned long *, unsigned long *) {
+    const unsigned long needed_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR;
+    if ((actions & needed_actions) != needed_actions) return SMFIS_REJECT;
+    *want_actions = needed_actions | (actions & SMFIF_SETSYMLIST);
+    const unsigned long skip =
+        SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;
+    *want_steps = steps & skip;
+    if (actions & SMFIF_SETSYMLIST) {
+        smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
+        smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
+        smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
+    }
+    return SMFIS_CONTINUE;
+}
+
+// The same callbacks as sendas-milter registers: libmilter leaves out the steps whose
+// callback is missing, which would make this milter cheaper than the one it measures.
+sfsistat on_connect(SMFICTX *, char *, _SOCK_ADDR *) { return SMFIS_CONTINUE; }
+sfsistat on_envfrom(SMFICTX *, char **) { return SMFIS_CONTINUE; }
+sfsistat on_header(SMFICTX *, char *, char *) { return SMFIS_CONTINUE; }
+sfsistat on_eom(SMFICTX *) { return SMFIS_ACCEPT; }
+sfsistat on_abort(SMFICTX *) { return SMFIS_CONTINUE; }
+sfsistat on_close(SMFICTX *) { return SMFIS_CONTINUE; }
+
+int usage(const char *why) {
+    std::fprintf(stderr, "null-milter: %s\nusage: null-milter -p SOCKET   (unix:/path or inet:PORT@HOST)\n", why);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::string socket;
+    for (int opt; (opt = getopt(argc, argv, "p:h")) != -1;) {
+        if (opt == 'p')
+            socket = optarg;
+        else if (opt == 'h')
+            return std::printf("usage: null-milter -p SOCKET   (unix:/path or inet:PORT@HOST)\n"), 0;
+        else
+            return usage("unknown option");
+    }
+    if (socket.empty() || optind != argc) return usage("-p SOCKET is required");
+
+    static smfiDesc description = {};
+    description.xxfi_name = const_cast<char *>("null-milter");
+    description.xxfi_version = SMFI_VERSION;
+    description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
+    description.xxfi_connect = on_connect;
+    description.xxfi_envfrom = on_envfrom;
+    description.xxfi_header = on_header;
+    description.xxfi_eom = on_eom;
+    description.xxfi_abort = on_abort;
+    description.xxfi_close = on_close;
+    description.xxfi_negotiate = on_negotiate;
+    if (smfi_setconn(const_cast<char *>(socket.c_str())) == MI_FAILURE) return usage("invalid socket");
+    if (smfi_register(description) == MI_FAILURE) {
+        std::fprintf(stderr, "null-milter: smfi_register failed\n");
+        return 1;
+    }
+    mode_t old_mask = umask(007);  // like sendas-milter: the MTA reaches the socket through its group
+    int rc = smfi_opensocket(true);
+    umask(old_mask);
+    if (rc == MI_FAILURE) {
+        std::fprintf(stderr, "null-milter: cannot open socket %s\n", socket.c_str());
+        return 1;
+    }
+    return smfi_main() == MI_SUCCESS ? 0 : 1;
+}
