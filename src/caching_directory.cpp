@@ -18,9 +18,11 @@ bool redis_just_read(const LocalRecord &record, int64_t now) {
     return record.redis_read_at >= 0 && now - record.redis_read_at <= 1;
 }
 
+// The stale window is the one configured now: a record written under a
+// longer cache.stale_ttl does not outlive a lowered one.
 template <typename Entry>
-bool usable_stale(const std::optional<Entry> &entry, int64_t now) {
-    return entry && now < entry->stale_until;
+bool usable_stale(const std::optional<Entry> &entry, int64_t now, int64_t stale_ttl) {
+    return entry && now < std::min(entry->stale_until, entry->fresh_until + stale_ttl);
 }
 
 }  // namespace
@@ -161,7 +163,7 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
         user = answer.user;
         return answer.status;
     }
-    if (usable_stale(known.user, now)) {
+    if (usable_stale(known.user, now, settings_.stale_ttl)) {
         ++stale_answers_;
         metrics::stale_answer();
         user = known.user->user;
@@ -236,7 +238,7 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
         rights = answer.rights;
         return answer.status;
     }
-    if (usable_stale(cached, now)) {
+    if (usable_stale(cached, now, settings_.stale_ttl)) {
         ++stale_answers_;
         metrics::stale_answer();
         rights = cached->rights;

@@ -121,10 +121,20 @@ RedisPool::RedisPool(RedisConfig config, unsigned size) : config_(std::move(conf
 // again, which under load is a new connection per message.
 std::unique_ptr<RedisConnection> RedisPool::take() {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (down_ && std::chrono::steady_clock::now() < retry_at_) return nullptr;
+    bool probe = false;
+    if (down_) {
+        if (probing_ || std::chrono::steady_clock::now() < retry_at_) return nullptr;
+        probing_ = probe = true;
+    }
     const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(config_.timeout));
-    if (!freed_.wait_for(lock, wait, [this] { return !idle_.empty() || out_ < size_; })) return nullptr;
+    // A caller waiting for a connection gives up as soon as Redis is found
+    // down, rather than paying another timeout on it.
+    bool got = freed_.wait_for(lock, wait, [&] { return (down_ && !probe) || !idle_.empty() || out_ < size_; });
+    if (!got || (down_ && !probe)) {
+        if (probe) probing_ = false;
+        return nullptr;
+    }
     ++out_;
     if (!idle_.empty()) {
         auto conn = std::move(idle_.back());
@@ -146,14 +156,17 @@ void RedisPool::record_failure(const std::string &error) {
     std::lock_guard<std::mutex> lock(mutex_);
     idle_.clear();  // same server: the others are no better
     retry_at_ = std::chrono::steady_clock::now() + back_off;
+    probing_ = false;
     if (!down_) log(Severity::warning, "Redis " + config_.address + " unavailable, using LDAP directly: " + error);
     down_ = true;
+    freed_.notify_all();
 }
 
 void RedisPool::record_success() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (down_) log(Severity::info, "Redis " + config_.address + " available again");
     down_ = false;
+    probing_ = false;
 }
 
 bool RedisPool::run(const std::vector<std::vector<std::string>> &commands, std::vector<RedisReplyPtr> &replies) {
@@ -164,11 +177,12 @@ bool RedisPool::run(const std::vector<std::vector<std::string>> &commands, std::
     auto started = std::chrono::steady_clock::now();
     bool ok = conn->pipeline(commands, replies, error);
     metrics::redis_call(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), ok);
-    give_back(std::move(conn));
+    // The outcome first, so that waiters woken by give_back see it.
     if (ok)
         record_success();
     else
         record_failure(error);
+    give_back(std::move(conn));
     return ok;
 }
 

@@ -88,6 +88,7 @@ private:
     unsigned out_ = 0;  // connections lent out; never more than size_
     std::vector<std::unique_ptr<RedisConnection>> idle_;
     bool down_ = false;
+    bool probing_ = false;  // after the back-off, one call tries Redis; the rest still skip it
     std::chrono::steady_clock::time_point retry_at_{};
     std::atomic<unsigned long long> calls_{0}, failures_{0};
 };

@@ -95,7 +95,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-redis-hung.sh \
 	tests/integration/cache-ldap-down.sh \
 	tests/integration/cache-single-flight.sh \
-	tests/integration/sendasctl-explain.sh
+	tests/integration/sendasctl-explain.sh \
+	tests/integration/cache-stats.sh \
+	tests/integration/cache-redis-burst.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 

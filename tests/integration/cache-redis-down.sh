@@ -83,7 +83,7 @@ send_all "Redis back, warm"
 
 # --- outage 2: its own single warning -------------------------------------
 stop_redis
-for round in 1 2 3; do send_all "Redis stopped again"; done
+for _ in 1 2 3; do send_all "Redis stopped again"; done
 [ "$(warnings)" = 2 ] || fail "expected a second warning for the second outage, total 2, got $(warnings)"
 stop_milter || fail "daemon did not stop cleanly"
 echo PASS

@@ -49,7 +49,7 @@ send_all() {  # CONTEXT: every case once, decided as expected, within LIMIT_MS
 warnings() { grep -c 'warning: Redis .* unavailable' "$MILTER_LOG" || true; }
 recoveries() { grep -c "Redis $REDIS_ADDRESS available again" "$MILTER_LOG" || true; }
 
-for round in 1 2 3; do send_all healthy; done
+for _ in 1 2 3; do send_all healthy; done
 
 pause_redis
 start=$(date +%s)

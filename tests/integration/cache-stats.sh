@@ -47,7 +47,7 @@ field() {  # LINE NAME: the value of NAME=... in LINE
 
 # One cold message and two warm ones for alice, Send As support@: each
 # message asks for the user and for one right.
-for m in 1 2 3; do
+for _ in 1 2 3; do
     [ "$(probe_result alice support@example.com)" = "result accept" ] || fail "alice as support@ not accepted"
 done
 d1="$(hostname):$MILTER_PID"

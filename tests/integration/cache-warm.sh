@@ -41,7 +41,7 @@ start_milter "redis.address = $REDIS_ADDRESS"
 send_all
 cold=$(slapd_search_count)
 reads0=$(redis_command_calls get hgetall hget)
-for round in 1 2 3; do send_all; done
+for _ in 1 2 3; do send_all; done
 warm=$(slapd_search_count)
 reads=$(($(redis_command_calls get hgetall hget) - reads0))
 [ "$warm" = "$cold" ] || fail "local tier: $((warm - cold)) LDAP searches for 18 warm messages (expected 0)"
@@ -58,7 +58,7 @@ send_all
 after=$(slapd_search_count)
 [ "$after" = "$before" ] ||
     fail "Redis alone, new daemon over a warm Redis: $((after - before)) LDAP searches for 6 messages (expected 0)"
-for round in 1 2; do send_all; done
+for _ in 1 2; do send_all; done
 after=$(slapd_search_count)
 [ "$after" = "$before" ] || fail "Redis alone: $((after - before)) LDAP searches for 18 warm messages (expected 0)"
 say "Redis alone: 18 warm messages, 0 LDAP searches"

@@ -479,6 +479,7 @@ REDIS_SERVER=${REDIS_SERVER:-}
 REDIS_CLI=${REDIS_CLI:-}
 REDIS_PORT=${REDIS_PORT:-}
 REDIS_PID=
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REDIS_ADDRESS=
 REDIS_LOG=
 
@@ -505,6 +506,7 @@ _redis_launch() {
     "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
         --daemonize no --set-proc-title no --logfile "$REDIS_LOG" </dev/null >>"$REDIS_LOG" 2>&1 &
     REDIS_PID=$!
+    # shellcheck disable=SC2034 # for redis.address in the scripts
     REDIS_ADDRESS=127.0.0.1:$REDIS_PORT
 }
 
@@ -547,6 +549,7 @@ _redis_terminate() {
 }
 
 # stop_redis [KILL]: SIGTERM (a clean shutdown), or SIGKILL (a crash).
+# shellcheck disable=SC2120 # the argument is for the scripts
 stop_redis() {
     if [ "${1:-}" = KILL ] && [ -n "$REDIS_PID" ] && _pid_ours "$REDIS_PID"; then
         kill -KILL "$REDIS_PID" 2>/dev/null || true

@@ -16,7 +16,7 @@ MILTER_SOCKET=unix:$T/unused.sock
 MILTER_CONF=$T/milter.conf
 write_milter_config "$MILTER_CONF"
 
-out= rc=
+out='' rc=''
 explain() {  # CONF USER ADDRESS: sets $out and $rc
     rc=0
     out=$("$SENDASCTL" -c "$1" explain "$2" "$3" 2>&1) || rc=$?
