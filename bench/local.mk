@@ -13,7 +13,7 @@ bench_null_milter_LDADD = $(MILTER_LIBS)
 
 bench_smtp_load_SOURCES = bench/smtp_load.cpp
 
-EXTRA_DIST += bench/run bench/e2e bench/lib.sh bench/RESULTS.md
+EXTRA_DIST += bench/run bench/e2e bench/lib.sh bench/RESULTS.md bench/load_common.h
 CLEANFILES += $(EXTRA_PROGRAMS)
 
 BENCH_ENVIRONMENT = \

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "load_common.h"
 #include "milter_client.h"
 
 namespace mc = milter_client;
@@ -63,14 +64,6 @@ shared mailbox i mod S, (i+1) mod S and (i+2) mod S):
   denied   eve as support@, eve as boss@                     550 5.7.1
 Exit status: 0 all replies as expected, 1 a wrong reply or a failed exchange, 2 usage.
 )";
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-enum class Kind { own, send_as, behalf, denied };
-constexpr int kind_count = 4;
-const char *const kind_names[kind_count] = {"own", "send-as", "behalf", "denied"};
 
 struct Options {
     std::string socket;
@@ -347,12 +340,6 @@ private:
     std::atomic<long> next_{0};
 };
 
-double percentile(const std::vector<double> &sorted, double p) {
-    if (sorted.empty()) return 0;
-    auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
-    return sorted[std::min(index, sorted.size() - 1)];
-}
-
 std::string json_string(const std::string &s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -421,35 +408,6 @@ int report(const Options &opts, WorkerResult &all, double seconds) {
 
 // --- options ----------------------------------------------------------------
 
-long parse_number(const std::string &text, const char *option, long min, long max) {
-    std::size_t used = 0;
-    long value = 0;
-    try {
-        value = std::stol(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (used == 0 || used != text.size() || value < min || value > max)
-        throw UsageError(std::string("bad value for --") + option + ": " + text);
-    return value;
-}
-
-void parse_mix(const std::string &text, Options &opts) {
-    for (double &w : opts.weights) w = 0;
-    std::istringstream in(text);
-    for (std::string item; std::getline(in, item, ',');) {
-        auto colon = item.find(':');
-        std::string name = item.substr(0, colon);
-        int k = 0;
-        while (k < kind_count && name != kind_names[k]) ++k;
-        if (k == kind_count || colon == std::string::npos)
-            throw UsageError("--mix wants KIND:WEIGHT,... with KIND own, send-as, behalf or denied: " + text);
-        opts.weights[k] = static_cast<double>(parse_number(item.substr(colon + 1), "mix", 0, 1000000));
-    }
-    double sum = 0;
-    for (double w : opts.weights) sum += w;
-    if (sum <= 0) throw UsageError("--mix needs a weight above 0");
-}
-
 Options parse_args(int argc, char **argv) {
     enum {
         socket_opt = 1,
@@ -502,7 +460,7 @@ Options parse_args(int argc, char **argv) {
                 opts.total = parse_number(arg, "total", 1, 1000000000);
                 break;
             case mix:
-                parse_mix(arg, opts);
+                parse_mix(arg, opts.weights);
                 break;
             case users:
                 opts.users = parse_number(arg, "users", 1, 1000000);

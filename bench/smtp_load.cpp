@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "load_common.h"
+
 namespace {
 
 const char usage_text[] = R"(usage: smtp-load --port PORT [option...]
@@ -49,20 +51,13 @@ const char usage_text[] = R"(usage: smtp-load --port PORT [option...]
 Exit status: 0 all replies as expected, 1 otherwise, 2 usage.
 )";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-enum class Kind { own, send_as, behalf, denied };
-const char *const kind_names[] = {"own", "send-as", "behalf", "denied"};
-
 struct Options {
     std::string server = "127.0.0.1";
     int port = 0;
     int connections = 8;
     long per_connection = 5;
     long total = 0;
-    double weights[4] = {1, 1, 1, 1};
+    double weights[kind_count] = {1, 1, 1, 1};
     std::string password = "secret";
     bool envelope_from = false;
     std::string rcpt = "friend@example.net";
@@ -198,7 +193,7 @@ public:
     explicit Run(const Options &opts) : opts_(opts) {
         double sum = 0, acc = 0;
         for (double w : opts.weights) sum += w;
-        for (int k = 0; k < 4; ++k) cumulative_[k] = (acc += opts.weights[k] / sum);
+        for (int k = 0; k < kind_count; ++k) cumulative_[k] = (acc += opts.weights[k] / sum);
     }
 
     void worker(int index, WorkerResult &out) {
@@ -278,27 +273,9 @@ private:
     }
 
     const Options &opts_;
-    double cumulative_[4];
+    double cumulative_[kind_count];
     std::atomic<long> next_{0};
 };
-
-double percentile(const std::vector<double> &sorted, double p) {
-    if (sorted.empty()) return 0;
-    auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
-    return sorted[std::min(i, sorted.size() - 1)];
-}
-
-long parse_number(const std::string &text, const char *option, long min, long max) {
-    std::size_t used = 0;
-    long value = 0;
-    try {
-        value = std::stol(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (used == 0 || used != text.size() || value < min || value > max)
-        throw UsageError(std::string("bad value for --") + option + ": " + text);
-    return value;
-}
 
 Options parse_args(int argc, char **argv) {
     enum {
@@ -352,20 +329,9 @@ Options parse_args(int argc, char **argv) {
             case total:
                 opts.total = parse_number(arg, "total", 1, 100000000);
                 break;
-            case mix: {
-                for (double &w : opts.weights) w = 0;
-                std::istringstream in(arg);
-                for (std::string item; std::getline(in, item, ',');) {
-                    auto colon = item.find(':');
-                    int k = 0;
-                    while (k < 4 && item.substr(0, colon) != kind_names[k]) ++k;
-                    if (k == 4 || colon == std::string::npos) throw UsageError("bad --mix: " + arg);
-                    opts.weights[k] = static_cast<double>(parse_number(item.substr(colon + 1), "mix", 0, 1000000));
-                }
-                if (opts.weights[0] + opts.weights[1] + opts.weights[2] + opts.weights[3] <= 0)
-                    throw UsageError("--mix needs a weight above 0");
+            case mix:
+                parse_mix(arg, opts.weights);
                 break;
-            }
             case password:
                 opts.password = arg;
                 break;
