@@ -77,13 +77,16 @@ _bench_wait_socket() {  # NAME
 }
 
 # bench_start_daemon NAME [CONFIG LINE...]: sendas-milter in the foreground with
-# the harness's base config (slapd, local domains) plus LINEs.
+# the harness's base config (slapd, local domains) plus LINEs. Audit lines go
+# to its log file only (syslog = no): one write per decision, as one send to
+# the syslog socket would be on a mail server; this machine may have no syslog
+# daemon, and syslog(3) then tries to connect again for every line.
 bench_start_daemon() {
     local name=$1
     shift
     BENCH_SOCK[$name]=unix:$T/$name.sock
     rm -f "$T/$name.sock"
-    MILTER_SOCKET=${BENCH_SOCK[$name]} write_milter_config "$T/$name.conf" "$@"
+    MILTER_SOCKET=${BENCH_SOCK[$name]} write_milter_config "$T/$name.conf" "syslog = no" "$@"
     "$SENDAS_MILTER" -f -c "$T/$name.conf" </dev/null >>"$T/$name.log" 2>&1 &
     BENCH_PID[$name]=$!
     _bench_wait_socket "$name" || die "could not start $name"

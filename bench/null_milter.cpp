@@ -14,7 +14,8 @@
 
 namespace {
 
-// Kept identical to on_negotiate in src/milter_glue.cpp.
+// Kept identical to on_negotiate in src/milter_glue.cpp, including the per-connection
+// record of the steps the MTA expects no reply to.
 sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long *want_actions, unsigned long *want_steps, unsigned long *, unsigned long *) {
     const unsigned long needed_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR;
@@ -22,23 +23,34 @@ sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, 
     *want_actions = needed_actions | (actions & SMFIF_SETSYMLIST);
     const unsigned long skip =
         SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;
-    *want_steps = steps & skip;
+    const unsigned long silent = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
+    *want_steps = steps & (skip | silent);
     if (actions & SMFIF_SETSYMLIST) {
         smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
         smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
         smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
     }
+    smfi_setpriv(ctx, new unsigned long(steps & silent));
     return SMFIS_CONTINUE;
+}
+
+sfsistat go_on(SMFICTX *ctx, unsigned long step) {
+    const auto *silent_steps = static_cast<unsigned long *>(smfi_getpriv(ctx));
+    return silent_steps && (*silent_steps & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 // The same callbacks as sendas-milter registers: libmilter leaves out the steps whose
 // callback is missing, which would make this milter cheaper than the one it measures.
-sfsistat on_connect(SMFICTX *, char *, _SOCK_ADDR *) { return SMFIS_CONTINUE; }
-sfsistat on_envfrom(SMFICTX *, char **) { return SMFIS_CONTINUE; }
-sfsistat on_header(SMFICTX *, char *, char *) { return SMFIS_CONTINUE; }
+sfsistat on_connect(SMFICTX *ctx, char *, _SOCK_ADDR *) { return go_on(ctx, SMFIP_NR_CONN); }
+sfsistat on_envfrom(SMFICTX *ctx, char **) { return go_on(ctx, SMFIP_NR_MAIL); }
+sfsistat on_header(SMFICTX *ctx, char *, char *) { return go_on(ctx, SMFIP_NR_HDR); }
 sfsistat on_eom(SMFICTX *) { return SMFIS_ACCEPT; }
 sfsistat on_abort(SMFICTX *) { return SMFIS_CONTINUE; }
-sfsistat on_close(SMFICTX *) { return SMFIS_CONTINUE; }
+sfsistat on_close(SMFICTX *ctx) {
+    delete static_cast<unsigned long *>(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, nullptr);
+    return SMFIS_CONTINUE;
+}
 
 int usage(const char *why) {
     std::fprintf(stderr, "null-milter: %s\nusage: null-milter -p SOCKET   (unix:/path or inet:PORT@HOST)\n", why);

@@ -127,6 +127,8 @@ const std::vector<OptionSpec> &option_table() {
          [](Config &c, const std::string &v) {
              c.audit_format = parse_choice<AuditFormat>(v, {{"text", AuditFormat::text}, {"json", AuditFormat::json}});
          }},
+        {"syslog", "yes", "log through syslog, facility mail (no: only to stderr, which needs --foreground)",
+         [](Config &c, const std::string &v) { c.syslog = parse_bool(v); }},
         {"recipient_delimiter", "+", "characters that start an address extension, stripped before lookup (empty: none)",
          [](Config &c, const std::string &v) { c.recipient_delimiter = v; }},
         {"local_part_case_sensitive", "no", "compare local parts case-sensitively",
@@ -269,7 +271,7 @@ po::options_description config_options() {
 po::options_description generic_options() {
     po::options_description desc("Options");
     desc.add_options()("config,c", po::value<std::string>(), "config file")(
-        "foreground,f", "stay in the foreground and log to stderr too")(
+        "foreground,f", "stay in the foreground and log to stderr too (only there with syslog = no)")(
         "test,t", "check the config and the directory connection, then exit")("version", "print the version")(
         "help,h", "print this help");
     return desc;

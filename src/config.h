@@ -102,6 +102,7 @@ struct Config {
     Mode mode = Mode::enforce;
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
+    bool syslog = true;  // else stderr only (foreground)
     SendLimit send_limit;  // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;

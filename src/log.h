@@ -12,6 +12,10 @@ enum class Severity { info, warning, error };
 // Opens syslog as `ident`; with `also_stderr` every line goes to stderr too.
 void log_open(const char *ident, bool also_stderr);
 
+// Where lines go from now on (config `syslog`; stderr until detached).
+// Without a syslog daemon, syslog(3) tries to reconnect for every line.
+void log_targets(bool to_syslog, bool to_stderr);
+
 void log(Severity severity, const std::string &line);
 
 }  // namespace sendas

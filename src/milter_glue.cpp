@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 #include <sys/stat.h>
 
 #include <libmilter/mfapi.h>
@@ -48,23 +49,37 @@ std::string macro(SMFICTX *ctx, const char *name) {
     return value ? value : "";
 }
 
+// One per MTA connection, from negotiation to close.
+struct Connection {
+    unsigned long silent_steps = 0;          // the SMFIP_NR_* steps the MTA waits for no reply to
+    std::unique_ptr<MilterSession> session;  // from connect on
+    bool step_failed = false;                // a silent step failed: tempfail at end of message
+
+    // A step's "go on": nothing at all where the MTA does not wait for it.
+    sfsistat go_on(unsigned long step) const { return (silent_steps & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE; }
+};
+
 // The one place exceptions stop: no C++ exception may unwind through
-// libmilter's C frames. A callback without a session tempfails.
+// libmilter's C frames. A failed step tempfails; a silent one cannot
+// answer, so its failure is held for the end of the message.
 template <typename Body>
-sfsistat guarded(SMFICTX *ctx, const char *stage, Body body) noexcept {
+sfsistat guarded(SMFICTX *ctx, const char *stage, unsigned long step, Body body) noexcept {
+    auto *connection = static_cast<Connection *>(smfi_getpriv(ctx));
+    if (!connection) return SMFIS_TEMPFAIL;  // negotiation failed; nothing was promised
     try {
-        auto *session = static_cast<MilterSession *>(smfi_getpriv(ctx));
-        if (!session) {
-            log(Severity::error, std::string(stage) + ": no session for this connection");
-            return SMFIS_TEMPFAIL;
-        }
-        return body(*session);
+        return body(*connection);
     } catch (const std::exception &e) {
         log(Severity::error, std::string(stage) + ": " + e.what());
     } catch (...) {
         log(Severity::error, std::string(stage) + ": unknown exception");
     }
-    return SMFIS_TEMPFAIL;
+    connection->step_failed = true;
+    return (connection->silent_steps & step) ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+}
+
+MilterSession &session_of(Connection &connection) {
+    if (!connection.session) throw std::runtime_error("no session for this connection");
+    return *connection.session;
 }
 
 sfsistat to_sfsistat(Verdict verdict) {
@@ -86,63 +101,80 @@ sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, 
         return SMFIS_REJECT;
     }
     *want_actions = needed_actions | (actions & SMFIF_SETSYMLIST);
-    // Skip every step the decision does not use.
+    // Skip every step the decision does not use, and do not make the MTA
+    // wait for a reply to the steps that only collect facts: the verdict
+    // comes at end of message.
     const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA |
                                SMFIP_NOEOH;
-    *want_steps = steps & skip;
+    const unsigned long silent = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
+    *want_steps = steps & (skip | silent);
     if (actions & SMFIF_SETSYMLIST) {
         // So an admin's milter_mail_macros cannot silently drop the login.
         smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
         smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
         smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
     }
+    try {
+        auto connection = std::make_unique<Connection>();
+        connection->silent_steps = steps & silent;
+        smfi_setpriv(ctx, connection.release());
+    } catch (const std::exception &e) {
+        log(Severity::error, std::string("negotiate: ") + e.what());
+        return SMFIS_TEMPFAIL;
+    }
     return SMFIS_CONTINUE;
 }
 
 sfsistat on_connect(SMFICTX *ctx, char *, _SOCK_ADDR *) {
-    try {
-        smfi_setpriv(ctx, new MilterSession(runtime_holder->current(), macro(ctx, "v")));
+    return guarded(ctx, "connect", SMFIP_NR_CONN, [&](Connection &c) {
+        c.session = std::make_unique<MilterSession>(runtime_holder->current(), macro(ctx, "v"));
         metrics::connection_opened();
-        return SMFIS_CONTINUE;
-    } catch (const std::exception &e) {
-        log(Severity::error, std::string("connect: ") + e.what());
-        return SMFIS_TEMPFAIL;
-    }
+        return c.go_on(SMFIP_NR_CONN);
+    });
 }
 
 sfsistat on_envfrom(SMFICTX *ctx, char **argv) {
-    return guarded(ctx, "envfrom", [&](MilterSession &s) {
-        s.begin_message(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"), macro(ctx, "i"));
-        return SMFIS_CONTINUE;
+    return guarded(ctx, "envfrom", SMFIP_NR_MAIL, [&](Connection &c) {
+        session_of(c).begin_message(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"), macro(ctx, "i"));
+        return c.go_on(SMFIP_NR_MAIL);
     });
 }
 
 sfsistat on_header(SMFICTX *ctx, char *name, char *value) {
-    return guarded(ctx, "header", [&](MilterSession &s) {
-        s.add_header(name ? name : "", value ? value : "");
-        return SMFIS_CONTINUE;
+    return guarded(ctx, "header", SMFIP_NR_HDR, [&](Connection &c) {
+        session_of(c).add_header(name ? name : "", value ? value : "");
+        return c.go_on(SMFIP_NR_HDR);
     });
 }
 
 sfsistat on_eom(SMFICTX *ctx) {
-    return guarded(ctx, "eom", [&](MilterSession &s) {
+    return guarded(ctx, "eom", 0, [&](Connection &c) {
+        if (c.step_failed) {
+            // Facts may be missing: no decision on half a message.
+            c.step_failed = false;
+            if (c.session) c.session->reset();
+            smfi_setreply(ctx, const_cast<char *>("451"), const_cast<char *>("4.3.0"),
+                          const_cast<char *>("temporary failure in sender policy, try again later"));
+            return SMFIS_TEMPFAIL;
+        }
         SmfiActions actions(ctx);
-        return to_sfsistat(s.end_message(actions, macro(ctx, "i")));
+        return to_sfsistat(session_of(c).end_message(actions, macro(ctx, "i")));
     });
 }
 
 sfsistat on_abort(SMFICTX *ctx) {
-    return guarded(ctx, "abort", [](MilterSession &s) {
-        s.reset();
+    return guarded(ctx, "abort", 0, [](Connection &c) {
+        c.step_failed = false;
+        if (c.session) c.session->reset();
         return SMFIS_CONTINUE;
     });
 }
 
 sfsistat on_close(SMFICTX *ctx) {
-    // close may come without connect (e.g. a refused negotiation).
-    std::unique_ptr<MilterSession> session(static_cast<MilterSession *>(smfi_getpriv(ctx)));
+    // close may come without negotiate or connect (e.g. a refused negotiation).
+    std::unique_ptr<Connection> connection(static_cast<Connection *>(smfi_getpriv(ctx)));
     smfi_setpriv(ctx, nullptr);
-    if (session) metrics::connection_closed();
+    if (connection && connection->session) metrics::connection_closed();
     return SMFIS_CONTINUE;
 }
 

@@ -70,6 +70,17 @@ bool drop_privileges(const Config &config, const Identity &id, std::string &erro
     return true;
 }
 
+// Lines go to syslog unless `syslog = no` (which needs --foreground), and
+// to stderr while attached to it. Under systemd stderr is the journal too:
+// each line once. Returns an error, or "" once the targets are set.
+std::string set_log_targets(const Config &config, bool foreground, bool attached) {
+    if (!config.syslog && !foreground)
+        return config.source + ": syslog = no needs --foreground: nothing would be logged";
+    const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+    log_targets(config.syslog, attached && (!journal || !config.syslog));
+    return "";
+}
+
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
 void reload_loop(CommandLine cmd, RuntimeHolder *holder) {
@@ -80,7 +91,10 @@ void reload_loop(CommandLine cmd, RuntimeHolder *holder) {
         int signal = 0;
         if (sigwait(&set, &signal) != 0) continue;
         try {
-            holder->replace(make_runtime(load_config(cmd)));
+            std::shared_ptr<const Config> config = load_config(cmd);
+            std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
+            if (!error.empty()) throw ConfigError(error);
+            holder->replace(make_runtime(config));
             log(Severity::info, "configuration reloaded from " + cmd.config_file);
         } catch (const std::exception &e) {
             log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
@@ -121,9 +135,7 @@ int main(int argc, char **argv) {
         std::cout << "sendas-milter " PACKAGE_VERSION "\n";
         return 0;
     }
-    // Until detached, stderr is where an admin starting it by hand looks;
-    // daemon() then points it at /dev/null.
-    // Under systemd both reach the journal: write each line once.
+    // Until detached, stderr is where an admin starting it by hand looks.
     log_open("sendas-milter", std::getenv("JOURNAL_STREAM") == nullptr);
 
     std::shared_ptr<const Config> config;
@@ -133,8 +145,12 @@ int main(int argc, char **argv) {
         log(Severity::error, e.what());
         return EX_CONFIG;
     }
+    std::string error = set_log_targets(*config, cmd.foreground, true);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_CONFIG;
+    }
     Identity identity;
-    std::string error;
     if (!resolve_identity(*config, identity, error)) {
         log(Severity::error, config->source + ": " + error);
         return EX_CONFIG;
@@ -161,9 +177,12 @@ int main(int argc, char **argv) {
         log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + std::strerror(errno));
         return EX_OSERR;
     }
-    if (!cmd.foreground && daemon(0, 0) != 0) {
-        log(Severity::error, std::string("cannot detach: ") + std::strerror(errno));
-        return EX_OSERR;
+    if (!cmd.foreground) {
+        if (daemon(0, 0) != 0) {
+            log(Severity::error, std::string("cannot detach: ") + std::strerror(errno));
+            return EX_OSERR;
+        }
+        set_log_targets(*config, false, false);
     }
     if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
 

@@ -79,6 +79,7 @@ TEST_EXTENSIONS += .sh
 SH_LOG_COMPILER = $(BASH)
 DAEMON_SH_TESTS = \
 	tests/integration/envelope-and-copy.sh \
+	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
 	tests/integration/reload.sh \

@@ -31,6 +31,8 @@ const char usage_text[] = R"(usage: milter-probe --socket SOCK --from ADDR --rcp
   --body TEXT               body; every line is sent CRLF-terminated
   --body-escaped TEXT       body with the escapes above interpreted, sent byte for byte
   --messages N              send the message N times on one connection (default 1)
+  --not-offer MASK          protocol bits (SMFIP_*, hexadecimal) to leave out of the
+                            offer, e.g. 0x5080 for an MTA without SMFIP_NR_CONN/MAIL/HDR
   --verbose                 negotiation results and replaced bodies on stderr
 Output per message ("message N" first when N > 1): "STEP: REPLY" for each reply other
 than continue, then one line per modification (addheader, insheader, chgheader, delheader,
@@ -55,6 +57,7 @@ struct Options {
     mc::Macros helo_macros;
     mc::Message message;
     int messages = 1;
+    std::uint32_t not_offered = 0;
     bool verbose = false;
     bool help = false;
 };
@@ -146,10 +149,23 @@ void add_macro(Options &opts, const std::string &spec) {
     else opts.message.macros[stage].push_back(macro);
 }
 
+std::uint32_t parse_mask(const std::string &arg) {
+    std::size_t used = 0;
+    unsigned long mask = 0;
+    try {
+        mask = std::stoul(arg, &used, 16);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (arg.empty() || used != arg.size() || mask > 0xffffffffUL)
+        throw UsageError("not-offer needs a hexadecimal mask: " + arg);
+    return static_cast<std::uint32_t>(mask);
+}
+
 Options parse_args(int argc, char **argv) {
     enum {
         socket_opt = 1, timeout, client_name, client_addr, client_port, helo, macro, from,
-        from_arg, rcpt, header, header_escaped, body, body_escaped, messages, verbose, help
+        from_arg, rcpt, header, header_escaped, body, body_escaped, messages, not_offer, verbose, help
     };
     static const option long_options[] = {
         {"socket", required_argument, nullptr, socket_opt},
@@ -167,6 +183,7 @@ Options parse_args(int argc, char **argv) {
         {"body", required_argument, nullptr, body},
         {"body-escaped", required_argument, nullptr, body_escaped},
         {"messages", required_argument, nullptr, messages},
+        {"not-offer", required_argument, nullptr, not_offer},
         {"verbose", no_argument, nullptr, verbose},
         {"help", no_argument, nullptr, help},
         {nullptr, 0, nullptr, 0}};
@@ -196,6 +213,7 @@ Options parse_args(int argc, char **argv) {
         case body: opts.message.body = crlf_body(arg); break;
         case body_escaped: opts.message.body = unescape(arg); break;
         case messages: opts.messages = static_cast<int>(parse_number(arg, "messages", 1, 1000000)); break;
+        case not_offer: opts.not_offered = parse_mask(arg); break;
         case verbose: opts.verbose = true; break;
         case help: opts.help = true; return opts;
         default: throw UsageError(std::string("unknown option or missing argument: ") + argv[optind - 1]);
@@ -263,7 +281,7 @@ void print_negotiation(const mc::Negotiated &negotiated) {
 
 void run(const Options &opts) {
     mc::Client client(opts.socket, opts.timeout_ms);
-    const mc::Negotiated &negotiated = client.negotiate();
+    const mc::Negotiated &negotiated = client.negotiate(mc::all_actions, mc::all_protocol & ~opts.not_offered);
     if (opts.verbose) print_negotiation(negotiated);
     bool leading_space = (negotiated.protocol & SMFIP_HDR_LEADSPC) != 0;
     print_step("connect",
