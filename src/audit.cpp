@@ -1,28 +1,12 @@
-// Formatting of audit lines; see audit.h. Both formats render one list of
-// fields, so they never disagree.
+// Formatting of audit lines; see audit.h. Both formats are written by one
+// walk over the fields (write_fields), so they never disagree.
 #include "audit.h"
 #include "json.h"
 
-#include <vector>
+#include <string_view>
 
 namespace sendas {
 namespace {
-
-const char *verdict_name(Verdict v);
-
-struct Field {
-    std::string key;
-    std::vector<std::string> values;  // text: joined by ','; JSON: an array when `list`
-    bool list = false;
-    bool bracketed = false;  // an address: <...> in text
-};
-
-// Values come from the client: keep them on one line and in one field.
-std::string clean_text(const std::string &value) {
-    std::string out;
-    for (unsigned char c : value) out += (c < 0x20 || c == 0x7f || c == ' ') ? '?' : static_cast<char>(c);
-    return out;
-}
 
 const char *verdict_name(Verdict v) {
     switch (v) {
@@ -35,69 +19,132 @@ const char *verdict_name(Verdict v) {
 
 // Decisions carry addresses as the MTA wants them (<a@b>); fields hold the
 // bare address and each format adds its own punctuation.
-std::string unbracketed(const std::string &address) {
+std::string_view unbracketed(std::string_view address) {
     if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
         return address.substr(1, address.size() - 2);
     return address;
 }
 
-std::vector<Field> fields_of(const MessageFacts &facts, const Decision &d, bool stale) {
-    std::vector<Field> fields;
-    fields.push_back({"queue_id", {queue_label(facts.queue_id)}});
-    fields.push_back({"user", {facts.auth_user}, false, true});
-    Field from{"from", {}, true, true}, sender{"sender", {}, true, true}, envelope{"envelope", {}, true, true};
-    for (const auto &c : d.checked) (c.role == "from" ? from : c.role == "sender" ? sender : envelope).values.push_back(c.address);
-    fields.push_back(from);
-    if (!sender.values.empty()) fields.push_back(sender);
-    if (!envelope.values.empty()) fields.push_back(envelope);
-    fields.push_back({"right", {d.right.empty() ? "none" : d.right}});
-    fields.push_back({"action", {action_name(d)}});
-    if (!d.reason.empty()) fields.push_back({"reason", {d.reason}});
-    if (d.report) fields.push_back({"mode", {"report"}});
-    if (stale) fields.push_back({"stale", {"yes"}});
-    if (d.verdict == Verdict::accept) {
-        if (d.set_sender) fields.push_back({"sender_set", {"yes"}});
-        if (d.remove_sender) fields.push_back({"sender_removed", {"yes"}});
-        if (d.envelope_from) fields.push_back({"envelope_set", {unbracketed(*d.envelope_from)}, false, true});
-        if (!d.sent_copies.empty()) {
-            Field copies{"sent_copy", {}, true, true};
-            for (const auto &copy : d.sent_copies) copies.values.push_back(unbracketed(copy));
-            fields.push_back(copies);
-        }
-    }
-    return fields;
+// The fields in order, into `out`: value(key, text, is_address) for one
+// value, list(key, for_each) for a list of addresses, where for_each(emit)
+// calls emit(text) for each item.
+template <typename Out>
+void write_fields(const MessageFacts &facts, const Decision &d, bool stale, Out &out) {
+    out.value("queue_id", queue_label(facts.queue_id), false);
+    out.value("user", facts.auth_user, true);
+    auto checked_as = [&d](const char *role) {
+        return [&d, role](auto &&emit) {
+            for (const auto &c : d.checked)
+                if (c.role == role) emit(c.address);
+        };
+    };
+    auto has_role = [&d](const char *role) {
+        for (const auto &c : d.checked)
+            if (c.role == role) return true;
+        return false;
+    };
+    out.list("from", checked_as("from"));
+    if (has_role("sender")) out.list("sender", checked_as("sender"));
+    if (has_role("envelope")) out.list("envelope", checked_as("envelope"));
+    out.value("right", d.right.empty() ? std::string_view("none") : std::string_view(d.right), false);
+    out.value("action", action_name(d), false);
+    if (!d.reason.empty()) out.value("reason", d.reason, false);
+    if (d.report) out.value("mode", "report", false);
+    if (stale) out.value("stale", "yes", false);
+    if (d.verdict != Verdict::accept) return;
+    if (d.set_sender) out.value("sender_set", "yes", false);
+    if (d.remove_sender) out.value("sender_removed", "yes", false);
+    if (d.envelope_from) out.value("envelope_set", unbracketed(*d.envelope_from), true);
+    if (!d.sent_copies.empty())
+        out.list("sent_copy", [&d](auto &&emit) {
+            for (const auto &copy : d.sent_copies) emit(unbracketed(copy));
+        });
 }
 
-std::string render_text(const std::vector<Field> &fields) {
-    std::string line = clean_text(fields.front().values.front()) + ":";
-    for (size_t i = 1; i < fields.size(); ++i) {
-        const Field &f = fields[i];
-        std::string value;
-        for (const auto &v : f.values) {
-            if (!value.empty()) value += ",";
-            value += f.bracketed ? "<" + clean_text(v) + ">" : clean_text(v);
+// Values come from the client: keep them on one line and in one field.
+void append_clean(std::string &out, std::string_view value) {
+    for (unsigned char c : value) out += (c < 0x20 || c == 0x7f || c == ' ') ? '?' : static_cast<char>(c);
+}
+
+// "QUEUEID: key=value key=<address> key=<a>,<b>"
+class TextLine {
+public:
+    TextLine() { line_.reserve(256); }
+
+    void value(const char *key, std::string_view text, bool address) {
+        if (first_) {  // the queue id leads, without its key
+            first_ = false;
+            append_clean(line_, text);
+            line_ += ':';
+            return;
         }
+        start(key);
+        if (address) line_ += '<';
+        append_clean(line_, text);
+        if (address) line_ += '>';
+    }
+
+    template <typename ForEach>
+    void list(const char *key, ForEach for_each) {
+        start(key);
+        const size_t empty = line_.size();
+        for_each([&](std::string_view text) {
+            if (line_.size() > empty) line_ += ',';
+            line_ += '<';
+            append_clean(line_, text);
+            line_ += '>';
+        });
         // An empty address list reads as the null address, like Postfix.
-        line += " " + f.key + "=" + (value.empty() && f.bracketed ? "<>" : value);
+        if (line_.size() == empty) line_ += "<>";
     }
-    return line;
-}
 
-std::string render_json(const std::vector<Field> &fields) {
-    std::string out = "{";
-    for (const auto &f : fields) {
-        if (out.size() > 1) out += ",";
-        out += json_string(f.key) + ":";
-        if (!f.list) {
-            out += json_string(f.values.front());
-            continue;
-        }
-        out += "[";
-        for (size_t i = 0; i < f.values.size(); ++i) out += (i ? "," : "") + json_string(f.values[i]);
-        out += "]";
+    std::string take() { return std::move(line_); }
+
+private:
+    void start(const char *key) {
+        line_ += ' ';
+        line_ += key;
+        line_ += '=';
     }
-    return out + "}";
-}
+
+    std::string line_;
+    bool first_ = true;
+};
+
+// {"key":"value","key":["a","b"]}
+class JsonObject {
+public:
+    JsonObject() { text_.reserve(320); }
+
+    void value(const char *key, std::string_view text, bool) {
+        start(key);
+        append_json_string(text_, text);
+    }
+
+    template <typename ForEach>
+    void list(const char *key, ForEach for_each) {
+        start(key);
+        text_ += '[';
+        bool first = true;
+        for_each([&](std::string_view text) {
+            if (!first) text_ += ',';
+            first = false;
+            append_json_string(text_, text);
+        });
+        text_ += ']';
+    }
+
+    std::string take() { return std::move(text_ += '}'); }
+
+private:
+    void start(const char *key) {
+        text_ += text_.empty() ? '{' : ',';
+        append_json_string(text_, key);
+        text_ += ':';
+    }
+
+    std::string text_;
+};
 
 }  // namespace
 
@@ -107,8 +154,14 @@ std::string action_name(const Decision &d) {
 }
 
 std::string audit_line(const MessageFacts &facts, const Decision &decision, bool stale, AuditFormat format) {
-    auto fields = fields_of(facts, decision, stale);
-    return format == AuditFormat::json ? render_json(fields) : render_text(fields);
+    if (format == AuditFormat::json) {
+        JsonObject out;
+        write_fields(facts, decision, stale, out);
+        return out.take();
+    }
+    TextLine out;
+    write_fields(facts, decision, stale, out);
+    return out.take();
 }
 
 }  // namespace sendas

@@ -15,7 +15,7 @@ namespace sendas {
 // adds "stale=yes": the rights came from an expired cache entry. With
 // AuditFormat::json the same fields form one JSON object:
 //   {"queue_id":"4Q1","user":"alice","from":["support@example.com"],
-//    "right":"send-as","action":"accept","sent_copy":["<support+Sent@example.com>"]}
+//    "right":"send-as","action":"accept","sent_copy":["support+Sent@example.com"]}
 // ("sender", "envelope", "reason", "mode", "stale", "sender_set",
 // "sender_removed", "envelope_set" appear when they apply).
 // "accept", "reject", "tempfail", or in report mode "would-reject" etc.

@@ -125,13 +125,23 @@ void CachingDirectory::remember_rights(const std::string &login, const std::stri
 
 LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &user) {
     const int64_t now = clock_();
-    LocalRecord known = local_.get(login).value_or(LocalRecord{});
-    if (known.user && now < known.user_local_until) {
-        count_local(true);
-        user = known.user->user;
-        return known.user->status;
-    }
-    count_local(false);
+    std::optional<CachedUser> known;  // expired, kept for a directory outage
+    std::string generation;
+    bool trusted = false;
+    LookupStatus status = LookupStatus::unavailable;
+    local_.read(login, [&](const LocalRecord &record) {
+        generation = record.generation;
+        if (!record.user) return;
+        trusted = now < record.user_local_until;
+        if (trusted) {
+            user = record.user->user;
+            status = record.user->status;
+        } else {
+            known = record.user;
+        }
+    });
+    count_local(trusted);
+    if (trusted) return status;
     if (redis_) {
         LocalRecord loaded = load_from_redis(login, now);
         if (loaded.user && now < loaded.user->fresh_until) {
@@ -140,22 +150,25 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
             return loaded.user->status;
         }
         if (loaded.redis_read_at >= 0) count_redis(false);
-        if (loaded.user && (!known.user || loaded.user->stale_until > known.user->stale_until))
-            known.user = loaded.user;
-        if (!loaded.generation.empty()) known.generation = loaded.generation;
+        if (loaded.user && (!known || loaded.user->stale_until > known->stale_until)) known = loaded.user;
+        if (!loaded.generation.empty()) generation = loaded.generation;
     }
     UserAnswer answer = user_flight_.run("u:" + login, [&] {
         // A flight for this login may have landed between the check above
         // and this one taking off: its answer is in the local tier now.
-        if (auto again = local_.get(login); again && again->user && clock_() < again->user_local_until)
-            return UserAnswer{again->user->status, again->user->user};
+        std::optional<UserAnswer> landed;
+        local_.read(login, [&](const LocalRecord &record) {
+            if (record.user && clock_() < record.user_local_until)
+                landed = UserAnswer{record.user->status, record.user->user};
+        });
+        if (landed) return *landed;
         ++ldap_lookups_;
         UserAnswer fetched;
         fetched.status = backend_->find_user(login, fetched.user);
         if (fetched.status != LookupStatus::unavailable) {
             int64_t fresh = clock_() + ttl_for(fetched.status);
             remember_user(login, CachedUser{fetched.status, fetched.user, fresh, fresh + settings_.stale_ttl},
-                          known.generation);
+                          generation);
         }
         return fetched;
     });
@@ -163,12 +176,12 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
         user = answer.user;
         return answer.status;
     }
-    if (usable_stale(known.user, now, settings_.stale_ttl)) {
+    if (usable_stale(known, now, settings_.stale_ttl)) {
         ++stale_answers_;
         metrics::stale_answer();
-        user = known.user->user;
+        user = known->user;
         user.stale = true;
-        return known.user->status;
+        return known->status;
     }
     return LookupStatus::unavailable;
 }
@@ -176,19 +189,27 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
 LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user,
                                            const std::string &mailbox, MailboxRights &rights) {
     const int64_t now = clock_();
-    LocalRecord known = local_.get(login).value_or(LocalRecord{});
-    std::optional<CachedRights> cached;
-    if (auto it = known.rights.find(mailbox); it != known.rights.end()) {
-        cached = it->second;
-        if (now < known.rights_local_until[mailbox]) {
-            count_local(true);
-            rights = cached->rights;
-            return cached->status;
+    std::optional<CachedRights> cached;  // expired, kept for a directory outage
+    std::string generation;
+    bool trusted = false, just_read = false;
+    LookupStatus status = LookupStatus::unavailable;
+    local_.read(login, [&](const LocalRecord &record) {
+        generation = record.generation;
+        just_read = redis_just_read(record, now);
+        auto it = record.rights.find(mailbox);
+        if (it == record.rights.end()) return;
+        auto until = record.rights_local_until.find(mailbox);
+        trusted = until != record.rights_local_until.end() && now < until->second;
+        if (trusted) {
+            rights = it->second.rights;
+            status = it->second.status;
+        } else {
+            cached = it->second;
         }
-    }
-    count_local(false);
-    std::string generation = known.generation;
-    if (redis_ && redis_just_read(known, now)) {
+    });
+    count_local(trusted);
+    if (trusted) return status;
+    if (redis_ && just_read) {
         // The entry, if any, came from Redis moments ago.
         bool fresh = cached && now < cached->fresh_until;
         count_redis(fresh);
@@ -216,11 +237,14 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
         }
     }
     RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
-        if (auto again = local_.get(login)) {  // as in find_user: a flight that just landed
-            auto it = again->rights.find(mailbox);
-            if (it != again->rights.end() && clock_() < again->rights_local_until[mailbox])
-                return RightsAnswer{it->second.status, it->second.rights};
-        }
+        std::optional<RightsAnswer> landed;  // as in find_user: a flight that just landed
+        local_.read(login, [&](const LocalRecord &record) {
+            auto it = record.rights.find(mailbox);
+            auto until = record.rights_local_until.find(mailbox);
+            if (it != record.rights.end() && until != record.rights_local_until.end() && clock_() < until->second)
+                landed = RightsAnswer{it->second.status, it->second.rights};
+        });
+        if (landed) return *landed;
         ++ldap_lookups_;
         RightsAnswer fetched;
         fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights);

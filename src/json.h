@@ -3,14 +3,15 @@
 #define SENDAS_JSON_H
 
 #include <string>
+#include <string_view>
 
 namespace sendas {
 
-// `value` as a quoted JSON string: '"' and '\' escaped, control characters
-// as \u00XX; other bytes (UTF-8) pass through.
-inline std::string json_string(const std::string &value) {
+// Appends `value` as a quoted JSON string: '"' and '\' escaped, control
+// characters as \u00XX; other bytes (UTF-8) pass through.
+inline void append_json_string(std::string &out, std::string_view value) {
     static const char hex[] = "0123456789abcdef";
-    std::string out = "\"";
+    out += '"';
     for (unsigned char c : value) {
         if (c == '"' || c == '\\') {
             out += '\\';
@@ -23,7 +24,13 @@ inline std::string json_string(const std::string &value) {
             out += static_cast<char>(c);
         }
     }
-    return out + "\"";
+    out += '"';
+}
+
+inline std::string json_string(std::string_view value) {
+    std::string out;
+    append_json_string(out, value);
+    return out;
 }
 
 }  // namespace sendas

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include <ldap.h>
 
@@ -17,11 +18,138 @@ namespace {
 // Bounds the upward walk on directories with huge group graphs.
 constexpr size_t max_groups_walked = 2000;
 
+// A DN's RDNs, root first, in RFC 4514 form as written (so escaped commas
+// stay inside their RDN); empty when it does not parse.
+std::vector<std::string> rdns_of(const std::string &dn) {
+    std::vector<std::string> rdns;
+    LDAPDN parsed = nullptr;
+    if (ldap_str2dn(dn.c_str(), &parsed, LDAP_DN_FORMAT_LDAP) != LDAP_SUCCESS) return rdns;
+    for (int i = 0; parsed && parsed[i]; ++i) {
+        char *rdn = nullptr;
+        if (ldap_rdn2str(parsed[i], &rdn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !rdn) {
+            rdns.clear();
+            break;
+        }
+        rdns.emplace_back(rdn);
+        ldap_memfree(rdn);
+    }
+    ldap_dnfree(parsed);
+    std::reverse(rdns.begin(), rdns.end());
+    return rdns;
+}
+
+// Compared as normalize_dn compares whole DNs.
+bool same_rdn(const std::string &a, const std::string &b) { return lower(a) == lower(b); }
+
+// True when `dn` is `base` or lies under it.
+bool within(const std::vector<std::string> &dn, const std::vector<std::string> &base) {
+    return !base.empty() && base.size() <= dn.size() && std::equal(base.begin(), base.end(), dn.begin(), same_rdn);
+}
+
+// The entries matching `filter` under each of `bases`, in their order. One
+// search under the bases' deepest common ancestor when that lies within
+// ldap.base, which we know the server holds and lets us search; otherwise
+// (e.g. bases in different naming contexts, where the ancestor may not
+// exist or be a referral) one search per base.
+bool search_bases(LdapPool &pool, const std::vector<const std::string *> &bases, const std::string &filter,
+                  const std::string &attribute, std::vector<std::vector<LdapEntry>> &found) {
+    found.assign(bases.size(), {});
+    std::vector<std::vector<std::string>> base_rdns;
+    for (const auto *base : bases) base_rdns.push_back(rdns_of(*base));
+    const std::vector<std::string> &first = base_rdns.front();
+    size_t common = first.size();
+    for (const auto &rdns : base_rdns) {
+        auto end = rdns.begin() + std::min(common, rdns.size());
+        common = std::mismatch(rdns.begin(), end, first.begin(), same_rdn).first - rdns.begin();
+    }
+    const std::vector<std::string> ancestor(first.begin(), first.begin() + common);
+    if (!within(ancestor, rdns_of(pool.config().base))) {
+        for (size_t i = 0; i < bases.size(); ++i) {
+            SearchResult res = pool.search(*bases[i], Scope::subtree, filter, {attribute});
+            if (res.status != SearchStatus::ok) return false;
+            found[i] = std::move(res.entries);
+        }
+        return true;
+    }
+    std::string ancestor_dn;
+    for (auto rdn = ancestor.rbegin(); rdn != ancestor.rend(); ++rdn)
+        ancestor_dn += (ancestor_dn.empty() ? "" : ",") + *rdn;
+    SearchResult res = pool.search(ancestor_dn, Scope::subtree, filter, {attribute});
+    if (res.status != SearchStatus::ok) return false;
+    for (const auto &entry : res.entries) {
+        const auto rdns = rdns_of(entry.dn);
+        for (size_t i = 0; i < bases.size(); ++i)
+            if (within(rdns, base_rdns[i])) found[i].push_back(entry);  // under nested bases: each
+    }
+    return true;
+}
+
 // A node of the upward walk and the edge that reached it first (breadth
 // first, so paths are shortest).
 struct Reached {
     std::string dn;      // as the server wrote it
     std::string parent;  // normalized DN of the member that put it here
+};
+
+// The breadth-first walk from a user up through the groups that contain it,
+// level by level to ldap.nested_depth, shared by the rights groups of one
+// lookup: each question goes on with the walk only until its group is
+// reached, and what was learned serves the next question.
+class UpwardWalk {
+public:
+    UpwardWalk(LdapPool &pool, const std::string &user_dn)
+        : pool_(pool), user_dn_(user_dn), root_(normalize_dn(user_dn)), frontier_{root_} {
+        reached_[root_] = Reached{user_dn, ""};
+    }
+
+    // Fills `path`, user first, when `group_dn` is within reach.
+    LookupStatus path_to(const std::string &group_dn, std::vector<std::string> &path) {
+        const LdapConfig &cfg = pool_.config();
+        const std::string target = normalize_dn(group_dn);
+        while (target == root_ || reached_.count(target) == 0) {
+            if (done_) return LookupStatus::not_found;
+            if (pos_ == frontier_.size()) {  // level done: on to the next, if allowed
+                if (next_.empty() || level_ == cfg.nested_depth) {
+                    done_ = true;
+                    return LookupStatus::not_found;
+                }
+                frontier_ = std::move(next_);
+                next_.clear();
+                pos_ = 0;
+                ++level_;
+            }
+            const std::string &node = frontier_[pos_];
+            std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached_[node].dn) + ")";
+            SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
+            if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
+            for (const auto &entry : res.entries) {
+                std::string dn = normalize_dn(entry.dn);
+                if (reached_.emplace(dn, Reached{entry.dn, node}).second) next_.push_back(dn);  // else cycle or seen
+            }
+            ++pos_;
+            if (reached_.size() > max_groups_walked) {
+                // Groups reached before the cap still count, as they did when
+                // each group had a walk of its own that stopped at the cap.
+                log(Severity::warning,
+                    "group walk stopped after " + std::to_string(max_groups_walked) + " groups for " + user_dn_);
+                done_ = true;
+            }
+        }
+        for (std::string at = target; !at.empty(); at = reached_[at].parent) path.push_back(reached_[at].dn);
+        std::reverse(path.begin(), path.end());
+        return LookupStatus::found;
+    }
+
+private:
+    LdapPool &pool_;
+    const std::string user_dn_;
+    const std::string root_;                  // the user, normalized: level 0
+    std::map<std::string, Reached> reached_;  // normalized DN -> how it was reached
+    std::vector<std::string> frontier_;       // the level being searched
+    size_t pos_ = 0;                          // its next node to search
+    std::vector<std::string> next_;           // the level after it, as far as found
+    unsigned level_ = 0;
+    bool done_ = false;  // depth, cap or the top of the graph reached
 };
 
 }  // namespace
@@ -67,42 +195,6 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) 
     return LookupStatus::found;
 }
 
-// Walks from the user up through the groups that contain it, level by
-// level, until `group_dn` is reached or nested_depth + 1 levels are done.
-LookupStatus LdapDirectory::membership_path(const std::string &user_dn, const std::string &group_dn,
-                                            std::vector<std::string> &path) {
-    const LdapConfig &cfg = pool_.config();
-    const std::string target = normalize_dn(group_dn);
-    std::map<std::string, Reached> reached;  // normalized DN -> how it was reached
-    reached[normalize_dn(user_dn)] = Reached{user_dn, ""};
-    std::vector<std::string> frontier{normalize_dn(user_dn)};
-    for (unsigned level = 0; level <= cfg.nested_depth && !frontier.empty(); ++level) {
-        std::vector<std::string> next;
-        for (const auto &node : frontier) {
-            std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached[node].dn) + ")";
-            SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
-            if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
-            for (const auto &entry : res.entries) {
-                std::string dn = normalize_dn(entry.dn);
-                if (!reached.emplace(dn, Reached{entry.dn, node}).second) continue;  // cycle or seen
-                if (dn == target) {
-                    for (std::string at = dn; !at.empty(); at = reached[at].parent) path.push_back(reached[at].dn);
-                    std::reverse(path.begin(), path.end());
-                    return LookupStatus::found;
-                }
-                next.push_back(dn);
-            }
-            if (reached.size() > max_groups_walked) {
-                log(Severity::warning, "group walk stopped after " + std::to_string(max_groups_walked) +
-                                           " groups for " + user_dn);
-                return LookupStatus::not_found;
-            }
-        }
-        frontier = std::move(next);
-    }
-    return LookupStatus::not_found;
-}
-
 LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
                                         MailboxRights &rights) {
     const LdapConfig &cfg = pool_.config();
@@ -115,15 +207,15 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     const std::string member_attr = lower(cfg.member_attribute);
     const std::string user_dn = normalize_dn(user.dn);
 
-    const std::pair<const std::string *, bool *> subtrees[] = {
-        {&cfg.send_as_base, &rights.send_as},
-        {&cfg.send_on_behalf_base, &rights.send_on_behalf},
-        {&cfg.full_access_base, &rights.full_access},
-    };
-    for (const auto &[base, flag] : subtrees) {
-        SearchResult res = pool_.search(*base, Scope::subtree, filter, {cfg.member_attribute});
-        if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
-        for (const auto &group : res.entries) {
+    // Strongest first: the first path found is the one reported.
+    bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
+    std::vector<std::vector<LdapEntry>> groups;
+    if (!search_bases(pool_, {&cfg.send_as_base, &cfg.send_on_behalf_base, &cfg.full_access_base}, filter,
+                      cfg.member_attribute, groups))
+        return LookupStatus::unavailable;
+    UpwardWalk walk(pool_, user.dn);
+    for (size_t i = 0; i < groups.size(); ++i) {
+        for (const auto &group : groups[i]) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
             bool direct = filter_proves_membership ||
@@ -132,12 +224,12 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             if (direct) {
                 path = {user.dn, group.dn};
             } else if (!members.empty()) {
-                LookupStatus status = membership_path(user.dn, group.dn, path);
+                LookupStatus status = walk.path_to(group.dn, path);
                 if (status == LookupStatus::unavailable) return status;
             }
             if (path.empty()) continue;
-            *flag = true;
-            if (rights.path.empty()) rights.path = path;  // subtrees go strongest first
+            *flags[i] = true;
+            if (rights.path.empty()) rights.path = path;
             break;
         }
     }

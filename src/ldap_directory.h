@@ -5,7 +5,6 @@
 #define SENDAS_LDAP_DIRECTORY_H
 
 #include <string>
-#include <vector>
 
 #include "config.h"
 #include "directory.h"
@@ -31,9 +30,6 @@ public:
     std::string snapshot(DirectorySnapshot &out);
 
 private:
-    LookupStatus membership_path(const std::string &user_dn, const std::string &group_dn,
-                                 std::vector<std::string> &path);
-
     LdapPool pool_;
 };
 

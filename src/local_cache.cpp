@@ -21,14 +21,6 @@ size_t footprint(const std::string &login, const LocalRecord &r) {
 
 }  // namespace
 
-std::optional<LocalRecord> LocalCache::get(const std::string &login) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = slots_.find(login);
-    if (it == slots_.end()) return std::nullopt;
-    lru_.splice(lru_.begin(), lru_, it->second.order);
-    return it->second.record;
-}
-
 LocalCache::Slot &LocalCache::touch(const std::string &login) {
     auto [it, added] = slots_.try_emplace(login);
     if (added) {

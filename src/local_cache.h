@@ -32,7 +32,18 @@ class LocalCache {
 public:
     LocalCache(size_t max_entries, size_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-    std::optional<LocalRecord> get(const std::string &login);
+    // Calls `read(record)` under the lock when the login is cached, and
+    // marks it recently used: the caller copies out only what it needs.
+    // False when the login is not cached.
+    template <typename Read>
+    bool read(const std::string &login, Read read) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = slots_.find(login);
+        if (it == slots_.end()) return false;
+        lru_.splice(lru_.begin(), lru_, it->second.order);
+        read(static_cast<const LocalRecord &>(it->second.record));
+        return true;
+    }
     // Applies `update` to the login's record (created empty if absent).
     template <typename Update>
     void update(const std::string &login, Update update) {

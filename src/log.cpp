@@ -2,8 +2,10 @@
 #include "log.h"
 
 #include <atomic>
-#include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <syslog.h>
+#include <unistd.h>
 
 namespace sendas {
 namespace {
@@ -25,7 +27,19 @@ void log(Severity severity, const std::string &line) {
     int priority = severity == Severity::info ? LOG_INFO : severity == Severity::warning ? LOG_WARNING : LOG_ERR;
     const char *prefix = severity == Severity::info ? "" : severity == Severity::warning ? "warning: " : "error: ";
     if (syslog_on) syslog(priority, "%s%s", prefix, line.c_str());
-    if (stderr_on) std::fprintf(stderr, "%s%s\n", prefix, line.c_str());
+    if (stderr_on) {
+        // One write(2) per line: whole lines however many threads log, and
+        // no stdio lock for them to queue on.
+        std::string out;
+        out.reserve(std::strlen(prefix) + line.size() + 1);
+        out.append(prefix).append(line) += '\n';
+        for (size_t done = 0; done < out.size();) {
+            ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // nowhere left to report it
+            done += static_cast<size_t>(n);
+        }
+    }
 }
 
 }  // namespace sendas

@@ -96,6 +96,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-redis-hung.sh \
 	tests/integration/cache-ldap-down.sh \
 	tests/integration/cache-single-flight.sh \
+	tests/integration/ldap-search-count.sh \
 	tests/integration/sendasctl-explain.sh \
 	tests/integration/cache-stats.sh \
 	tests/integration/cache-redis-burst.sh

@@ -19,7 +19,7 @@ N=${N:-20}
 start_milter "redis.address = $REDIS_ADDRESS" "ldap.timeout = 15"
 
 USER_FILTER='(uid=alice)'
-RIGHTS_FILTER='base="ou=send-as,ou=mailbox-rights,dc=example,dc=com" scope=2 deref=0 filter="(&(objectClass=groupOfNames)(cn=support@example.com))"'
+RIGHTS_FILTER='base="ou=mailbox-rights,dc=example,dc=com" scope=2 deref=0 filter="(&(objectClass=groupOfNames)(cn=support@example.com))"'
 
 burst() {  # NAME: N concurrent messages alice -> support@, all accepted
     local i pids=()
@@ -48,11 +48,11 @@ resume_slapd
 burst_wait cold
 users=$(($(slapd_search_count "$USER_FILTER") - users0))
 rights=$(($(slapd_search_count "$RIGHTS_FILTER") - rights0))
-say "cold burst of $N: $users user searches, $rights send-as group searches for support@"
+say "cold burst of $N: $users user searches, $rights rights group searches for support@"
 [ "$users" = 1 ] || fail "cold burst of $N connections for alice: $users LDAP user searches (expected 1)"
 # The rights lookups start together when the user answer arrives; they
 # are collapsed too, unless the machine is so slow that some come late.
-[ "$rights" -le 2 ] || fail "cold burst of $N connections: $rights rights lookups for support@ (expected 1)"
+[ "$rights" -ge 1 ] && [ "$rights" -le 2 ] || fail "cold burst of $N connections: $rights rights lookups for support@ (expected 1)"
 
 before=$(slapd_search_count)
 burst warm

@@ -536,7 +536,7 @@ public:
     }
 
     // ldap.nested_depth counts the groups between the rights group and the
-    // user, as LdapDirectory::membership_path does: depth N grants through N
+    // user, as LdapDirectory::find_rights walks: depth N grants through N
     // nested groups and not through N + 1.
     void testDepthLimitMatchesTheMilter() {
         for (unsigned depth : {0u, 1u, 5u, 10u}) {

@@ -361,7 +361,7 @@ class CacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(localEvictsByBytes);
     CPPUNIT_TEST(localKeepsMostRecentAlone);
     CPPUNIT_TEST(localEraseAndClear);
-    CPPUNIT_TEST(localHandsOutCopies);
+    CPPUNIT_TEST(localReadsUnderTheLock);
     CPPUNIT_TEST(singleFlightSameKey);
     CPPUNIT_TEST(singleFlightDifferentKeys);
     CPPUNIT_TEST(singleFlightThrowingWork);
@@ -526,6 +526,11 @@ public:
 
     // --- LocalCache ---
 
+    // Whether the login is cached (reading it counts as use, as a lookup does).
+    static bool has(LocalCache &cache, const std::string &login) {
+        return cache.read(login, [](const LocalRecord &) {});
+    }
+
     static void put(LocalCache &cache, const std::string &login, size_t dn_bytes = 10) {
         cache.update(login, [&](LocalRecord &r) {
             r.user = cached_user(LookupStatus::found, {std::string(dn_bytes, 'd'), login, {login + "@x"}}, 1, 1);
@@ -538,20 +543,22 @@ public:
         put(cache, "b");
         put(cache, "c");
         CPPUNIT_ASSERT_EQUAL(size_t(3), cache.entries());
-        CPPUNIT_ASSERT(cache.get("a"));  // a is now the most recent; b the least
+        CPPUNIT_ASSERT(has(cache, "a"));  // a is now the most recent; b the least
         put(cache, "d");
         CPPUNIT_ASSERT_EQUAL(size_t(3), cache.entries());
-        CPPUNIT_ASSERT_MESSAGE("least recently used b evicted", !cache.get("b"));
-        CPPUNIT_ASSERT(cache.get("a"));
-        CPPUNIT_ASSERT(cache.get("c"));
-        CPPUNIT_ASSERT(cache.get("d"));
+        CPPUNIT_ASSERT_MESSAGE("least recently used b evicted", !has(cache, "b"));
+        CPPUNIT_ASSERT(has(cache, "a"));
+        CPPUNIT_ASSERT(has(cache, "c"));
+        CPPUNIT_ASSERT(has(cache, "d"));
         // An update counts as use too.
         cache.update("c", [](LocalRecord &r) { r.generation = "5"; });  // order now: c d a
         put(cache, "e");
-        CPPUNIT_ASSERT_MESSAGE("a, least recently used, evicted", !cache.get("a"));
-        CPPUNIT_ASSERT_EQUAL("5"s, cache.get("c")->generation);
-        CPPUNIT_ASSERT(cache.get("d"));
-        CPPUNIT_ASSERT(cache.get("e"));
+        CPPUNIT_ASSERT_MESSAGE("a, least recently used, evicted", !has(cache, "a"));
+        std::string generation;
+        CPPUNIT_ASSERT(cache.read("c", [&](const LocalRecord &r) { generation = r.generation; }));
+        CPPUNIT_ASSERT_EQUAL("5"s, generation);
+        CPPUNIT_ASSERT(has(cache, "d"));
+        CPPUNIT_ASSERT(has(cache, "e"));
     }
 
     void localEvictsByBytes() {
@@ -562,13 +569,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(2), cache.entries());
         put(cache, "c", 1000);
         CPPUNIT_ASSERT_EQUAL(size_t(2), cache.entries());
-        CPPUNIT_ASSERT(!cache.get("a"));
-        CPPUNIT_ASSERT(cache.get("b"));
-        CPPUNIT_ASSERT(cache.get("c"));
+        CPPUNIT_ASSERT(!has(cache, "a"));
+        CPPUNIT_ASSERT(has(cache, "b"));
+        CPPUNIT_ASSERT(has(cache, "c"));
         // A record that grows in place pushes out the others.
         cache.update("b", [](LocalRecord &r) { r.rights["m@x"].rights.path.assign(2, std::string(1000, 'p')); });
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
-        CPPUNIT_ASSERT(cache.get("b"));
+        CPPUNIT_ASSERT(has(cache, "b"));
         // Bytes are given back on eviction: small records fit again.
         cache.update("b", [](LocalRecord &r) { r.rights.clear(); });
         put(cache, "d", 10);
@@ -581,8 +588,8 @@ public:
         cache.erase("f");
         put(cache, "h", 1000);
         CPPUNIT_ASSERT_EQUAL(size_t(2), cache.entries());
-        CPPUNIT_ASSERT(cache.get("g"));
-        CPPUNIT_ASSERT(cache.get("h"));
+        CPPUNIT_ASSERT(has(cache, "g"));
+        CPPUNIT_ASSERT(has(cache, "h"));
     }
 
     void localKeepsMostRecentAlone() {
@@ -590,10 +597,10 @@ public:
         put(cache, "small", 10);
         put(cache, "huge", 10000);
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
-        auto huge = cache.get("huge");
-        CPPUNIT_ASSERT(huge && huge->user);
-        CPPUNIT_ASSERT_EQUAL(size_t(10000), huge->user->user.dn.size());
-        CPPUNIT_ASSERT(!cache.get("small"));
+        size_t dn_size = 0;
+        CPPUNIT_ASSERT(cache.read("huge", [&](const LocalRecord &r) { dn_size = r.user ? r.user->user.dn.size() : 0; }));
+        CPPUNIT_ASSERT_EQUAL(size_t(10000), dn_size);
+        CPPUNIT_ASSERT(!has(cache, "small"));
     }
 
     void localEraseAndClear() {
@@ -602,24 +609,31 @@ public:
         cache.erase("b");
         cache.erase("nobody");
         CPPUNIT_ASSERT_EQUAL(size_t(2), cache.entries());
-        CPPUNIT_ASSERT(!cache.get("b"));
-        CPPUNIT_ASSERT(cache.get("a"));
+        CPPUNIT_ASSERT(!has(cache, "b"));
+        CPPUNIT_ASSERT(has(cache, "a"));
         // Erased bytes and LRU slots are given back: 10 fit again.
         for (int i = 0; i < 8; ++i) put(cache, "n" + std::to_string(i));
         CPPUNIT_ASSERT_EQUAL(size_t(10), cache.entries());
         cache.clear();
         CPPUNIT_ASSERT_EQUAL(size_t(0), cache.entries());
-        CPPUNIT_ASSERT(!cache.get("a"));
+        CPPUNIT_ASSERT(!has(cache, "a"));
         put(cache, "a");
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
     }
 
-    void localHandsOutCopies() {
+    void localReadsUnderTheLock() {
         LocalCache cache(10, 1 << 20);
         put(cache, "a");
-        auto copy = cache.get("a");
-        copy->user->user.dn = "changed";
-        CPPUNIT_ASSERT_EQUAL(std::string(10, 'd'), cache.get("a")->user->user.dn);
+        int calls = 0;
+        std::string dn;
+        CPPUNIT_ASSERT(!cache.read("b", [&](const LocalRecord &) { ++calls; }));
+        CPPUNIT_ASSERT_EQUAL(0, calls);
+        CPPUNIT_ASSERT(cache.read("a", [&](const LocalRecord &r) {
+            ++calls;
+            dn = r.user->user.dn;
+        }));
+        CPPUNIT_ASSERT_EQUAL(1, calls);
+        CPPUNIT_ASSERT_EQUAL(std::string(10, 'd'), dn);
     }
 
     // --- SingleFlight ---
