@@ -402,6 +402,7 @@ ParsedMailboxes parse_mailbox_list(const std::string &value) {
     ParsedMailboxes result;
     try {  // called from libmilter callbacks: not even bad_alloc may escape
         std::vector<Token> tokens;
+        tokens.reserve(16);  // "Name <local@domain>" fits
         if (!controls_are_folding(value))
             result.error = ParseError::control_char;
         else if (!Lexer(value, true).run(tokens))
@@ -434,6 +435,7 @@ bool parse_envelope_address(const std::string &value, Mailbox &out) {
     try {
         out = Mailbox();
         std::vector<Token> tokens;
+        tokens.reserve(8);  // <local@domain>
         if (std::any_of(value.begin(), value.end(), is_control) || !Lexer(value, false).run(tokens)) return false;
         Mailbox parsed;
         if (!Parser(std::move(tokens)).envelope(parsed)) return false;

@@ -10,7 +10,8 @@
 namespace sendas {
 
 // Never throws (Directory does not); unavailable answers are recorded as such.
-DirectoryAnswers gather_answers(const MessageFacts &facts, Directory &directory, const Config &config);
+DirectoryAnswers gather_answers(const MessageFacts &facts, const Claims &claims, Directory &directory,
+                                const Config &config);
 
 }  // namespace sendas
 

@@ -1,6 +1,7 @@
 // The per-message flow; see milter_session.h.
 #include "milter_session.h"
 
+#include <cstring>
 #include <strings.h>
 
 #include "audit.h"
@@ -32,7 +33,8 @@ bool header_is(const std::string &name, const char *wanted) {
     auto first = name.find_first_not_of(" \t");
     auto last = name.find_last_not_of(" \t");
     if (first == std::string::npos) return false;
-    return strcasecmp(name.substr(first, last - first + 1).c_str(), wanted) == 0;
+    const size_t length = last - first + 1;
+    return length == std::strlen(wanted) && strncasecmp(name.data() + first, wanted, length) == 0;
 }
 
 bool decode_xtext(const std::string &xtext, std::string &out) {
@@ -122,8 +124,9 @@ void MilterSession::enforce_send_limit(Decision &d, const UserInfo &user) {
 
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
-    const DirectoryAnswers answers = gather_answers(message_, *runtime_->directory, *runtime_->config);
-    Decision decision = decide(message_, answers, *runtime_->config);
+    const Claims claims = parse_claims(message_);
+    const DirectoryAnswers answers = gather_answers(message_, claims, *runtime_->directory, *runtime_->config);
+    Decision decision = decide(message_, claims, answers, *runtime_->config);
     enforce_send_limit(decision, answers.user);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.

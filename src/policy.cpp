@@ -8,17 +8,7 @@
 namespace sendas {
 namespace {
 
-// The message's identity claims, parsed; `error` set when the headers
-// themselves are unacceptable, whoever sends them.
-struct Claims {
-    std::vector<Mailbox> authors;  // From: mailboxes, or the envelope sender without From:
-    bool from_missing = false;
-    std::optional<Mailbox> sender;  // Sender: header
-    bool sender_present = false;
-    std::optional<Mailbox> envelope;  // non-null envelope sender
-    std::string error_reason;
-    std::string error_text;
-};
+}  // namespace
 
 Claims parse_claims(const MessageFacts &facts) {
     Claims claims;
@@ -52,6 +42,8 @@ Claims parse_claims(const MessageFacts &facts) {
     if (claims.from_missing && claims.envelope) claims.authors.push_back(*claims.envelope);
     return claims;
 }
+
+namespace {
 
 Decision reject(const char *reason, std::string text) {
     Decision d;
@@ -129,11 +121,10 @@ std::set<std::string> own_addresses(const UserInfo &user, const Config &config) 
 
 }  // namespace
 
-std::vector<std::string> needed_rights(const MessageFacts &facts, const DirectoryAnswers &answers,
-                                       const Config &config) {
+std::vector<std::string> needed_rights(const MessageFacts &facts, const Claims &claims,
+                                       const DirectoryAnswers &answers, const Config &config) {
     std::vector<std::string> needed;
     if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
-    Claims claims = parse_claims(facts);
     if (!claims.error_reason.empty()) return needed;
     const std::set<std::string> own = own_addresses(answers.user, config);
     auto consider = [&](const Mailbox &m) {
@@ -172,10 +163,9 @@ std::string expand_address_template(const std::string &tmpl, const std::string &
 
 namespace {
 
-Decision decide_unauthenticated(const MessageFacts &facts, const Config &config) {
+Decision decide_unauthenticated(const Claims &claims, const Config &config) {
     Decision pass;
     if (config.unauthenticated_local_from == UnauthLocalFrom::accept) return pass;
-    Claims claims = parse_claims(facts);
     // Only the header From: is protected here; an unreadable one cannot be cleared.
     if (claims.error_reason == "multiple_from" || claims.error_reason == "from_syntax")
         return reject(claims.error_reason.c_str(), claims.error_text);
@@ -200,10 +190,10 @@ Decision decide_unauthenticated(const MessageFacts &facts, const Config &config)
 namespace {
 
 // The decision table, as enforce mode applies it.
-Decision decide_enforced(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
-    if (facts.auth_user.empty()) return decide_unauthenticated(facts, config);
+Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
+                         const Config &config) {
+    if (facts.auth_user.empty()) return decide_unauthenticated(claims, config);
 
-    Claims claims = parse_claims(facts);
     if (!claims.error_reason.empty()) return reject(claims.error_reason.c_str(), claims.error_text);
     if (claims.from_missing && config.missing_from == MissingFrom::reject)
         return reject("missing_from", "message has no From: header");
@@ -318,8 +308,9 @@ Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers
 
 }  // namespace
 
-Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
-    Decision d = decide_enforced(facts, answers, config);
+Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
+                const Config &config) {
+    Decision d = decide_enforced(facts, claims, answers, config);
     if (!d.acted) return d;
     // One enforced address enforces the message. The user's own addresses
     // have no say: the mode belongs to the mailboxes being claimed.

@@ -1,8 +1,9 @@
 // The decision: a pure function of the message facts, the directory's
 // answers and the config. No I/O, no libmilter, no clock.
 //
-// It runs in two steps because the lookups sit between them:
-//   1. needed_lookups(): which addresses need the user's rights;
+// It runs in steps because the lookups sit between them:
+//   0. parse_claims(): the identities the message claims, parsed once;
+//   1. needed_rights(): which addresses need the user's rights;
 //   2. decide(): the verdict and the changes, given those rights.
 #ifndef SENDAS_POLICY_H
 #define SENDAS_POLICY_H
@@ -26,6 +27,20 @@ struct MessageFacts {
     std::vector<std::string> from_values;    // raw value of each From: header
     std::vector<std::string> sender_values;  // raw value of each Sender: header
 };
+
+// The message's identity claims, parsed; `error_reason` set when the
+// headers themselves are unacceptable, whoever sends them.
+struct Claims {
+    std::vector<Mailbox> authors;  // From: mailboxes, or the envelope sender without From:
+    bool from_missing = false;
+    std::optional<Mailbox> sender;  // Sender: header
+    bool sender_present = false;
+    std::optional<Mailbox> envelope;  // non-null envelope sender
+    std::string error_reason;
+    std::string error_text;
+};
+
+Claims parse_claims(const MessageFacts &facts);
 
 // The queue id as logs show it: Postfix's NOQUEUE when there is none yet.
 inline std::string queue_label(const std::string &queue_id) { return queue_id.empty() ? "NOQUEUE" : queue_id; }
@@ -53,8 +68,8 @@ struct DirectoryAnswers {
 // Only authenticated mail needs the directory; the user lookup comes first.
 // After it: the normalized addresses, in order and without
 // repeats, whose rights decide the message (local, not the user's own).
-std::vector<std::string> needed_rights(const MessageFacts &facts, const DirectoryAnswers &answers,
-                                       const Config &config);
+std::vector<std::string> needed_rights(const MessageFacts &facts, const Claims &claims,
+                                       const DirectoryAnswers &answers, const Config &config);
 
 enum class Verdict { accept, reject, tempfail };
 
@@ -90,7 +105,13 @@ struct Decision {
 
 // The verdict, with report mode applied: in report mode nothing is
 // refused or changed (see sendas-milter.conf(5), "mode").
-Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config);
+Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
+                const Config &config);
+
+// For one-off callers (sendasctl explain, tests): parses the claims itself.
+inline Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
+    return decide(facts, parse_claims(facts), answers, config);
+}
 
 // An accepted decision turned into the 451 of a send limit: changes
 // dropped, what was checked kept for the audit line.

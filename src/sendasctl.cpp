@@ -51,8 +51,9 @@ int explain(const Config &config, const std::string &login, const std::string &a
     facts.auth_user = login;
     facts.envelope_from = "<>";  // only the From: claim is explained
     facts.from_values = {address};
-    const DirectoryAnswers answers = gather_answers(facts, *runtime->directory, config);
-    const Decision d = decide(facts, answers, config);
+    const Claims claims = parse_claims(facts);
+    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config);
+    const Decision d = decide(facts, claims, answers, config);
 
     std::cout << "user:     " << login;
     if (answers.user_status == LookupStatus::found)
