@@ -105,7 +105,7 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     e.rights.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
                     : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
                                                            : MailboxRights::Mode::unset;
-    e.rights.path.assign(f.begin() + 6, f.end());
+    e.rights.path = std::vector<std::string>(f.begin() + 6, f.end());
     return true;
 }
 

@@ -229,7 +229,7 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             }
             if (path.empty()) continue;
             *flags[i] = true;
-            if (rights.path.empty()) rights.path = path;
+            if (rights.path.empty()) rights.path = std::move(path);
             break;
         }
     }

@@ -3,6 +3,7 @@
 #ifndef SENDAS_RIGHTS_H
 #define SENDAS_RIGHTS_H
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,28 @@ struct UserInfo {
     std::string primary() const { return addresses.empty() ? std::string() : addresses.front(); }
 };
 
+// DNs of a group chain, user first. Shared and read-only: a cached answer
+// is copied for every message that needs it, its DNs need not be.
+class GroupPath {
+public:
+    GroupPath() = default;
+    GroupPath(std::vector<std::string> dns)  // implicit: a path is its DNs
+        : dns_(dns.empty() ? nullptr : std::make_shared<const std::vector<std::string>>(std::move(dns))) {}
+
+    const std::vector<std::string> &dns() const { return dns_ ? *dns_ : none(); }
+    bool empty() const { return !dns_; }
+    size_t size() const { return dns().size(); }
+    std::vector<std::string>::const_iterator begin() const { return dns().begin(); }
+    std::vector<std::string>::const_iterator end() const { return dns().end(); }
+
+private:
+    static const std::vector<std::string> &none() {
+        static const std::vector<std::string> empty;
+        return empty;
+    }
+    std::shared_ptr<const std::vector<std::string>> dns_;
+};
+
 // Rights one user holds on one mailbox. Each flag is the fact from its own
 // rights subtree; the policy decides which one wins.
 struct MailboxRights {
@@ -30,7 +53,7 @@ struct MailboxRights {
     bool full_access = false;
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
-    std::vector<std::string> path;
+    GroupPath path;
     // The mailbox is listed under ldap.sent_copy_base (on) or
     // ldap.no_sent_copy_base (off): that wins over sent_copy.send_as and
     // sent_copy.send_on_behalf. Only looked up when a send right is held.

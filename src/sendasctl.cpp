@@ -67,7 +67,7 @@ int explain(const Config &config, const std::string &login, const std::string &a
         auto it = answers.rights.find(checked.address);
         if (it == answers.rights.end()) continue;
         const MailboxRights &r = it->second.second;
-        if (!r.path.empty()) std::cout << "path:     " << joined(r.path, " -> ") << "\n";
+        if (!r.path.empty()) std::cout << "path:     " << joined(r.path.dns(), " -> ") << "\n";
         std::vector<std::string> held;
         if (r.send_as) held.push_back("send-as");
         if (r.send_on_behalf) held.push_back("send-on-behalf");

@@ -61,7 +61,7 @@ std::string shown(const MailboxRights &r) {
            (r.mode == Mode::report    ? " mode=report"
             : r.mode == Mode::enforce ? " mode=enforce"
                                       : "") +
-           (r.stale ? " stale" : "") + " " + shown(r.path);
+           (r.stale ? " stale" : "") + " " + shown(r.path.dns());
 }
 
 MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access, std::vector<std::string> path = {}) {
@@ -573,7 +573,9 @@ public:
         CPPUNIT_ASSERT(has(cache, "b"));
         CPPUNIT_ASSERT(has(cache, "c"));
         // A record that grows in place pushes out the others.
-        cache.update("b", [](LocalRecord &r) { r.rights["m@x"].rights.path.assign(2, std::string(1000, 'p')); });
+        cache.update("b", [](LocalRecord &r) {
+            r.rights["m@x"].rights.path = std::vector<std::string>(2, std::string(1000, 'p'));
+        });
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
         CPPUNIT_ASSERT(has(cache, "b"));
         // Bytes are given back on eviction: small records fit again.
