@@ -3,7 +3,6 @@
 #include "string_util.h"
 
 #include <algorithm>
-#include <set>
 
 namespace sendas {
 namespace {
@@ -79,10 +78,18 @@ Decision directory_error(const Config &config) {
 
 std::string bracketed(const std::string &s) { return "<" + s + ">"; }
 
+// The user's addresses in the same canonical form as the claims: a handful,
+// so a vector searched in order beats a set.
+using OwnAddresses = std::vector<std::string>;
+
+bool is_own(const OwnAddresses &own, const std::string &address) {
+    return std::find(own.begin(), own.end(), address) != own.end();
+}
+
 // The right the user holds on one claimed address; Send As wins.
-Right classify(const std::string &address, const std::string &domain, const std::set<std::string> &own,
+Right classify(const std::string &address, const std::string &domain, const OwnAddresses &own,
                const DirectoryAnswers &answers, const Config &config) {
-    if (own.count(address)) return Right::own;
+    if (is_own(own, address)) return Right::own;
     if (!config.is_local_domain(domain)) return Right::none;
     auto it = answers.rights.find(address);
     if (it == answers.rights.end() || it->second.first == LookupStatus::unavailable) return Right::unknown;
@@ -97,24 +104,32 @@ Right classify(const std::string &address, const std::string &domain, const std:
 }  // namespace
 
 std::string normalize_address(const Mailbox &mailbox, const Config &config) {
-    std::string local = mailbox.local;
+    size_t local_length = mailbox.local.size();
     if (!config.recipient_delimiter.empty()) {
-        auto cut = local.find_first_of(config.recipient_delimiter);
+        auto cut = mailbox.local.find_first_of(config.recipient_delimiter);
         // A local part that starts with the delimiter is not an extension.
-        if (cut != std::string::npos && cut > 0) local.erase(cut);
+        if (cut != std::string::npos && cut > 0) local_length = cut;
     }
-    if (!config.local_part_case_sensitive) local = lower(local);
-    return local + "@" + lower(mailbox.domain);
+    std::string out;
+    out.reserve(local_length + 1 + mailbox.domain.size());
+    auto ascii_lower = [](unsigned char c) { return static_cast<char>(std::tolower(c)); };
+    for (size_t i = 0; i < local_length; ++i)
+        out += config.local_part_case_sensitive ? mailbox.local[i] : ascii_lower(mailbox.local[i]);
+    out += '@';
+    for (char c : mailbox.domain) out += ascii_lower(c);
+    return out;
 }
 
 namespace {
 
-// The user's addresses in the same canonical form as the claims.
-std::set<std::string> own_addresses(const UserInfo &user, const Config &config) {
-    std::set<std::string> own;
+// The user's addresses, normalized.
+OwnAddresses own_addresses(const UserInfo &user, const Config &config) {
+    OwnAddresses own;
+    own.reserve(user.addresses.size());
     for (const auto &address : user.addresses) {
         auto at = address.rfind('@');
-        if (at != std::string::npos) own.insert(normalize_address({"", address.substr(0, at), address.substr(at + 1)}, config));
+        if (at != std::string::npos)
+            own.push_back(normalize_address({"", address.substr(0, at), address.substr(at + 1)}, config));
     }
     return own;
 }
@@ -126,10 +141,10 @@ std::vector<std::string> needed_rights(const MessageFacts &facts, const Claims &
     std::vector<std::string> needed;
     if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
     if (!claims.error_reason.empty()) return needed;
-    const std::set<std::string> own = own_addresses(answers.user, config);
+    const OwnAddresses own = own_addresses(answers.user, config);
     auto consider = [&](const Mailbox &m) {
         std::string address = normalize_address(m, config);
-        if (!own.count(address) && config.is_local_domain(lower(m.domain)) &&
+        if (!is_own(own, address) && config.is_local_domain(lower(m.domain)) &&
             std::find(needed.begin(), needed.end(), address) == needed.end())
             needed.push_back(address);
     };
@@ -206,18 +221,20 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
         return e;
     }
 
-    const std::set<std::string> own = own_addresses(answers.user, config);
+    const OwnAddresses own = own_addresses(answers.user, config);
     const std::string login = bracketed(facts.auth_user);
 
     Decision d;
     d.acted = true;
+    d.checked.reserve(claims.authors.size() + 2);
     bool unknown = false, foreign_accepted = false;
     std::optional<Decision> denial;
     // Checks one claimed address; a definite denial outranks "unknown".
     auto check = [&](const char *role, const Mailbox &m) {
         std::string address = normalize_address(m, config);
-        Right right = classify(address, lower(m.domain), own, answers, config);
-        bool foreign = right == Right::none && !config.is_local_domain(lower(m.domain));
+        const std::string domain = address.substr(address.rfind('@') + 1);
+        Right right = classify(address, domain, own, answers, config);
+        bool foreign = right == Right::none && !config.is_local_domain(domain);
         d.checked.push_back({role, address, right});
         if (foreign && config.foreign_from == ForeignFrom::accept) {
             foreign_accepted = true;
@@ -271,7 +288,7 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
         d.remove_sender = true;
     }
 
-    std::set<std::string> copies;
+
     for (size_t i = 0; i < claims.authors.size(); ++i) {
         std::string mailbox = normalize_address(claims.authors[i], config);
         bool as = author_rights[i] == Right::send_as, behalf = author_rights[i] == Right::send_on_behalf;
@@ -284,7 +301,8 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
         bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
         if ((as || behalf) && wanted) {
             std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, facts.auth_user));
-            if (copies.insert(copy).second) d.sent_copies.push_back(copy);
+            if (std::find(d.sent_copies.begin(), d.sent_copies.end(), copy) == d.sent_copies.end())
+                d.sent_copies.push_back(std::move(copy));
         }
     }
     return d;
