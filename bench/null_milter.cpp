@@ -1,7 +1,8 @@
 // null-milter: accepts every message at end of message and does nothing else. It
 // registers the same callbacks and flags as sendas-milter and negotiates the same way
-// (same actions, same SMFIP_NO* steps, same macro lists), so the MTA sends it exactly
-// the traffic it sends sendas-milter: the floor for any libmilter-based design.
+// (src/milter_negotiation.h: same actions, skipped and silent steps, macro lists), so
+// the MTA sends it exactly the traffic it sends sendas-milter: the floor for any
+// libmilter-based design.
 //
 // Runs in the foreground until SIGTERM/SIGINT/SIGHUP (libmilter's signal thread).
 #include <libmilter/mfapi.h>
@@ -12,25 +13,16 @@
 #include <cstring>
 #include <string>
 
+#include "milter_negotiation.h"
+
 namespace {
 
-// Kept identical to on_negotiate in src/milter_glue.cpp, including the per-connection
-// record of the steps the MTA expects no reply to.
+// As sendas-milter negotiates (src/milter_negotiation.h), including the
+// per-connection record of the steps the MTA expects no reply to.
 sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long *want_actions, unsigned long *want_steps, unsigned long *, unsigned long *) {
-    const unsigned long needed_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR;
-    if ((actions & needed_actions) != needed_actions) return SMFIS_REJECT;
-    *want_actions = needed_actions | (actions & SMFIF_SETSYMLIST);
-    const unsigned long skip =
-        SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;
-    const unsigned long silent = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
-    *want_steps = steps & (skip | silent);
-    if (actions & SMFIF_SETSYMLIST) {
-        smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
-        smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
-        smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
-    }
-    smfi_setpriv(ctx, new unsigned long(steps & silent));
+    if (!sendas::negotiate(ctx, actions, steps, want_actions, want_steps)) return SMFIS_REJECT;
+    smfi_setpriv(ctx, new unsigned long(steps & sendas::silent_steps));
     return SMFIS_CONTINUE;
 }
 
@@ -74,7 +66,7 @@ int main(int argc, char **argv) {
     static smfiDesc description = {};
     description.xxfi_name = const_cast<char *>("null-milter");
     description.xxfi_version = SMFI_VERSION;
-    description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
+    description.xxfi_flags = sendas::needed_actions | SMFIF_SETSYMLIST;
     description.xxfi_connect = on_connect;
     description.xxfi_envfrom = on_envfrom;
     description.xxfi_header = on_header;

@@ -18,6 +18,16 @@ bool redis_just_read(const LocalRecord &record, int64_t now) {
     return record.redis_read_at >= 0 && now - record.redis_read_at <= 1;
 }
 
+// The local tier's entry for `mailbox`, if any, and whether it is still
+// trusted at `now` without asking Redis.
+std::pair<const CachedRights *, bool> local_rights(const LocalRecord &record, const std::string &mailbox,
+                                                   int64_t now) {
+    auto it = record.rights.find(mailbox);
+    if (it == record.rights.end()) return {nullptr, false};
+    auto until = record.rights_local_until.find(mailbox);
+    return {&it->second, until != record.rights_local_until.end() && now < until->second};
+}
+
 // The stale window is the one configured now: a record written under a
 // longer cache.stale_ttl does not outlive a lowered one.
 template <typename Entry>
@@ -196,15 +206,14 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
     local_.read(login, [&](const LocalRecord &record) {
         generation = record.generation;
         just_read = redis_just_read(record, now);
-        auto it = record.rights.find(mailbox);
-        if (it == record.rights.end()) return;
-        auto until = record.rights_local_until.find(mailbox);
-        trusted = until != record.rights_local_until.end() && now < until->second;
+        const auto [entry, fresh] = local_rights(record, mailbox, now);
+        if (!entry) return;
+        trusted = fresh;
         if (trusted) {
-            rights = it->second.rights;
-            status = it->second.status;
+            rights = entry->rights;
+            status = entry->status;
         } else {
-            cached = it->second;
+            cached = *entry;
         }
     });
     count_local(trusted);
@@ -239,10 +248,8 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
     RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
         std::optional<RightsAnswer> landed;  // as in find_user: a flight that just landed
         local_.read(login, [&](const LocalRecord &record) {
-            auto it = record.rights.find(mailbox);
-            auto until = record.rights_local_until.find(mailbox);
-            if (it != record.rights.end() && until != record.rights_local_until.end() && clock_() < until->second)
-                landed = RightsAnswer{it->second.status, it->second.rights};
+            const auto [entry, fresh] = local_rights(record, mailbox, clock_());
+            if (fresh) landed = RightsAnswer{entry->status, entry->rights};
         });
         if (landed) return *landed;
         ++ldap_lookups_;

@@ -46,44 +46,6 @@ bool within(const std::vector<std::string> &dn, const std::vector<std::string> &
     return !base.empty() && base.size() <= dn.size() && std::equal(base.begin(), base.end(), dn.begin(), same_rdn);
 }
 
-// The entries matching `filter` under each of `bases`, in their order. One
-// search under the bases' deepest common ancestor when that lies within
-// ldap.base, which we know the server holds and lets us search; otherwise
-// (e.g. bases in different naming contexts, where the ancestor may not
-// exist or be a referral) one search per base.
-bool search_bases(LdapPool &pool, const std::vector<const std::string *> &bases, const std::string &filter,
-                  const std::string &attribute, std::vector<std::vector<LdapEntry>> &found) {
-    found.assign(bases.size(), {});
-    std::vector<std::vector<std::string>> base_rdns;
-    for (const auto *base : bases) base_rdns.push_back(rdns_of(*base));
-    const std::vector<std::string> &first = base_rdns.front();
-    size_t common = first.size();
-    for (const auto &rdns : base_rdns) {
-        auto end = rdns.begin() + std::min(common, rdns.size());
-        common = std::mismatch(rdns.begin(), end, first.begin(), same_rdn).first - rdns.begin();
-    }
-    const std::vector<std::string> ancestor(first.begin(), first.begin() + common);
-    if (!within(ancestor, rdns_of(pool.config().base))) {
-        for (size_t i = 0; i < bases.size(); ++i) {
-            SearchResult res = pool.search(*bases[i], Scope::subtree, filter, {attribute});
-            if (res.status != SearchStatus::ok) return false;
-            found[i] = std::move(res.entries);
-        }
-        return true;
-    }
-    std::string ancestor_dn;
-    for (auto rdn = ancestor.rbegin(); rdn != ancestor.rend(); ++rdn)
-        ancestor_dn += (ancestor_dn.empty() ? "" : ",") + *rdn;
-    SearchResult res = pool.search(ancestor_dn, Scope::subtree, filter, {attribute});
-    if (res.status != SearchStatus::ok) return false;
-    for (const auto &entry : res.entries) {
-        const auto rdns = rdns_of(entry.dn);
-        for (size_t i = 0; i < bases.size(); ++i)
-            if (within(rdns, base_rdns[i])) found[i].push_back(entry);  // under nested bases: each
-    }
-    return true;
-}
-
 // A node of the upward walk and the edge that reached it first (breadth
 // first, so paths are shortest).
 struct Reached {
@@ -165,7 +127,50 @@ std::string normalize_dn(const std::string &dn) {
     return result;
 }
 
-LdapDirectory::LdapDirectory(const LdapConfig &config) : pool_(config) {}
+LdapDirectory::LdapDirectory(const LdapConfig &config) : pool_(config), subtrees_(plan_rights_subtrees(config)) {}
+
+// One search under the bases' deepest common ancestor when that lies within
+// ldap.base, which we know the server holds and lets us search; otherwise
+// (e.g. bases in different naming contexts, where the ancestor may not
+// exist or be a referral) one search per base.
+LdapDirectory::RightsSubtrees LdapDirectory::plan_rights_subtrees(const LdapConfig &config) {
+    RightsSubtrees plan;
+    plan.bases = {config.send_as_base, config.send_on_behalf_base, config.full_access_base};
+    for (const auto &base : plan.bases) plan.base_rdns.push_back(rdns_of(base));
+    const std::vector<std::string> &first = plan.base_rdns.front();
+    size_t common = first.size();
+    for (const auto &rdns : plan.base_rdns) {
+        auto end = rdns.begin() + std::min(common, rdns.size());
+        common = std::mismatch(rdns.begin(), end, first.begin(), same_rdn).first - rdns.begin();
+    }
+    const std::vector<std::string> ancestor(first.begin(), first.begin() + common);
+    if (!within(ancestor, rdns_of(config.base))) return plan;
+    for (auto rdn = ancestor.rbegin(); rdn != ancestor.rend(); ++rdn)
+        plan.ancestor += (plan.ancestor.empty() ? "" : ",") + *rdn;
+    return plan;
+}
+
+// The groups matching `filter` under each rights subtree, in their order.
+bool LdapDirectory::search_rights_subtrees(const std::string &filter, std::vector<std::vector<LdapEntry>> &found) {
+    const std::string &attribute = pool_.config().member_attribute;
+    found.assign(subtrees_.bases.size(), {});
+    if (subtrees_.ancestor.empty()) {
+        for (size_t i = 0; i < subtrees_.bases.size(); ++i) {
+            SearchResult res = pool_.search(subtrees_.bases[i], Scope::subtree, filter, {attribute});
+            if (res.status != SearchStatus::ok) return false;
+            found[i] = std::move(res.entries);
+        }
+        return true;
+    }
+    SearchResult res = pool_.search(subtrees_.ancestor, Scope::subtree, filter, {attribute});
+    if (res.status != SearchStatus::ok) return false;
+    for (const auto &entry : res.entries) {
+        const auto rdns = rdns_of(entry.dn);
+        for (size_t i = 0; i < subtrees_.bases.size(); ++i)
+            if (within(rdns, subtrees_.base_rdns[i])) found[i].push_back(entry);  // under nested bases: each
+    }
+    return true;
+}
 
 LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) {
     const LdapConfig &cfg = pool_.config();
@@ -210,9 +215,7 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     // Strongest first: the first path found is the one reported.
     bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
     std::vector<std::vector<LdapEntry>> groups;
-    if (!search_bases(pool_, {&cfg.send_as_base, &cfg.send_on_behalf_base, &cfg.full_access_base}, filter,
-                      cfg.member_attribute, groups))
-        return LookupStatus::unavailable;
+    if (!search_rights_subtrees(filter, groups)) return LookupStatus::unavailable;
     UpwardWalk walk(pool_, user.dn);
     for (size_t i = 0; i < groups.size(); ++i) {
         for (const auto &group : groups[i]) {

@@ -5,6 +5,7 @@
 #define SENDAS_LDAP_DIRECTORY_H
 
 #include <string>
+#include <vector>
 
 #include "config.h"
 #include "directory.h"
@@ -30,7 +31,18 @@ public:
     std::string snapshot(DirectorySnapshot &out);
 
 private:
+    // Where the three rights subtrees are searched, worked out once from
+    // the config: one search under `ancestor`, or one per base when empty.
+    struct RightsSubtrees {
+        std::vector<std::string> bases;  // send-as, send-on-behalf, full-access
+        std::vector<std::vector<std::string>> base_rdns;
+        std::string ancestor;
+    };
+    static RightsSubtrees plan_rights_subtrees(const LdapConfig &config);
+    bool search_rights_subtrees(const std::string &filter, std::vector<std::vector<LdapEntry>> &found);
+
     LdapPool pool_;
+    const RightsSubtrees subtrees_;
 };
 
 // Canonical form of a DN for comparison: RFC 4514 form, lower-cased.

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "milter_negotiation.h"
 #include "milter_session.h"
 
 namespace sendas {
@@ -95,28 +96,13 @@ extern "C" {
 
 sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long *want_actions, unsigned long *want_steps, unsigned long *, unsigned long *) {
-    const unsigned long needed_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR;
-    if ((actions & needed_actions) != needed_actions) {
+    if (!negotiate(ctx, actions, steps, want_actions, want_steps)) {
         log(Severity::error, "the MTA does not offer header, sender and recipient changes; refusing to filter");
         return SMFIS_REJECT;
     }
-    *want_actions = needed_actions | (actions & SMFIF_SETSYMLIST);
-    // Skip every step the decision does not use, and do not make the MTA
-    // wait for a reply to the steps that only collect facts: the verdict
-    // comes at end of message.
-    const unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-                               SMFIP_NOEOH;
-    const unsigned long silent = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
-    *want_steps = steps & (skip | silent);
-    if (actions & SMFIF_SETSYMLIST) {
-        // So an admin's milter_mail_macros cannot silently drop the login.
-        smfi_setsymlist(ctx, SMFIM_CONNECT, const_cast<char *>("v"));
-        smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char *>("i {auth_authen}"));
-        smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char *>("i"));
-    }
     try {
         auto connection = std::make_unique<Connection>();
-        connection->silent_steps = steps & silent;
+        connection->silent_steps = steps & silent_steps;
         smfi_setpriv(ctx, connection.release());
     } catch (const std::exception &e) {
         log(Severity::error, std::string("negotiate: ") + e.what());
@@ -187,7 +173,7 @@ std::string milter_setup(RuntimeHolder &holder, const std::string &socket) {
     static smfiDesc description = {};
     description.xxfi_name = const_cast<char *>("sendas-milter");
     description.xxfi_version = SMFI_VERSION;
-    description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
+    description.xxfi_flags = needed_actions | SMFIF_SETSYMLIST;
     description.xxfi_connect = on_connect;
     description.xxfi_envfrom = on_envfrom;
     description.xxfi_header = on_header;
