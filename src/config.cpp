@@ -4,6 +4,7 @@
 #include "string_util.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -36,7 +37,7 @@ bool parse_bool(const std::string &v) {
 }
 
 unsigned parse_unsigned(const std::string &v, unsigned max) {
-    if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), ::isdigit))
+    if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
         bad_value("expected a whole number");
     unsigned long n = std::stoul(v);
     if (n > max) bad_value("expected at most " + std::to_string(max));
@@ -277,24 +278,42 @@ po::options_description generic_options() {
     return desc;
 }
 
-// Where each key stands in the file, so errors can name the line.
-std::map<std::string, int> key_lines(const std::string &text) {
+bool is_key_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; }
+
+bool is_key(const std::string &s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_key_char); }
+
+std::string trimmed(const std::string &s) {
+    auto start = s.find_first_not_of(" \t\r");
+    if (start == std::string::npos) return "";
+    return s.substr(start, s.find_last_not_of(" \t\r") - start + 1);
+}
+
+// Checks every line's shape before Boost reads the file (Boost's own
+// message names no line) and records where each key stands, so later
+// errors can name the line too. Throws ConfigError "FILE:LINE: ...".
+std::map<std::string, int> key_lines(const std::string &text, const std::string &name) {
     std::map<std::string, int> lines;
     std::istringstream in(text);
     std::string section;
     int number = 0;
-    for (std::string line; std::getline(in, line);) {
+    auto malformed = [&](const std::string &problem) {
+        return ConfigError(name + ":" + std::to_string(number) + ": " + problem);
+    };
+    for (std::string raw; std::getline(in, raw);) {
         ++number;
-        auto start = line.find_first_not_of(" \t");
-        if (start == std::string::npos || line[start] == '#') continue;
-        if (line[start] == '[') {
-            auto end = line.find(']', start);
-            section = line.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+        // As Boost does: '#' starts a comment anywhere on a line.
+        const std::string line = trimmed(raw.substr(0, raw.find('#')));
+        if (line.empty()) continue;
+        if (line[0] == '[') {
+            if (line.back() != ']') throw malformed("section header without closing ']'");
+            section = trimmed(line.substr(1, line.size() - 2));
+            if (!is_key(section)) throw malformed("expected a section name such as [ldap]");
             continue;
         }
-        auto eq = line.find('=', start);
-        std::string key = line.substr(start, eq == std::string::npos ? std::string::npos : eq - start);
-        key.erase(key.find_last_not_of(" \t") + 1);
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) throw malformed("expected 'key = value' or '[section]', got '" + line + "'");
+        const std::string key = trimmed(line.substr(0, eq));
+        if (!is_key(key)) throw malformed("expected a key name before '='");
         lines[section.empty() ? key : section + "." + key] = number;  // a repeat is the one to blame
     }
     return lines;
@@ -359,7 +378,7 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
 std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
                                                const std::vector<std::string> &overrides) {
     const auto desc = config_options();
-    const KeySources sources{name, key_lines(text), overrides};
+    const KeySources sources{name, key_lines(text, name), overrides};
     po::variables_map vm;
     try {
         // Command-line values are stored first: the first stored value wins.
@@ -372,7 +391,9 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
         po::store(po::parse_config_file(in, desc), vm);
     } catch (const po::error_with_option_name &e) {
         const std::string option = e.get_option_name();
-        throw ConfigError(sources.locate(option.substr(option.find_first_not_of('-')), e.what()));
+        const auto start = option.find_first_not_of('-');
+        if (start == std::string::npos) throw ConfigError(name + ": " + e.what());
+        throw ConfigError(sources.locate(option.substr(start), e.what()));
     } catch (const po::error &e) {
         throw ConfigError(name + ": " + e.what());
     }

@@ -102,6 +102,14 @@ void reload_loop(CommandLine cmd, RuntimeHolder *holder) {
     }
 }
 
+// daemon() changes to "/": a relative -c would no longer open on reload.
+std::string absolute_path(const std::string &path) {
+    if (path.empty() || path[0] == '/') return path;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return path;
+    return std::string(cwd) + "/" + path;
+}
+
 bool write_pidfile(const std::string &path) {
     if (path.empty()) return true;
     std::ofstream out(path, std::ios::trunc);
@@ -135,6 +143,7 @@ int main(int argc, char **argv) {
         std::cout << "sendas-milter " PACKAGE_VERSION "\n";
         return 0;
     }
+    cmd.config_file = absolute_path(cmd.config_file);
     // Until detached, stderr is where an admin starting it by hand looks.
     log_open("sendas-milter", std::getenv("JOURNAL_STREAM") == nullptr);
 
@@ -156,8 +165,8 @@ int main(int argc, char **argv) {
         return EX_CONFIG;
     }
     RuntimeHolder holder;
-    holder.replace(make_runtime(config));
     if (cmd.check_only) {
+        holder.replace(make_runtime(config));
         std::string problem = holder.current()->directory->probe();
         if (!problem.empty()) {
             log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
@@ -184,6 +193,9 @@ int main(int argc, char **argv) {
         }
         set_log_targets(*config, false, false);
     }
+    // Only now: the runtime may start threads (the Redis flush listener),
+    // and daemon()'s fork would leave them behind in the parent.
+    holder.replace(make_runtime(config));
     if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
 
     std::thread(reload_loop, cmd, &holder).detach();

@@ -83,6 +83,8 @@ DAEMON_SH_TESTS = \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
 	tests/integration/reload.sh \
+	tests/integration/daemon-mode.sh \
+	tests/integration/config-malformed.sh \
 	tests/integration/metrics.sh \
 	tests/integration/audit.sh \
 	tests/integration/audit-scale.sh \

@@ -166,6 +166,7 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testEveryKeyInItsSection);
     CPPUNIT_TEST(testEveryKeyAsLongOption);
     CPPUNIT_TEST(testFileSyntax);
+    CPPUNIT_TEST(testMalformedLinesNameFileLine);
     CPPUNIT_TEST(testUnknownKeyRefused);
     CPPUNIT_TEST(testUnknownKeyWithHyphen);
     CPPUNIT_TEST(testBadValuesNameFileLineKey);
@@ -247,6 +248,26 @@ public:
         CPPUNIT_ASSERT(config->is_local_domain("example.org"));
         CPPUNIT_ASSERT(!config->is_local_domain("other.example"));
         CPPUNIT_ASSERT(!config->is_local_domain("sub.example.com"));
+    }
+
+    // Each shape once aborted the loader with std::out_of_range.
+    void testMalformedLinesNameFileLine() {
+        const std::pair<const char *, const char *> cases[] = {
+            {"[ldap\nuri = ldap://x/\n", "test.conf:1: section header without closing ']'"},
+            {"# c\nsocket\n", "test.conf:2: expected 'key = value' or '[section]', got 'socket'"},
+            {"= value\n", "test.conf:1: expected a key name before '='"},
+            {"[]\n", "test.conf:1: expected a section name such as [ldap]"},
+            {"[ldap]\nuri ldap://x/ more words\n", "test.conf:2: expected 'key = value' or '[section]'"},
+            {"[ ]\n", "test.conf:1: expected a section name such as [ldap]"},
+            {"bad key = 1\n", "test.conf:1: expected a key name before '='"},
+        };
+        for (const auto &[text, expected] : cases) {
+            const std::string error = error_of([&] { load(text); });
+            CPPUNIT_ASSERT_MESSAGE(text + (" -> " + error), error.rfind(expected, 0) == 0);
+        }
+        // A trailing comment is fine, as Boost strips it.
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"),
+                             error_of([&] { load("[ldap] # the directory\ntimeout = 3 # seconds\n"); }));
     }
 
     void testUnknownKeyRefused() {
