@@ -8,24 +8,10 @@
 namespace sendas {
 
 // Appends `value` as a quoted JSON string: '"' and '\' escaped, control
-// characters as \u00XX; other bytes (UTF-8) pass through.
-inline void append_json_string(std::string &out, std::string_view value) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-}
+// characters as \u00XX, valid UTF-8 passed through, and each byte of an
+// invalid UTF-8 sequence as U+FFFD, so a log consumer never gets a line it
+// cannot decode (header values and LDAP data are not guaranteed UTF-8).
+void append_json_string(std::string &out, std::string_view value);
 
 inline std::string json_string(std::string_view value) {
     std::string out;

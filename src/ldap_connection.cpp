@@ -13,6 +13,9 @@
 namespace sendas {
 namespace {
 
+// How long a refused bind is answered from memory before binding again.
+constexpr std::chrono::seconds refusal_hold{5};
+
 bool is_transient(int rc) {
     return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
            rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
@@ -85,6 +88,7 @@ bool LdapConnection::open(std::string &error) {
         if (rc != LDAP_SUCCESS) {
             error = std::string("StartTLS: ") + ldap_err2string(rc);
             broken_ = true;
+            refused_ = !is_transient(rc);
             return false;
         }
     }
@@ -96,6 +100,8 @@ bool LdapConnection::open(std::string &error) {
     if (rc != LDAP_SUCCESS) {
         error = std::string("bind: ") + ldap_err2string(rc);
         broken_ = true;
+        // Wrong credentials or a refused bind is the config, not the network.
+        refused_ = !is_transient(rc);
         return false;
     }
     return true;
@@ -105,7 +111,7 @@ SearchResult LdapConnection::search(const std::string &base, Scope scope, const 
                                     const std::vector<std::string> &attributes, int size_limit, bool paged) {
     SearchResult result;
     if (!open(result.error)) {
-        result.status = SearchStatus::transient;
+        result.status = refused_ ? SearchStatus::refused : SearchStatus::transient;
         return result;
     }
     std::vector<char *> attrs;
@@ -190,6 +196,7 @@ void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
 SearchResult LdapPool::search(const std::string &base, Scope scope, const std::string &filter,
                               const std::vector<std::string> &attributes, int size_limit, bool paged) {
     SearchResult result;
+    if (refused_recently(result)) return result;
     result.status = SearchStatus::transient;
     result.error = "no LDAP connection free within ldap.timeout";
     // A kept connection may have died since its last use: one retry on a
@@ -207,15 +214,32 @@ SearchResult LdapPool::search(const std::string &base, Scope scope, const std::s
     return result;
 }
 
+bool LdapPool::refused_recently(SearchResult &result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::chrono::steady_clock::now() >= refused_until_) return false;
+    result.status = SearchStatus::refused;
+    result.error = refusal_;
+    return true;
+}
+
 void LdapPool::note_outcome(const SearchResult &result) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (result.status == SearchStatus::refused) {
+        // No bind per message while the credentials are wrong; a reload
+        // with fixed ones builds a new pool.
+        refused_until_ = std::chrono::steady_clock::now() + refusal_hold;
+        refusal_ = result.error;
+    }
     bool ok = result.status == SearchStatus::ok;
     if (ok == !failing_) return;
     failing_ = !ok;
     if (ok)
         log(Severity::info, "LDAP " + config_.uri + " answering again");
     else
-        log(Severity::warning, "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error);
+        log(Severity::warning, "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error +
+                                   (result.status == SearchStatus::refused
+                                        ? " (check ldap.bind_dn, ldap.bind_password_file and the TLS settings)"
+                                        : ""));
 }
 
 }  // namespace sendas

@@ -30,7 +30,8 @@ struct LdapEntry {
 enum class SearchStatus {
     ok,          // entries filled (a missing base is ok with no entries)
     transient,   // server down, timeout: the handle is spent, retry on a new one
-    failed,      // the server refused (bad filter, bad credentials): don't retry
+    failed,      // the server refused the search (bad filter, base): don't retry
+    refused,     // the bind or StartTLS was refused (credentials, TLS): a config error
 };
 
 struct SearchResult {
@@ -64,6 +65,7 @@ private:
     const LdapConfig &config_;
     LDAP *ld_ = nullptr;
     bool broken_ = false;
+    bool refused_ = false;  // open() failed for a reason retrying cannot fix
 };
 
 // Up to `pool_size` connections, opened lazily and reused. Thread-safe.
@@ -100,6 +102,7 @@ public:
 private:
     void give_back(std::unique_ptr<LdapConnection> conn);
     void note_outcome(const SearchResult &result);
+    bool refused_recently(SearchResult &result);
 
     const LdapConfig config_;
     std::mutex mutex_;
@@ -108,6 +111,8 @@ private:
     unsigned out_ = 0;  // connections (or slots) currently lent
     std::atomic<unsigned long long> searches_{0};
     bool failing_ = false;  // under mutex_: one warning per outage, one line on recovery
+    std::chrono::steady_clock::time_point refused_until_{};  // under mutex_
+    std::string refusal_;                                    // under mutex_: the refused bind's error
 };
 
 }  // namespace sendas

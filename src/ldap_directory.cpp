@@ -297,8 +297,12 @@ std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
         {"send-as", &cfg.send_as_base}, {"send-on-behalf", &cfg.send_on_behalf_base}, {"full-access", &cfg.full_access_base}};
     for (const auto &[right, base] : subtrees) {
         if (!read(*base, "(cn=*@*)", {"cn", cfg.member_attribute}, res)) return res.error;
-        for (const auto &entry : res.entries)
-            out.groups.push_back({right, entry.values("cn").front(), entry.dn, entry.values(member_attr)});
+        for (const auto &entry : res.entries) {
+            // The filter matched a cn the ACLs may still hide from this bind.
+            const auto &cn = entry.values("cn");
+            if (cn.empty()) continue;
+            out.groups.push_back({right, cn.front(), entry.dn, entry.values(member_attr)});
+        }
     }
     return "";
 }

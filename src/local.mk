@@ -10,7 +10,7 @@ src_libsendas_a_SOURCES = \
 	src/ldap_connection.cpp src/ldap_connection.h \
 	src/ldap_directory.cpp src/ldap_directory.h \
 	src/ldap_filter.cpp src/ldap_filter.h \
-	src/json.h \
+	src/json.cpp src/json.h \
 	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
 	src/metrics.cpp src/metrics.h \

@@ -6,6 +6,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/audit_test.cpp \
 	tests/unit/cache_test.cpp \
 	tests/unit/config_test.cpp \
+	tests/unit/json_test.cpp \
 	tests/unit/ldap_filter_test.cpp \
 	tests/unit/policy_test.cpp \
 	tests/unit/session_test.cpp
@@ -85,6 +86,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/reload.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
+	tests/integration/ldap-bad-credentials.sh \
 	tests/integration/metrics.sh \
 	tests/integration/audit.sh \
 	tests/integration/audit-scale.sh \

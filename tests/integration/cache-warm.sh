@@ -40,6 +40,8 @@ send_all() {  # every case once, each decided as expected
 start_milter "redis.address = $REDIS_ADDRESS"
 send_all
 cold=$(slapd_search_count)
+# The positive control: the same count saw the cold lookups.
+[ "$cold" -gt 0 ] || fail "cold run: slapd counted no LDAP search"
 reads0=$(redis_command_calls get hgetall hget)
 for _ in 1 2 3; do send_all; done
 warm=$(slapd_search_count)
@@ -53,6 +55,11 @@ stop_milter || fail "daemon did not stop cleanly"
 # --- Redis alone -----------------------------------------------------------
 # A new daemon with an empty in-process tier and Redis still warm from above.
 start_milter "redis.address = $REDIS_ADDRESS" "cache.local_ttl = 0"
+# Positive control for this daemon: a login nobody asked about yet is a
+# cold lookup, and the count sees it.
+before=$(slapd_search_count)
+probe_result dave support@example.com >/dev/null
+[ "$(slapd_search_count)" -gt "$before" ] || fail "Redis alone: a cold login made no LDAP search"
 before=$(slapd_search_count)
 send_all
 after=$(slapd_search_count)

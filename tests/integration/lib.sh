@@ -609,7 +609,13 @@ slapd_log_searches() {
 # slapd_log_searches.
 slapd_search_count() {
     [ "${SLAPD:-}" = "$T/slapd-logged" ] || die "slapd_search_count: call slapd_log_searches before start_slapd"
-    grep -F ' SRCH base=' "$T/slapd.log" 2>/dev/null | grep -cF -- "${1:- SRCH base=}" || true
+    # Every connection logs an ACCEPT line: without one, nothing is being
+    # logged, and a count of 0 would prove nothing.
+    grep -qF ' ACCEPT from ' "$T/slapd.log" || die "slapd_search_count: $T/slapd.log logs no operations"
+    local n
+    n=$(grep -F ' SRCH base=' "$T/slapd.log" | grep -cF -- "${1:- SRCH base=}") || [ "$n" = 0 ] ||
+        die "slapd_search_count: cannot read $T/slapd.log"
+    printf '%s\n' "$n"
 }
 
 # pause_slapd / resume_slapd: SIGSTOP / SIGCONT, a hung directory.
