@@ -1,9 +1,11 @@
 // Formatting of audit lines; see audit.h. Both formats are written by one
 // walk over the fields (write_fields), so they never disagree.
 #include "audit.h"
-#include "json.h"
 
+#include <algorithm>
 #include <string_view>
+
+#include "json.h"
 
 namespace sendas {
 namespace {
@@ -46,6 +48,16 @@ void write_fields(const MessageFacts &facts, const Decision &d, bool stale, Out 
     out.list("from", checked_as("from"));
     if (has_role("sender")) out.list("sender", checked_as("sender"));
     if (has_role("envelope")) out.list("envelope", checked_as("envelope"));
+    if (has_role("resent-from")) out.list("resent_from", checked_as("resent-from"));
+    if (has_role("resent-sender")) out.list("resent_sender", checked_as("resent-sender"));
+    // Detail addresses decided by their base mailbox, in the order checked.
+    const bool any_base =
+        std::any_of(d.checked.begin(), d.checked.end(), [](const CheckedAddress &c) { return !c.base.empty(); });
+    if (any_base)
+        out.list("base", [&d](auto &&emit) {
+            for (const auto &c : d.checked)
+                if (!c.base.empty()) emit(c.base);
+        });
     out.value("right", d.right.empty() ? std::string_view("none") : std::string_view(d.right), false);
     out.value("action", action_name(d), false);
     if (!d.reason.empty()) out.value("reason", d.reason, false);

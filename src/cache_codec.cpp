@@ -7,7 +7,8 @@
 namespace sendas {
 namespace {
 
-constexpr const char *format_version = "sendas-cache-1";
+// 2: exact addresses (no detail stripped) and the named-group flag.
+constexpr const char *format_version = "sendas-cache-2";
 
 std::string join(const std::vector<std::string> &fields) {
     std::string out;
@@ -80,6 +81,7 @@ std::string encode(const CachedRights &e, const std::string &generation) {
     auto f = head(generation, e.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.rights;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
+                (r.named_group ? "g" : "") +
                 (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
                  : r.sent_copy == MailboxRights::SentCopy::on ? "c"
                                                               : "") +
@@ -95,10 +97,11 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     if (!split(data, f) || !read_head(f, generation, e.status, e.fresh_until, e.stale_until) || f.size() < 6)
         return false;
     const std::string &flags = f[5];
-    if (flags.find_first_not_of("abfncre") != std::string::npos) return false;
+    if (flags.find_first_not_of("abfgncre") != std::string::npos) return false;
     e.rights.send_as = flags.find('a') != std::string::npos;
     e.rights.send_on_behalf = flags.find('b') != std::string::npos;
     e.rights.full_access = flags.find('f') != std::string::npos;
+    e.rights.named_group = flags.find('g') != std::string::npos;
     e.rights.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
                          : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
                                                                 : MailboxRights::SentCopy::unset;

@@ -133,7 +133,7 @@ void CachingDirectory::remember_rights(const std::string &login, const std::stri
     });
 }
 
-LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &user) {
+LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &user, LookupContext &context) {
     const int64_t now = clock_();
     std::optional<CachedUser> known;  // expired, kept for a directory outage
     std::string generation;
@@ -174,7 +174,7 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
         if (landed) return *landed;
         ++ldap_lookups_;
         UserAnswer fetched;
-        fetched.status = backend_->find_user(login, fetched.user);
+        fetched.status = backend_->find_user(login, fetched.user, context);
         if (fetched.status != LookupStatus::unavailable) {
             int64_t fresh = clock_() + ttl_for(fetched.status);
             remember_user(login, CachedUser{fetched.status, fetched.user, fresh, fresh + settings_.stale_ttl},
@@ -197,7 +197,7 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
 }
 
 LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user,
-                                           const std::string &mailbox, MailboxRights &rights) {
+                                           const std::string &mailbox, MailboxRights &rights, LookupContext &context) {
     const int64_t now = clock_();
     std::optional<CachedRights> cached;  // expired, kept for a directory outage
     std::string generation;
@@ -254,7 +254,8 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
         if (landed) return *landed;
         ++ldap_lookups_;
         RightsAnswer fetched;
-        fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights);
+        // A miss's searches are charged to the message that leads the flight.
+        fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights, context);
         if (fetched.status != LookupStatus::unavailable) {
             const MailboxRights &r = fetched.rights;
             bool any = r.send_as || r.send_on_behalf || r.full_access;

@@ -43,9 +43,9 @@ public:
                      Clock clock = system_clock_seconds);
     ~CachingDirectory() override;
 
-    LookupStatus find_user(const std::string &login, UserInfo &user) override;
+    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
     LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights) override;
+                             MailboxRights &rights, LookupContext &context) override;
     std::string probe() override;
     unsigned long long searches() const override { return backend_->searches(); }
 

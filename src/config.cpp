@@ -130,10 +130,18 @@ const std::vector<OptionSpec> &option_table() {
          }},
         {"syslog", "yes", "log through syslog, facility mail (no: only to stderr, which needs --foreground)",
          [](Config &c, const std::string &v) { c.syslog = parse_bool(v); }},
-        {"recipient_delimiter", "+", "characters that start an address extension, stripped before lookup (empty: none)",
+        {"recipient_delimiter", "+",
+         "characters that start an address's detail part; a detail address that is no mailbox of its own is "
+         "decided by its base (empty: none)",
          [](Config &c, const std::string &v) { c.recipient_delimiter = v; }},
         {"local_part_case_sensitive", "no", "compare local parts case-sensitively",
          [](Config &c, const std::string &v) { c.local_part_case_sensitive = parse_bool(v); }},
+        {"max_from_mailboxes", "10",
+         "most mailboxes From: (and Resent-From:) may name; a message naming more is rejected",
+         [](Config &c, const std::string &v) {
+             c.max_from_mailboxes = parse_unsigned(v, 1000);
+             if (c.max_from_mailboxes == 0) bad_value("expected at least 1");
+         }},
 
         {"ldap.uri", "ldap://127.0.0.1/", "space-separated LDAP URIs, tried in order",
          [](Config &c, const std::string &v) { c.ldap.uri = nonempty(v); }},
@@ -188,6 +196,12 @@ const std::vector<OptionSpec> &option_table() {
          [](Config &c, const std::string &v) {
              c.ldap.pool_size = parse_unsigned(v, 256);
              if (c.ldap.pool_size == 0) bad_value("expected at least 1");
+         }},
+        {"ldap.max_searches_per_message", "200",
+         "most LDAP searches the cold lookups of one message may cost; a message needing more is rejected",
+         [](Config &c, const std::string &v) {
+             c.ldap.max_searches_per_message = parse_unsigned(v, 100000);
+             if (c.ldap.max_searches_per_message == 0) bad_value("expected at least 1");
          }},
         {"ldap.starttls", "no", "require StartTLS on ldap:// connections",
          [](Config &c, const std::string &v) { c.ldap.starttls = parse_bool(v); }},

@@ -47,6 +47,7 @@ struct LdapConfig {
     unsigned nested_depth = 5;
     unsigned timeout = 5;       // seconds, per operation and per connect
     unsigned pool_size = 8;     // connections kept open
+    unsigned max_searches_per_message = 200;  // a message needing more is rejected
     bool starttls = false;
     std::string ca_file;
 };
@@ -106,6 +107,7 @@ struct Config {
     SendLimit send_limit;  // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
+    unsigned max_from_mailboxes = 10;  // From: and Resent-From: mailboxes one message may name
     LdapConfig ldap;
     RedisSection redis;
     CacheSection cache;

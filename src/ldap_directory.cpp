@@ -11,6 +11,7 @@
 
 #include "ldap_filter.h"
 #include "log.h"
+#include "mailbox_match.h"
 
 namespace sendas {
 namespace {
@@ -64,8 +65,9 @@ public:
         reached_[root_] = Reached{user_dn, ""};
     }
 
-    // Fills `path`, user first, when `group_dn` is within reach.
-    LookupStatus path_to(const std::string &group_dn, std::vector<std::string> &path) {
+    // Fills `path`, user first, when `group_dn` is within reach. Each
+    // search is charged to `context`.
+    LookupStatus path_to(const std::string &group_dn, std::vector<std::string> &path, LookupContext &context) {
         const LdapConfig &cfg = pool_.config();
         const std::string target = normalize_dn(group_dn);
         while (target == root_ || reached_.count(target) == 0) {
@@ -82,6 +84,7 @@ public:
             }
             const std::string &node = frontier_[pos_];
             std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached_[node].dn) + ")";
+            if (!context.charge()) return LookupStatus::unavailable;
             SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
             if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
             for (const auto &entry : res.entries) {
@@ -114,6 +117,41 @@ private:
     bool done_ = false;  // depth, cap or the top of the graph reached
 };
 
+// One walk per user and message: the rights lookups of one message (a
+// From: with several mailboxes, Sender:, the envelope) go on with the same
+// walk instead of each starting from the user again.
+class GroupWalks : public MembershipMemo {
+public:
+    UpwardWalk &for_user(LdapPool &pool, const std::string &user_dn) {
+        auto &walk = walks_[normalize_dn(user_dn)];
+        if (!walk) walk = std::make_unique<UpwardWalk>(pool, user_dn);
+        return *walk;
+    }
+
+private:
+    std::map<std::string, std::unique_ptr<UpwardWalk>> walks_;
+};
+
+UpwardWalk &walk_for(LookupContext &context, LdapPool &pool, const std::string &user_dn) {
+    auto *walks = dynamic_cast<GroupWalks *>(context.memo.get());
+    if (!walks) {
+        context.memo = std::make_unique<GroupWalks>();
+        walks = static_cast<GroupWalks *>(context.memo.get());
+    }
+    return walks->for_user(pool, user_dn);
+}
+
+// Whether an entry the server matched for `mailbox` names exactly it by
+// the milter's own comparison: servers fold spaces, case and Unicode
+// lookalikes (" support", U+017F) that the milter keeps apart.
+bool names_mailbox(const LdapEntry &entry, const std::string &mail_attribute, const std::string &mailbox,
+                   bool local_part_case_sensitive) {
+    for (const char *attribute : {"cn", mail_attribute.c_str()})
+        for (const auto &value : entry.values(attribute))
+            if (canonical_address(value, local_part_case_sensitive) == mailbox) return true;
+    return false;
+}
+
 }  // namespace
 
 std::string normalize_dn(const std::string &dn) {
@@ -127,7 +165,15 @@ std::string normalize_dn(const std::string &dn) {
     return result;
 }
 
-LdapDirectory::LdapDirectory(const LdapConfig &config) : pool_(config), subtrees_(plan_rights_subtrees(config)) {}
+LdapDirectory::LdapDirectory(const LdapConfig &config, bool local_part_case_sensitive)
+    : pool_(config), subtrees_(plan_rights_subtrees(config)), local_part_case_sensitive_(local_part_case_sensitive) {}
+
+bool LdapDirectory::charged_search(LookupContext &context, const std::string &base, const std::string &filter,
+                                   const std::vector<std::string> &attributes, SearchResult &result, int size_limit) {
+    if (!context.charge()) return false;
+    result = pool_.search(base, Scope::subtree, filter, attributes, size_limit);
+    return result.status == SearchStatus::ok;
+}
 
 // One search under the bases' deepest common ancestor when that lies within
 // ldap.base, which we know the server holds and lets us search; otherwise
@@ -150,37 +196,48 @@ LdapDirectory::RightsSubtrees LdapDirectory::plan_rights_subtrees(const LdapConf
     return plan;
 }
 
-// The groups matching `filter` under each rights subtree, in their order.
-bool LdapDirectory::search_rights_subtrees(const std::string &filter, std::vector<std::vector<LdapEntry>> &found) {
-    const std::string &attribute = pool_.config().member_attribute;
+// The groups matching `filter` under each rights subtree, in their order,
+// that name exactly `mailbox`.
+bool LdapDirectory::search_rights_subtrees(const std::string &filter, const std::string &mailbox,
+                                           std::vector<std::vector<LdapEntry>> &found, LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
+    const std::vector<std::string> attributes = {cfg.member_attribute, "cn", cfg.mail_attribute};
+    const std::string mail_attr = lower(cfg.mail_attribute);
     found.assign(subtrees_.bases.size(), {});
+    auto keep = [&](size_t subtree, LdapEntry &entry) {
+        if (names_mailbox(entry, mail_attr, mailbox, local_part_case_sensitive_))
+            found[subtree].push_back(std::move(entry));
+    };
+    SearchResult res;
     if (subtrees_.ancestor.empty()) {
         for (size_t i = 0; i < subtrees_.bases.size(); ++i) {
-            SearchResult res = pool_.search(subtrees_.bases[i], Scope::subtree, filter, {attribute});
-            if (res.status != SearchStatus::ok) return false;
-            found[i] = std::move(res.entries);
+            if (!charged_search(context, subtrees_.bases[i], filter, attributes, res)) return false;
+            for (auto &entry : res.entries) keep(i, entry);
         }
         return true;
     }
-    SearchResult res = pool_.search(subtrees_.ancestor, Scope::subtree, filter, {attribute});
-    if (res.status != SearchStatus::ok) return false;
-    for (const auto &entry : res.entries) {
+    if (!charged_search(context, subtrees_.ancestor, filter, attributes, res)) return false;
+    for (auto &entry : res.entries) {
         const auto rdns = rdns_of(entry.dn);
         for (size_t i = 0; i < subtrees_.bases.size(); ++i)
-            if (within(rdns, subtrees_.base_rdns[i])) found[i].push_back(entry);  // under nested bases: each
+            if (within(rdns, subtrees_.base_rdns[i])) {
+                LdapEntry copy = entry;  // under nested bases: each
+                keep(i, copy);
+            }
     }
     return true;
 }
 
-LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) {
+LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     FilterTokens tokens{login, login, ""};
     auto display_attrs = split_words(cfg.display_name_attribute);
     std::vector<std::string> attrs = display_attrs;
     attrs.push_back(cfg.mail_attribute);
     // Two entries are enough to see that a login is ambiguous.
-    SearchResult res = pool_.search(cfg.base, Scope::subtree, expand_filter(cfg.user_filter, tokens), attrs, 2);
-    if (res.status != SearchStatus::ok) return LookupStatus::unavailable;  // the pool logs the outage
+    SearchResult res;
+    if (!charged_search(context, cfg.base, expand_filter(cfg.user_filter, tokens), attrs, res, 2))
+        return LookupStatus::unavailable;  // the pool logs an outage
     if (res.entries.empty()) return LookupStatus::not_found;
     if (res.entries.size() > 1) {
         log(Severity::warning, "login matches more than one LDAP entry, treated as unknown: " + login);
@@ -201,7 +258,7 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user) 
 }
 
 LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                                        MailboxRights &rights) {
+                                        MailboxRights &rights, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     rights = MailboxRights{};
     if (user.dn.empty()) return LookupStatus::not_found;
@@ -215,9 +272,10 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     // Strongest first: the first path found is the one reported.
     bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
     std::vector<std::vector<LdapEntry>> groups;
-    if (!search_rights_subtrees(filter, groups)) return LookupStatus::unavailable;
-    UpwardWalk walk(pool_, user.dn);
+    if (!search_rights_subtrees(filter, mailbox, groups, context)) return LookupStatus::unavailable;
+    UpwardWalk &walk = walk_for(context, pool_, user.dn);
     for (size_t i = 0; i < groups.size(); ++i) {
+        if (!groups[i].empty()) rights.named_group = true;
         for (const auto &group : groups[i]) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
@@ -227,7 +285,7 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             if (direct) {
                 path = {user.dn, group.dn};
             } else if (!members.empty()) {
-                LookupStatus status = walk.path_to(group.dn, path);
+                LookupStatus status = walk.path_to(group.dn, path, context);
                 if (status == LookupStatus::unavailable) return status;
             }
             if (path.empty()) continue;
@@ -241,8 +299,8 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     bool listed = false;
     auto in_list = [&](const std::string &base) {
         if (base.empty()) return true;
-        SearchResult res = pool_.search(base, Scope::subtree, list_filter, {"1.1"});
-        if (res.status != SearchStatus::ok) return false;
+        SearchResult res;
+        if (!charged_search(context, base, list_filter, {"1.1"}, res)) return false;
         listed = !res.entries.empty();
         return true;
     };

@@ -17,11 +17,13 @@ namespace sendas {
 // One per config snapshot; shared by all sessions using that snapshot.
 class LdapDirectory : public Directory {
 public:
-    explicit LdapDirectory(const LdapConfig &config);
+    // `local_part_case_sensitive` as in the config: how the entries the
+    // server returns are compared with the address asked about.
+    LdapDirectory(const LdapConfig &config, bool local_part_case_sensitive);
 
-    LookupStatus find_user(const std::string &login, UserInfo &user) override;
+    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
     LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights) override;
+                             MailboxRights &rights, LookupContext &context) override;
     std::string probe() override;
     unsigned long long searches() const override { return pool_.searches(); }
 
@@ -39,10 +41,16 @@ private:
         std::string ancestor;
     };
     static RightsSubtrees plan_rights_subtrees(const LdapConfig &config);
-    bool search_rights_subtrees(const std::string &filter, std::vector<std::vector<LdapEntry>> &found);
+    bool search_rights_subtrees(const std::string &filter, const std::string &mailbox,
+                                std::vector<std::vector<LdapEntry>> &found, LookupContext &context);
+    // A subtree search charged to `context`; false when it has no searches
+    // left or the search failed.
+    bool charged_search(LookupContext &context, const std::string &base, const std::string &filter,
+                        const std::vector<std::string> &attributes, SearchResult &result, int size_limit = 0);
 
     LdapPool pool_;
     const RightsSubtrees subtrees_;
+    const bool local_part_case_sensitive_;
 };
 
 // Canonical form of a DN for comparison: RFC 4514 form, lower-cased.

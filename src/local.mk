@@ -13,6 +13,7 @@ src_libsendas_a_SOURCES = \
 	src/json.cpp src/json.h \
 	src/local_cache.cpp src/local_cache.h \
 	src/log.cpp src/log.h \
+	src/mailbox_match.cpp src/mailbox_match.h \
 	src/metrics.cpp src/metrics.h \
 	src/lookup.cpp src/lookup.h \
 	src/milter_session.cpp src/milter_session.h \

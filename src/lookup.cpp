@@ -1,18 +1,75 @@
 // Directory questions for one message; see lookup.h.
 #include "lookup.h"
 
+#include <algorithm>
+
+#include "mailbox_match.h"
+
 namespace sendas {
+namespace {
+
+// Whether `address` is a mailbox of its own: some entry's mail value (as
+// ldap.user_filter finds it), compared by the milter's rule, not the
+// server's folding.
+LookupStatus is_mailbox(const std::string &address, Directory &directory, const Config &config,
+                        LookupContext &context) {
+    UserInfo entry;
+    const LookupStatus status = directory.find_user(address, entry, context);
+    if (status != LookupStatus::found) return status;
+    const bool named = std::any_of(entry.addresses.begin(), entry.addresses.end(), [&](const std::string &mail) {
+        return canonical_address(mail, config.local_part_case_sensitive) == address;
+    });
+    return named ? LookupStatus::found : LookupStatus::not_found;
+}
+
+void ask_rights(const std::string &address, const MessageFacts &facts, Directory &directory,
+                LookupContext &context, DirectoryAnswers &answers) {
+    if (answers.rights.count(address)) return;
+    auto &[status, rights] = answers.rights[address];
+    status = directory.find_rights(facts.auth_user, answers.user, address, rights, context);
+}
+
+// The rights on one claimed address: its own, or, for a detail address
+// that is no mailbox of its own, its base's.
+void resolve(const std::string &address, const MessageFacts &facts, Directory &directory, const Config &config,
+             LookupContext &context, DirectoryAnswers &answers) {
+    ask_rights(address, facts, directory, context, answers);
+    auto &[status, rights] = answers.rights[address];
+    if (status == LookupStatus::unavailable) return;
+    if (rights.send_as || rights.send_on_behalf || rights.full_access || rights.named_group) return;
+    const auto base = detail_base(address, config.recipient_delimiter);
+    if (!base) return;
+    switch (is_mailbox(address, directory, config, context)) {
+    case LookupStatus::found: return;
+    case LookupStatus::unavailable: status = LookupStatus::unavailable; return;
+    case LookupStatus::not_found: break;
+    }
+    answers.fallback[address] = *base;
+    if (classify_address(address, answers, config) != Right::own) ask_rights(*base, facts, directory, context, answers);
+}
+
+}  // namespace
 
 DirectoryAnswers gather_answers(const MessageFacts &facts, const Claims &claims, Directory &directory,
-                                const Config &config) {
+                                const Config &config, LookupContext &context) {
     DirectoryAnswers answers;
     if (facts.auth_user.empty()) return answers;
-    answers.user_status = directory.find_user(facts.auth_user, answers.user);
-    if (answers.user_status == LookupStatus::unavailable) return answers;
-    for (const auto &address : needed_rights(facts, claims, answers, config)) {
-        // Even after one failure: a definite "no" elsewhere must still reject.
-        auto &[status, rights] = answers.rights[address];
-        status = directory.find_rights(facts.auth_user, answers.user, address, rights);
+    answers.user_status = directory.find_user(facts.auth_user, answers.user, context);
+    if (answers.user_status == LookupStatus::unavailable) {
+        answers.over_budget = context.exhausted();
+        return answers;
+    }
+    for (const auto &question : needed_rights(facts, claims, answers, config)) {
+        resolve(question.address, facts, directory, config, context, answers);
+        if (context.exhausted()) {
+            answers.over_budget = true;
+            break;
+        }
+        // After an unavailable answer the lookups go on: a definite "no"
+        // elsewhere must still reject. After a definite "no" from an
+        // author they stop: nothing else can save the message.
+        const Right right = classify_address(question.address, answers, config);
+        if (question.decisive && (right == Right::none || right == Right::full_access_only)) break;
     }
     return answers;
 }

@@ -1,6 +1,8 @@
 // The per-message flow; see milter_session.h.
 #include "milter_session.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <strings.h>
 
@@ -59,10 +61,18 @@ MilterSession::MilterSession(std::shared_ptr<const Runtime> runtime, const std::
     switch (runtime_->config->mta) {
     case MtaKind::postfix: login_is_xtext_ = false; break;
     case MtaKind::sendmail: login_is_xtext_ = true; break;
-    case MtaKind::automatic:
-        login_is_xtext_ = !mta_version.empty() && mta_version.find("Postfix") == std::string::npos;
-        break;
+    case MtaKind::automatic: login_is_xtext_ = looks_like_sendmail_version(mta_version); break;
     }
+}
+
+bool looks_like_sendmail_version(const std::string &v) {
+    // Sendmail's $v is a bare version ("8.17.1"); Postfix's {v} is
+    // "$mail_name $mail_version", and mail_name may be renamed to anything.
+    // Decoding a raw login as xtext would turn "+61lice" into "alice", so
+    // only a value that can be nothing but Sendmail's counts.
+    if (v.empty() || !std::isdigit(static_cast<unsigned char>(v.front()))) return false;
+    const auto allowed = [](unsigned char c) { return std::isdigit(c) || c == '.' || c == '/'; };
+    return std::all_of(v.begin(), v.end(), allowed) && v.find('.') != std::string::npos;
 }
 
 void MilterSession::begin_message(const std::string &envelope_from, const std::string &auth_user,
@@ -80,10 +90,18 @@ void MilterSession::begin_message(const std::string &envelope_from, const std::s
 }
 
 void MilterSession::add_header(const std::string &name, const std::string &value) {
-    if (header_is(name, "From"))
+    if (header_is(name, "From")) {
         message_.from_values.push_back(value);
-    else if (header_is(name, "Sender"))
+    } else if (header_is(name, "Sender")) {
         message_.sender_values.push_back(value);
+    } else if (header_is(name, "Resent-From")) {
+        // Resent blocks are prepended: the first one is the most recent,
+        // and a second Resent-From: starts an older block.
+        if (resent_from_seen_++ == 0) message_.resent_from_values.push_back(value);
+    } else if (header_is(name, "Resent-Sender")) {
+        if (resent_from_seen_ <= 1 && message_.resent_sender_values.empty())
+            message_.resent_sender_values.push_back(value);
+    }
 }
 
 bool MilterSession::apply(const Decision &d, MtaActions &mta) {
@@ -110,14 +128,17 @@ void MilterSession::enforce_send_limit(Decision &d, const UserInfo &user) {
     for (const auto &checked : d.checked) {
         if (checked.role != "from" || (checked.right != Right::send_as && checked.right != Right::send_on_behalf))
             continue;
+        // Counted on the mailbox whose right was used: team+1@ and team+2@
+        // are both team@.
+        const std::string &mailbox = checked.mailbox();
         bool first_over = false;
-        if (limiter->allow(who, checked.address, first_over)) continue;
+        if (limiter->allow(who, mailbox, first_over)) continue;
         if (first_over)
-            log(Severity::warning, queue_label(message_.queue_id) +
-                                       ": send limit reached: user=<" + message_.auth_user + "> mailbox=<" +
-                                       checked.address + "> limit=" + std::to_string(limiter->limit().count) + "/" +
+            log(Severity::warning, queue_label(message_.queue_id) + ": send limit reached: user=<" +
+                                       message_.auth_user + "> mailbox=<" + mailbox +
+                                       "> limit=" + std::to_string(limiter->limit().count) + "/" +
                                        std::to_string(limiter->limit().period) + "s");
-        d = over_send_limit(d, message_.auth_user, checked.address);
+        d = over_send_limit(d, message_.auth_user, mailbox);
         return;
     }
 }
@@ -125,7 +146,13 @@ void MilterSession::enforce_send_limit(Decision &d, const UserInfo &user) {
 Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id) {
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
     const Claims claims = parse_claims(message_);
-    const DirectoryAnswers answers = gather_answers(message_, claims, *runtime_->directory, *runtime_->config);
+    LookupContext context(runtime_->config->ldap.max_searches_per_message);
+    const DirectoryAnswers answers =
+        gather_answers(message_, claims, *runtime_->directory, *runtime_->config, context);
+    if (answers.over_budget)
+        log(Severity::warning, queue_label(message_.queue_id) + ": rights lookups stopped after " +
+                                   std::to_string(context.searches()) +
+                                   " LDAP searches (ldap.max_searches_per_message): message rejected");
     Decision decision = decide(message_, claims, answers, *runtime_->config);
     enforce_send_limit(decision, answers.user);
     if (!apply(decision, mta)) {

@@ -34,7 +34,10 @@ public:
     Verdict end_message(MtaActions &mta, const std::string &queue_id);
 
     // Abort or end: forget the message, keep the connection.
-    void reset() { message_ = MessageFacts{}; }
+    void reset() {
+        message_ = MessageFacts{};
+        resent_from_seen_ = 0;
+    }
 
 private:
     bool apply(const Decision &decision, MtaActions &mta);
@@ -43,6 +46,7 @@ private:
     std::shared_ptr<const Runtime> runtime_;
     bool login_is_xtext_;
     MessageFacts message_;
+    unsigned resent_from_seen_ = 0;  // Resent-From: headers of this message so far
 };
 
 // A reply text as the MTA may use it: control characters dropped, '%'
@@ -52,6 +56,10 @@ std::string safe_reply_text(const std::string &text);
 // Decodes an RFC 3461 xtext value ("user+2Btag" -> "user+tag"). False for
 // a malformed one ("+" not followed by two upper-case hex digits).
 bool decode_xtext(const std::string &xtext, std::string &out);
+
+// mta = auto: whether the MTA's `v` macro can only be Sendmail's, whose
+// {auth_authen} is xtext-encoded.
+bool looks_like_sendmail_version(const std::string &v);
 
 // Whether a header name is `wanted`, ignoring case and stray white space.
 bool header_is(const std::string &name, const char *wanted);

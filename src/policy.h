@@ -26,6 +26,10 @@ struct MessageFacts {
     std::string envelope_from;          // as given in MAIL FROM, brackets allowed; "<>" null
     std::vector<std::string> from_values;    // raw value of each From: header
     std::vector<std::string> sender_values;  // raw value of each Sender: header
+    // The most recent resent block (the first Resent-From: and the first
+    // Resent-Sender: before a second Resent-From:), raw values.
+    std::vector<std::string> resent_from_values;
+    std::vector<std::string> resent_sender_values;
 };
 
 // The message's identity claims, parsed; `error_reason` set when the
@@ -36,6 +40,8 @@ struct Claims {
     std::optional<Mailbox> sender;  // Sender: header
     bool sender_present = false;
     std::optional<Mailbox> envelope;  // non-null envelope sender
+    std::vector<Mailbox> resent_authors;  // Resent-From: of the most recent block
+    std::optional<Mailbox> resent_sender;
     std::string error_reason;
     std::string error_text;
 };
@@ -45,8 +51,9 @@ Claims parse_claims(const MessageFacts &facts);
 // The queue id as logs show it: Postfix's NOQUEUE when there is none yet.
 inline std::string queue_label(const std::string &queue_id) { return queue_id.empty() ? "NOQUEUE" : queue_id; }
 
-// Canonical form used for comparison and lookup: domain lower-cased, local
-// part lower-cased unless configured case-sensitive, +detail removed.
+// Canonical form used for comparison and lookup (mailbox_match.h): domain
+// lower-cased, local part lower-cased unless configured case-sensitive,
+// nothing stripped.
 std::string normalize_address(const Mailbox &mailbox, const Config &config);
 
 // What the directory answered.
@@ -55,6 +62,11 @@ struct DirectoryAnswers {
     UserInfo user;
     // normalized address -> rights; status unavailable when it could not be asked
     std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;
+    // A claimed detail address that is no mailbox of its own -> the base
+    // address it is decided by (mailbox_match.h).
+    std::map<std::string, std::string> fallback;
+    // The message needed more directory searches than allowed.
+    bool over_budget = false;
 
     // Whether any answer came from an expired cache entry (directory down).
     bool stale() const {
@@ -65,19 +77,33 @@ struct DirectoryAnswers {
     }
 };
 
+// One claimed address whose rights decide the message.
+struct RightsQuestion {
+    std::string address;  // normalized
+    bool decisive;        // a From:/Resent-From: author: a denial rejects the message whatever else
+};
+
 // Only authenticated mail needs the directory; the user lookup comes first.
-// After it: the normalized addresses, in order and without
-// repeats, whose rights decide the message (local, not the user's own).
-std::vector<std::string> needed_rights(const MessageFacts &facts, const Claims &claims,
-                                       const DirectoryAnswers &answers, const Config &config);
+// After it: the local addresses claimed, in order (authors first) and
+// without repeats, that are not exactly one of the user's own. Nothing when
+// the headers are rejected anyway or name more than max_from_mailboxes.
+std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claims &claims,
+                                          const DirectoryAnswers &answers, const Config &config);
+
+// The right the user holds on one normalized claimed address, by the
+// answers so far (a detail address by its base when it falls back).
+Right classify_address(const std::string &address, const DirectoryAnswers &answers, const Config &config);
 
 enum class Verdict { accept, reject, tempfail };
 
 // One address the decision covered, for the audit line.
 struct CheckedAddress {
-    std::string role;     // "from", "sender", "envelope"
-    std::string address;  // normalized
+    std::string role;     // "from", "sender", "envelope", "resent-from", "resent-sender"
+    std::string address;  // normalized, as written
     Right right = Right::none;
+    std::string base;     // the base it was decided by, when it fell back to one
+    // The mailbox the right is on: its Sent copy and its send limit.
+    const std::string &mailbox() const { return base.empty() ? address : base; }
 };
 
 struct Decision {

@@ -52,7 +52,8 @@ int explain(const Config &config, const std::string &login, const std::string &a
     facts.envelope_from = "<>";  // only the From: claim is explained
     facts.from_values = {address};
     const Claims claims = parse_claims(facts);
-    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config);
+    LookupContext context(config.ldap.max_searches_per_message);
+    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config, context);
     const Decision d = decide(facts, claims, answers, config);
 
     std::cout << "user:     " << login;
@@ -63,8 +64,11 @@ int explain(const Config &config, const std::string &login, const std::string &a
                                                                        : " (not in the directory)");
     std::cout << "\n";
     for (const auto &checked : d.checked) {
-        std::cout << "address:  " << checked.address << "\nright:    " << right_name(checked.right) << "\n";
-        auto it = answers.rights.find(checked.address);
+        std::cout << "address:  " << checked.address << "\n";
+        if (!checked.base.empty())
+            std::cout << "base:     " << checked.base << " (" << checked.address << " is no mailbox of its own)\n";
+        std::cout << "right:    " << right_name(checked.right) << "\n";
+        auto it = answers.rights.find(checked.mailbox());
         if (it == answers.rights.end()) continue;
         const MailboxRights &r = it->second.second;
         if (!r.path.empty()) std::cout << "path:     " << joined(r.path.dns(), " -> ") << "\n";
@@ -151,7 +155,7 @@ int audit(const Config &config, const std::string &format, const std::string &ma
         return EX_USAGE;
     }
     // Straight from LDAP: an audit must not trust a cache.
-    LdapDirectory directory(config.ldap);
+    LdapDirectory directory(config.ldap, config.local_part_case_sensitive);
     DirectorySnapshot snapshot;
     std::string error = directory.snapshot(snapshot);
     if (!error.empty()) {

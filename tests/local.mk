@@ -8,6 +8,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/config_test.cpp \
 	tests/unit/json_test.cpp \
 	tests/unit/ldap_filter_test.cpp \
+	tests/unit/lookup_test.cpp \
 	tests/unit/policy_test.cpp \
 	tests/unit/session_test.cpp
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS)
@@ -116,7 +117,8 @@ E2E_SH_TESTS = \
 	tests/e2e/replies.sh \
 	tests/e2e/headers-and-copies.sh \
 	tests/e2e/config-variants.sh \
-	tests/e2e/sent-copy-ldap-override.sh
+	tests/e2e/sent-copy-ldap-override.sh \
+	tests/e2e/mta-detection.sh
 TESTS += $(E2E_SH_TESTS)
 EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \

@@ -43,6 +43,7 @@
 #                                        its socket is then mode 0770 group postfix, as in
 #                                        production where Postfix reaches it through the group
 #   KEEP_TMP                             keep $T (logs, maildirs, configs) after the run
+#   E2E_POSTFIX_EXTRA E2E_DOVECOT_EXTRA  lines appended to main.cf / dovecot.conf
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
@@ -215,6 +216,7 @@ service auth {
     group = postfix
   }
 }
+${E2E_DOVECOT_EXTRA:-}
 EOF
 }
 
@@ -313,6 +315,7 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 delay_warning_time = 0
+${E2E_POSTFIX_EXTRA:-}
 EOF
 }
 

@@ -930,7 +930,8 @@ DirectoryAnswers answers_for(const MessageFacts &facts, const Config &config,
     answers.user.dn = "uid=" + facts.auth_user + ",ou=people,dc=example,dc=com";
     answers.user.display_name = facts.auth_user == "bob" ? "Bob Builder" : facts.auth_user;
     answers.user.addresses = {facts.auth_user + "@example.com"};
-    for (const auto &address : sendas::needed_rights(facts, sendas::parse_claims(facts), answers, config)) {
+    for (const auto &question : sendas::needed_rights(facts, sendas::parse_claims(facts), answers, config)) {
+        const std::string &address = question.address;
         MailboxRights r;
         if (facts.auth_user == "alice" && (address == "support@example.com" || address == "info@example.org"))
             r = rights_of(true, false, false);

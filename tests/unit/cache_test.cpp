@@ -175,8 +175,8 @@ const Garbling garblings[] = {
     {"other version",
      [](const std::string &r) {
          std::string s = r;
-         auto at = s.find("sendas-cache-1");
-         s.replace(at, 14, "sendas-cache-2");
+         auto at = s.find("sendas-cache-") + 13;  // the version number after it
+         s[at] = s[at] == '9' ? '0' : static_cast<char>(s[at] + 1);
          return s;
      }},
     {"no version", [](const std::string &r) { return r.substr(r.find(':') + 1 + 14); }},
@@ -219,7 +219,7 @@ std::string framed(const std::vector<std::string> &fields) {
 
 class FakeDirectory : public sendas::Directory {
 public:
-    LookupStatus find_user(const std::string &login, UserInfo &user) override {
+    LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
         std::lock_guard<std::mutex> lock(mutex_);
         ++user_calls;
         if (!available) return LookupStatus::unavailable;
@@ -229,7 +229,7 @@ public:
         return LookupStatus::found;
     }
     LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
-                             MailboxRights &rights) override {
+                             MailboxRights &rights, sendas::LookupContext &) override {
         std::lock_guard<std::mutex> lock(mutex_);
         ++rights_calls;
         if (!available) return LookupStatus::unavailable;
@@ -294,15 +294,19 @@ struct Harness {
     explicit Harness(CacheSettings s)
         : backend(std::make_shared<FakeDirectory>()), cache(backend, s, nullptr, time.clock()) {}
 
-    LookupStatus user(const std::string &login, UserInfo &info) { return cache.find_user(login, info); }
+    LookupStatus user(const std::string &login, UserInfo &info) {
+        sendas::LookupContext context(100);
+        return cache.find_user(login, info, context);
+    }
     LookupStatus user(const std::string &login) {
         UserInfo info;
-        return cache.find_user(login, info);
+        return user(login, info);
     }
     LookupStatus rights(const std::string &login, const std::string &mailbox, MailboxRights &r) {
         UserInfo info;
         info.dn = "uid=" + login + ",dc=example,dc=com";
-        return cache.find_rights(login, info, mailbox, r);
+        sendas::LookupContext context(100);
+        return cache.find_rights(login, info, mailbox, r, context);
     }
     bool send_as(const std::string &login, const std::string &mailbox) {
         MailboxRights r;
@@ -978,10 +982,10 @@ public:
     void concurrentMissesOneLookup() {
         class SlowDirectory : public FakeDirectory {
         public:
-            LookupStatus find_user(const std::string &login, UserInfo &user) override {
+            LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &context) override {
                 ++entered;
                 gate.wait();
-                return FakeDirectory::find_user(login, user);
+                return FakeDirectory::find_user(login, user, context);
             }
             Latch gate;
             std::atomic<int> entered{0};
@@ -996,7 +1000,9 @@ public:
             threads.emplace_back([&] {
                 ++arrived;
                 UserInfo info;
-                if (cache.find_user("alice", info) == LookupStatus::found && info.primary() == "alice@example.com")
+                sendas::LookupContext context(100);
+                if (cache.find_user("alice", info, context) == LookupStatus::found &&
+                    info.primary() == "alice@example.com")
                     ++found;
             });
         CPPUNIT_ASSERT(wait_count(arrived, n));

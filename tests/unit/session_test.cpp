@@ -65,7 +65,7 @@ public:
         rights["carol support@example.com"] = {LookupStatus::found, grant(false, false, true)};
     }
 
-    LookupStatus find_user(const std::string &login, UserInfo &user) override {
+    LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
         ++user_calls;
         auto it = users.find(login);
         if (it == users.end()) return LookupStatus::not_found;
@@ -74,7 +74,7 @@ public:
     }
 
     LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
-                             MailboxRights &out) override {
+                             MailboxRights &out, sendas::LookupContext &) override {
         rights_asked.push_back(mailbox);
         auto it = rights.find(login + " " + mailbox);
         if (it == rights.end()) return LookupStatus::not_found;
@@ -202,8 +202,26 @@ const SessionCase session_cases[] = {
      {{" From", " support@example.com"}, {"sender ", " alice@example.com"}}, Verdict::accept,
      {"change_header(Sender|1|)", "add_recipient(<support+Sent@example.com>|NOTIFY=NEVER)"}},
     {"other headers ignored", "", "", "alice", "<alice@example.com>",
-     {{"Resent-From", "ceo@example.com"}, {"Reply-To", "ceo@example.com"}, {"X-Sender", "ceo@example.com"},
+     {{"Reply-To", "ceo@example.com"}, {"X-Sender", "ceo@example.com"}, {"Resent-To", "ceo@example.com"},
       {"From", "alice@example.com"}}, Verdict::accept, {}},
+    // The most recent resent block (the first) is checked like From:/Sender:, never rewritten.
+    {"Resent-From: without a right", "", "", "alice", "<alice@example.com>",
+     {{"Resent-From", "ceo@example.com"}, {"From", "alice@example.com"}}, Verdict::reject,
+     {"set_reply(550|5.7.1|<alice> is not allowed to send as <ceo@example.com>)"}},
+    {"Resent-From: with Send on Behalf: checked, not rewritten", "", "", "bob", "<bob@example.com>",
+     {{"Resent-From", "ceo@example.com"}, {"From", "bob@example.com"}}, Verdict::accept, {}},
+    {"Resent-From: own, From: anyone's (a forward)", "foreign_from = accept\n", "", "bob", "<bob@example.com>",
+     {{"Resent-From", "bob@example.com"}, {"From", "someone@other.example"}}, Verdict::accept, {}},
+    {"Resent-Sender: of the most recent block only", "", "", "bob", "<bob@example.com>",
+     {{"Resent-Sender", "bob@example.com"}, {"Resent-From", "ceo@example.com"}, {"Resent-Date", "x"},
+      {"Resent-From", "old@example.com"}, {"Resent-Sender", "older@example.com"}, {"From", "bob@example.com"}},
+     Verdict::accept, {}},
+    {"Resent-Sender: without a right", "", "", "bob", "<bob@example.com>",
+     {{"Resent-From", "ceo@example.com"}, {"Resent-Sender", "eve@example.com"}, {"From", "bob@example.com"}},
+     Verdict::reject, {"set_reply(550|5.7.1|<bob> is not allowed to send as <eve@example.com>)"}},
+    {"unparsable Resent-From:", "", "", "bob", "<bob@example.com>",
+     {{"Resent-From", "ceo@"}, {"From", "bob@example.com"}}, Verdict::reject,
+     {"set_reply(550|5.7.1|Resent-From: header rejected: not a valid RFC 5322 address)"}},
     {"two Sender: headers", "", "", "alice", "<alice@example.com>",
      {{"From", "alice@example.com"}, {"Sender", "alice@example.com"}, {"SENDER", "alice@example.com"}},
      Verdict::reject, {"set_reply(550|5.7.1|message has more than one Sender: header)"}},
@@ -279,10 +297,15 @@ public:
             std::vector<std::string> rights_asked;
         };
         const AskCase ask_cases[] = {
-            {"own From", "alice", {{"From", "Alice+x@EXAMPLE.com"}}, 1, {}},
+            {"own From", "alice", {{"From", "Alice@EXAMPLE.com"}}, 1, {}},
+            // The exact address first; then whether it is a mailbox of its
+            // own (a user lookup by mail); only then its base.
+            {"own From with a detail", "alice", {{"From", "Alice+x@EXAMPLE.com"}}, 2, {"alice+x@example.com"}},
             {"foreign From", "alice", {{"From", "x@other.example"}}, 1, {}},
-            {"send-as", "alice", {{"From", "Support+x@example.com"}, {"Sender", "alice@example.com"}}, 1,
+            {"send-as", "alice", {{"From", "Support@example.com"}, {"Sender", "alice@example.com"}}, 1,
              {"support@example.com"}},
+            {"send-as with a detail", "alice", {{"From", "Support+x@example.com"}, {"Sender", "alice@example.com"}},
+             2, {"support+x@example.com", "support@example.com"}},
             {"each mailbox once", "alice",
              {{"From", "support@example.com, info@example.org, SUPPORT@example.com"},
               {"Sender", "support@example.com"}},
@@ -457,6 +480,12 @@ public:
         } cases[] = {
             {"", "8.17.1", "al+69ce", Verdict::accept},
             {"", "Postfix 3.7.11", "al+69ce", Verdict::reject},
+            // A renamed Postfix (mail_name) is still no Sendmail.
+            {"", "Mailer 3.7.11", "al+69ce", Verdict::reject},
+            {"", "3.7.11 Mailer", "al+69ce", Verdict::reject},
+            {"", "MTA", "al+69ce", Verdict::reject},
+            {"", "8", "al+69ce", Verdict::reject},
+            {"", "8.18.1/8.18.1", "al+69ce", Verdict::accept},
             {"", "", "al+69ce", Verdict::reject},
             {"mta = sendmail\n", "", "al+69ce", Verdict::accept},
             {"mta = postfix\n", "8.17.1", "al+69ce", Verdict::reject},
