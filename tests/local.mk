@@ -88,6 +88,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
 	tests/integration/ldap-bad-credentials.sh \
+	tests/integration/address-exact.sh \
 	tests/integration/metrics.sh \
 	tests/integration/audit.sh \
 	tests/integration/audit-scale.sh \
