@@ -81,7 +81,7 @@ std::string encode(const CachedRights &e, const std::string &generation) {
     auto f = head(generation, e.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.rights;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
-                (r.named_group ? "g" : "") +
+                (r.is_mailbox ? "g" : "") +
                 (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
                  : r.sent_copy == MailboxRights::SentCopy::on ? "c"
                                                               : "") +
@@ -101,7 +101,7 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     e.rights.send_as = flags.find('a') != std::string::npos;
     e.rights.send_on_behalf = flags.find('b') != std::string::npos;
     e.rights.full_access = flags.find('f') != std::string::npos;
-    e.rights.named_group = flags.find('g') != std::string::npos;
+    e.rights.is_mailbox = flags.find('g') != std::string::npos;
     e.rights.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
                          : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
                                                                 : MailboxRights::SentCopy::unset;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "mailbox_match.h"
+
 namespace sendas {
 
 enum class ForeignFrom { reject, accept };
@@ -116,6 +118,11 @@ struct Config {
 
     bool is_local_domain(const std::string &lowercase_domain) const;
 };
+
+// The settings of the address comparison rule (mailbox_match.h).
+inline AddressRules address_rules(const Config &config) {
+    return {config.recipient_delimiter, config.local_part_case_sensitive};
+}
 
 // A config error names where it happened ("FILE:LINE: key: problem").
 class ConfigError : public std::runtime_error {

@@ -165,8 +165,8 @@ std::string normalize_dn(const std::string &dn) {
     return result;
 }
 
-LdapDirectory::LdapDirectory(const LdapConfig &config, bool local_part_case_sensitive)
-    : pool_(config), subtrees_(plan_rights_subtrees(config)), local_part_case_sensitive_(local_part_case_sensitive) {}
+LdapDirectory::LdapDirectory(const LdapConfig &config, AddressRules rules)
+    : pool_(config), subtrees_(plan_rights_subtrees(config)), rules_(std::move(rules)) {}
 
 bool LdapDirectory::charged_search(LookupContext &context, const std::string &base, const std::string &filter,
                                    const std::vector<std::string> &attributes, SearchResult &result, int size_limit) {
@@ -205,7 +205,7 @@ bool LdapDirectory::search_rights_subtrees(const std::string &filter, const std:
     const std::string mail_attr = lower(cfg.mail_attribute);
     found.assign(subtrees_.bases.size(), {});
     auto keep = [&](size_t subtree, LdapEntry &entry) {
-        if (names_mailbox(entry, mail_attr, mailbox, local_part_case_sensitive_))
+        if (names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive))
             found[subtree].push_back(std::move(entry));
     };
     SearchResult res;
@@ -275,7 +275,7 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
     if (!search_rights_subtrees(filter, mailbox, groups, context)) return LookupStatus::unavailable;
     UpwardWalk &walk = walk_for(context, pool_, user.dn);
     for (size_t i = 0; i < groups.size(); ++i) {
-        if (!groups[i].empty()) rights.named_group = true;
+        if (!groups[i].empty()) rights.is_mailbox = true;
         for (const auto &group : groups[i]) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
@@ -293,6 +293,18 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             if (rights.path.empty()) rights.path = std::move(path);
             break;
         }
+    }
+    // A detail address with no group of its own may still be someone's
+    // mail value: then it is a mailbox, and never decided by its base.
+    if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters)) {
+        const std::string mail_attr = lower(cfg.mail_attribute);
+        SearchResult res;
+        if (!charged_search(context, cfg.base, "(" + cfg.mail_attribute + "=" + escape_filter_value(mailbox) + ")",
+                            {cfg.mail_attribute}, res))
+            return LookupStatus::unavailable;
+        rights.is_mailbox = std::any_of(res.entries.begin(), res.entries.end(), [&](const LdapEntry &entry) {
+            return names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive);
+        });
     }
     // Per-mailbox settings: membership of admin-kept lists.
     const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "directory.h"
 #include "ldap_connection.h"
+#include "mailbox_match.h"
 #include "rights_audit.h"
 
 namespace sendas {
@@ -17,9 +18,9 @@ namespace sendas {
 // One per config snapshot; shared by all sessions using that snapshot.
 class LdapDirectory : public Directory {
 public:
-    // `local_part_case_sensitive` as in the config: how the entries the
-    // server returns are compared with the address asked about.
-    LdapDirectory(const LdapConfig &config, bool local_part_case_sensitive);
+    // `rules`: how the entries the server returns are compared with the
+    // address asked about, and which addresses have a detail part.
+    LdapDirectory(const LdapConfig &config, AddressRules rules);
 
     LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
     LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
@@ -50,7 +51,7 @@ private:
 
     LdapPool pool_;
     const RightsSubtrees subtrees_;
-    const bool local_part_case_sensitive_;
+    const AddressRules rules_;
 };
 
 // Canonical form of a DN for comparison: RFC 4514 form, lower-cased.

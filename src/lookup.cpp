@@ -1,26 +1,10 @@
 // Directory questions for one message; see lookup.h.
 #include "lookup.h"
 
-#include <algorithm>
-
 #include "mailbox_match.h"
 
 namespace sendas {
 namespace {
-
-// Whether `address` is a mailbox of its own: some entry's mail value (as
-// ldap.user_filter finds it), compared by the milter's rule, not the
-// server's folding.
-LookupStatus is_mailbox(const std::string &address, Directory &directory, const Config &config,
-                        LookupContext &context) {
-    UserInfo entry;
-    const LookupStatus status = directory.find_user(address, entry, context);
-    if (status != LookupStatus::found) return status;
-    const bool named = std::any_of(entry.addresses.begin(), entry.addresses.end(), [&](const std::string &mail) {
-        return canonical_address(mail, config.local_part_case_sensitive) == address;
-    });
-    return named ? LookupStatus::found : LookupStatus::not_found;
-}
 
 void ask_rights(const std::string &address, const MessageFacts &facts, Directory &directory,
                 LookupContext &context, DirectoryAnswers &answers) {
@@ -36,14 +20,9 @@ void resolve(const std::string &address, const MessageFacts &facts, Directory &d
     ask_rights(address, facts, directory, context, answers);
     auto &[status, rights] = answers.rights[address];
     if (status == LookupStatus::unavailable) return;
-    if (rights.send_as || rights.send_on_behalf || rights.full_access || rights.named_group) return;
+    if (rights.send_as || rights.send_on_behalf || rights.full_access || rights.is_mailbox) return;
     const auto base = detail_base(address, config.recipient_delimiter);
     if (!base) return;
-    switch (is_mailbox(address, directory, config, context)) {
-    case LookupStatus::found: return;
-    case LookupStatus::unavailable: status = LookupStatus::unavailable; return;
-    case LookupStatus::not_found: break;
-    }
     answers.fallback[address] = *base;
     if (classify_address(address, answers, config) != Right::own) ask_rights(*base, facts, directory, context, answers);
 }

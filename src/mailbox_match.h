@@ -19,6 +19,13 @@
 
 namespace sendas {
 
+// The two settings the rule depends on (recipient_delimiter and
+// local_part_case_sensitive in the config).
+struct AddressRules {
+    std::string delimiters = "+";
+    bool local_part_case_sensitive = false;
+};
+
 // `local`@`domain` in canonical form (ASCII case folding only).
 std::string canonical_address(std::string_view local, std::string_view domain, bool local_part_case_sensitive);
 

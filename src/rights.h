@@ -51,10 +51,11 @@ struct MailboxRights {
     bool send_as = false;
     bool send_on_behalf = false;
     bool full_access = false;
-    // A rights group is named after exactly this address (whoever its
-    // members): the address is a mailbox of its own, so a detail address
-    // never falls back to its base (mailbox_match.h).
-    bool named_group = false;
+    // The address is a mailbox of its own: a rights group is named after
+    // exactly it (whoever its members), or, for an address with a detail
+    // part, a directory entry has it as a mail value. Such an address never
+    // falls back to its base (mailbox_match.h).
+    bool is_mailbox = false;
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     GroupPath path;

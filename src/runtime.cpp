@@ -20,7 +20,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config
     settings.stale_ttl = config->cache.stale_ttl;
     settings.local_max_entries = config->cache.local_max_entries;
     settings.local_max_bytes = config->cache.local_max_bytes;
-    runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap, config->local_part_case_sensitive), settings,
+    runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), settings,
                                                             redis);
     runtime->config = std::move(config);
     return runtime;

@@ -155,7 +155,7 @@ int audit(const Config &config, const std::string &format, const std::string &ma
         return EX_USAGE;
     }
     // Straight from LDAP: an audit must not trust a cache.
-    LdapDirectory directory(config.ldap, config.local_part_case_sensitive);
+    LdapDirectory directory(config.ldap, address_rules(config));
     DirectorySnapshot snapshot;
     std::string error = directory.snapshot(snapshot);
     if (!error.empty()) {
