@@ -10,8 +10,10 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ldap_filter_test.cpp \
 	tests/unit/lookup_test.cpp \
 	tests/unit/policy_test.cpp \
+	tests/unit/property_test.cpp \
+	tests/lib/property_oracle.cpp tests/lib/property_oracle.h \
 	tests/unit/session_test.cpp
-tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS)
+tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests
 

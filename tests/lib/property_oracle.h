@@ -16,9 +16,19 @@
 
 namespace sendas_test {
 
+// What the scenarios run so far exercised, so that a test can show the
+// property was checked on the cases that matter and not only on rejects.
+struct PropertyCoverage {
+    unsigned long scenarios = 0;
+    unsigned long accepted = 0;             // authenticated and accepted: the property was checked
+    unsigned long accepted_with_right = 0;  // ... under Send As or Send on Behalf
+    unsigned long decided_by_base = 0;      // ... with a detail address decided by its base
+    unsigned long rejected = 0;
+};
+
 // Runs one scenario. Returns "" when the property holds, else a
 // description of the violation and of the scenario.
-std::string check_decision_property(const uint8_t *data, size_t size);
+std::string check_decision_property(const uint8_t *data, size_t size, PropertyCoverage *coverage = nullptr);
 
 }  // namespace sendas_test
 
