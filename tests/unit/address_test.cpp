@@ -1,7 +1,10 @@
 // Unit tests for address.cpp: header mailbox lists, envelope addresses and Sender: rendering.
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "address.h"
@@ -74,6 +77,19 @@ std::string repeat(const std::string &s, size_t n) {
     std::string out;
     while (n--) out += s;
     return out;
+}
+
+// The fastest of up to three runs of parse, stopping at the first under
+// bound: a busy machine does not fail a timing test, a slow parser still does.
+template <typename Parse>
+std::chrono::milliseconds fastest_run(Parse parse, std::chrono::milliseconds bound) {
+    auto best = std::chrono::steady_clock::duration::max();
+    for (int run = 0; run < 3 && best >= bound; ++run) {
+        const auto start = std::chrono::steady_clock::now();
+        parse();
+        best = std::min(best, std::chrono::steady_clock::now() - start);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(best);
 }
 
 struct ListCase {
@@ -343,6 +359,7 @@ class AddressTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testMailboxLists);
     CPPUNIT_TEST(testMailboxParts);
     CPPUNIT_TEST(testLongValues);
+    CPPUNIT_TEST(testHostileValuesParseInLinearTime);
     CPPUNIT_TEST(testDescribe);
     CPPUNIT_TEST(testFormatMailbox);
     CPPUNIT_TEST(testFormatMailboxEncodedWords);
@@ -400,6 +417,37 @@ public:
 
         const std::string late_nul = repeat("A", 5000) + "\0"s + " <alice@example.com>";
         CPPUNIT_ASSERT_EQUAL(ParseError::control_char, sendas::parse_mailbox_list(late_nul).error);
+    }
+
+    // 1 MB values built to make a parser rescan or recurse: a linear parser
+    // needs a few milliseconds for each, a quadratic one seconds.
+    void testHostileValuesParseInLinearTime() {
+        const size_t mb = 1 << 20;
+        const std::pair<std::string, std::string> values[] = {
+            {"route", "<" + repeat("@a.example,", mb / 11) + "@b:x@y.example>"},
+            {"route of commas", "<" + repeat(",", mb) + "@b:x@y.example>"},
+            {"nested comments", repeat("(", mb / 2) + repeat(")", mb / 2) + " a@b.example"},
+            {"unclosed comments", repeat("(", mb)},
+            {"quoted display name", "\"" + repeat("a", mb) + "\" <a@b.example>"},
+            {"quoted local part", "\"" + repeat("a b", mb / 3) + "\"@b.example"},
+            {"mailboxes", repeat("a@b.example, ", mb / 13) + "a@b.example"},
+            {"quoted backslashes", "\"" + repeat("\\\\", mb / 2) + "\" <a@b.example>"},
+            {"comment backslashes", "(" + repeat("\\(", mb / 2) + ") a@b.example"},
+            {"bare backslashes", repeat("\\", mb)},
+            {"dot-atom local part", "a" + repeat(".a", mb / 2) + "@b.example"},
+            {"dot-atom domain", "a@b" + repeat(".b", mb / 2)},
+            {"display name words", repeat("A ", mb / 2) + "<a@b.example>"},
+            {"encoded words", repeat("=?a?q?b?= ", mb / 10) + "<a@b.example>"},
+        };
+        const auto bound = std::chrono::milliseconds(50);
+        for (const auto &value : values) {
+            const auto list_time = fastest_run([&] { sendas::parse_mailbox_list(value.second); }, bound);
+            CPPUNIT_ASSERT_MESSAGE(value.first + ": " + std::to_string(list_time.count()) + " ms", list_time < bound);
+            Mailbox out;
+            const auto envelope_time = fastest_run([&] { sendas::parse_envelope_address(value.second, out); }, bound);
+            CPPUNIT_ASSERT_MESSAGE(value.first + " as envelope: " + std::to_string(envelope_time.count()) + " ms",
+                                   envelope_time < bound);
+        }
     }
 
     void testDescribe() {
