@@ -198,6 +198,13 @@ private:
     std::string unquoted_;
 };
 
+// RFC 2047 section 5 forbids encoded words in an addr-spec, yet some clients
+// decode them there and would show another address.
+bool has_encoded_word(const std::string &s) {
+    const size_t open = s.find("=?");
+    return open != std::string::npos && s.find("?=", open + 2) != std::string::npos;
+}
+
 // Recursive descent with one token of lookahead and no backtracking, so the
 // time is linear in the value. A run of words (atoms, quoted strings, dots)
 // is a display name or a local part; what follows it decides which, so
@@ -318,6 +325,7 @@ private:
         ParseError error = domain(out.domain);
         // RFC 6532 allows UTF-8 in the local part, well-formed only.
         if (error == ParseError::none && !valid_utf8(local.text)) error = ParseError::syntax;
+        if (error == ParseError::none && has_encoded_word(local.text)) error = ParseError::encoded_word;
         out.local = std::move(local.text);
         return error;
     }
@@ -333,7 +341,8 @@ private:
             if (!words.dot_atom()) return ParseError::syntax;
             out = std::move(words.text);
         }
-        return is_ascii(out) ? ParseError::none : ParseError::syntax;
+        if (!is_ascii(out)) return ParseError::syntax;
+        return has_encoded_word(out) ? ParseError::encoded_word : ParseError::none;
     }
 
     Lexer lexer_;
@@ -415,6 +424,7 @@ const char *describe(ParseError error) {
     case ParseError::syntax: return "not a valid RFC 5322 address";
     case ParseError::control_char: return "control character in header";
     case ParseError::group: return "group syntax is not allowed";
+    case ParseError::encoded_word: return "address contains an encoded word";
     }
     return "unknown address error";
 }

@@ -27,6 +27,7 @@ enum class ParseError {
     syntax,          // not an RFC 5322 mailbox-list
     control_char,    // NUL, bare CR or LF, or another control character
     group,           // group syntax (RFC 6854), even an empty group
+    encoded_word,    // "=?...?=" in a local part or domain (RFC 2047 section 5)
 };
 
 // Human-readable reason for a ParseError, used in reject texts and logs.

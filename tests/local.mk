@@ -35,6 +35,7 @@ MILTER_LUA_TESTS = \
 	tests/milter/foreign-from-accept.lua \
 	tests/milter/foreign-from-reject.lua \
 	tests/milter/from-display-name.lua \
+	tests/milter/from-encoded-word.lua \
 	tests/milter/from-group-syntax.lua \
 	tests/milter/from-several-mailboxes.lua \
 	tests/milter/from-twice.lua \

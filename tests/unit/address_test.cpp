@@ -132,6 +132,19 @@ const ListCase list_cases[] = {
     {"\"Alice\" alice@example.com", ParseError::syntax, ""},
     {"Alice alice@example.com", ParseError::syntax, ""},
     {"=?UTF-8?B?c3VwcG9ydEBleGFtcGxlLmNvbQ==?=", ParseError::syntax, ""},
+    // Encoded words in an addr-spec (RFC 2047 section 5 forbids them; some
+    // clients decode them anyway), in a route too; outside it they stay.
+    {"Support <support@=?utf-8?q?example.com?=>", ParseError::encoded_word, ""},
+    {"support@=?utf-8?b?ZXhhbXBsZS5jb20=?=", ParseError::encoded_word, ""},
+    {"=?utf-8?q?support?=@example.com", ParseError::encoded_word, ""},
+    {"sup=?utf-8?q?port?=@example.com", ParseError::encoded_word, ""},
+    {"\"=?utf-8?q?support?=\"@example.com", ParseError::encoded_word, ""},
+    {"support@[=?x?=]", ParseError::encoded_word, ""},
+    {"<@=?utf-8?q?relay?=:support@example.com>", ParseError::encoded_word, ""},
+    {"a@x.example, Support <support@=?utf-8?q?example.com?=>", ParseError::encoded_word, ""},
+    {"a=?b@example.com", ParseError::none, "a=?b@example.com"},
+    {"a?=b=?c@example.com", ParseError::none, "a?=b=?c@example.com"},
+    {"a=?=b@example.com", ParseError::none, "a=?=b@example.com"},
     // Quoted local parts.
     {"\"a@b\"@example.com", ParseError::none, "a@b@example.com"},
     {"\"a b\"@example.com", ParseError::none, "a b@example.com"},
@@ -347,6 +360,8 @@ const EnvelopeCase envelope_cases[] = {
     {"<@relay.example:>", false, "", ""},
     {"@relay.example:alice@example.com", false, "", ""},
     {"<a@exämple.com>", false, "", ""},
+    {"<support@=?utf-8?q?example.com?=>", false, "", ""},
+    {"<=?utf-8?q?support?=@example.com>", false, "", ""},
     {"<alice@example.com>\r\n", false, "", ""},
     {"<ali\0ce@example.com>"s, false, "", ""},
     {"<alice@example.com>,<bob@example.com>", false, "", ""},
@@ -452,10 +467,10 @@ public:
 
     void testDescribe() {
         const ParseError errors[] = {ParseError::empty, ParseError::syntax, ParseError::control_char,
-                                     ParseError::group};
-        const std::string expected[] = {"no mailbox", "not a valid RFC 5322 address",
-                                        "control character in header", "group syntax is not allowed"};
-        for (size_t i = 0; i < 4; ++i) CPPUNIT_ASSERT_EQUAL(expected[i], std::string(sendas::describe(errors[i])));
+                                     ParseError::group, ParseError::encoded_word};
+        const std::string expected[] = {"no mailbox", "not a valid RFC 5322 address", "control character in header",
+                                        "group syntax is not allowed", "address contains an encoded word"};
+        for (size_t i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(expected[i], std::string(sendas::describe(errors[i])));
         CPPUNIT_ASSERT(!std::string(sendas::describe(ParseError::none)).empty());
     }
 
