@@ -22,8 +22,9 @@ bool is_ascii(const std::string &s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii).
-// Compares, not strchr: this runs once per input byte.
+// RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii)
+// for display names; addr-specs are checked for them afterwards. Compares,
+// not strchr: this runs once per input byte.
 bool is_atext(char ch) {
     const auto c = static_cast<unsigned char>(ch);
     return c >= 0x80 || (c > ' ' && c < 0x7f && c != '(' && c != ')' && c != '<' && c != '>' && c != '[' && c != ']' &&
@@ -43,31 +44,6 @@ bool controls_are_folding(const std::string &value) {
         if (!is_control(value[i])) continue;
         if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') ++i;
         if (value[i] != '\n' || i + 1 == value.size() || !is_wsp(value[i + 1])) return false;
-    }
-    return true;
-}
-
-// Well-formed UTF-8 only (no overlong forms, surrogates or stray bytes), so
-// that two different byte strings can never name the same local part.
-bool valid_utf8(const std::string &s) {
-    static const unsigned min_code_point[] = {0, 0x80, 0x800, 0x10000};
-    for (size_t i = 0; i < s.size();) {
-        const auto lead = static_cast<unsigned char>(s[i]);
-        size_t trail;
-        unsigned cp;
-        if (lead < 0x80) { ++i; continue; }
-        if ((lead & 0xe0) == 0xc0) { trail = 1; cp = lead & 0x1f; }
-        else if ((lead & 0xf0) == 0xe0) { trail = 2; cp = lead & 0x0f; }
-        else if ((lead & 0xf8) == 0xf0) { trail = 3; cp = lead & 0x07; }
-        else return false;
-        if (i + trail >= s.size()) return false;
-        for (size_t k = 1; k <= trail; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xc0) != 0x80) return false;
-            cp = cp << 6 | (c & 0x3f);
-        }
-        if (cp < min_code_point[trail] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += trail + 1;
     }
     return true;
 }
@@ -205,6 +181,21 @@ bool has_encoded_word(const std::string &s) {
     return open != std::string::npos && s.find("?=", open + 2) != std::string::npos;
 }
 
+// Local parts and domains: no SMTPUTF8 support is claimed, and non-ASCII
+// lookalikes (U+017F for 's', fullwidth letters) must not pass for ASCII.
+ParseError address_text_error(const std::string &s) {
+    if (!is_ascii(s)) return ParseError::non_ascii;
+    return has_encoded_word(s) ? ParseError::encoded_word : ParseError::none;
+}
+
+// Only single spaces between other characters: " support" or "sup  port"
+// reads like another mailbox, and LDAP matching ignores such spaces (and
+// takes a tab for a space).
+bool odd_spaces(const std::string &local) {
+    return local.front() == ' ' || local.back() == ' ' || local.find("  ") != std::string::npos ||
+           local.find('\t') != std::string::npos;
+}
+
 // Recursive descent with one token of lookahead and no backtracking, so the
 // time is linear in the value. A run of words (atoms, quoted strings, dots)
 // is a display name or a local part; what follows it decides which, so
@@ -323,9 +314,8 @@ private:
     ParseError addr_spec(Words &local, Mailbox &out) {
         if (!local.local_part() || !accept('@')) return ParseError::syntax;
         ParseError error = domain(out.domain);
-        // RFC 6532 allows UTF-8 in the local part, well-formed only.
-        if (error == ParseError::none && !valid_utf8(local.text)) error = ParseError::syntax;
-        if (error == ParseError::none && has_encoded_word(local.text)) error = ParseError::encoded_word;
+        if (error == ParseError::none) error = address_text_error(local.text);
+        if (error == ParseError::none && local.quoted() && odd_spaces(local.text)) error = ParseError::quoted_spaces;
         out.local = std::move(local.text);
         return error;
     }
@@ -341,8 +331,7 @@ private:
             if (!words.dot_atom()) return ParseError::syntax;
             out = std::move(words.text);
         }
-        if (!is_ascii(out)) return ParseError::syntax;
-        return has_encoded_word(out) ? ParseError::encoded_word : ParseError::none;
+        return address_text_error(out);
     }
 
     Lexer lexer_;
@@ -425,6 +414,8 @@ const char *describe(ParseError error) {
     case ParseError::control_char: return "control character in header";
     case ParseError::group: return "group syntax is not allowed";
     case ParseError::encoded_word: return "address contains an encoded word";
+    case ParseError::non_ascii: return "address contains non-ASCII characters";
+    case ParseError::quoted_spaces: return "quoted local part with leading, trailing or repeated spaces or a tab";
     }
     return "unknown address error";
 }

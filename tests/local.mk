@@ -37,6 +37,7 @@ MILTER_LUA_TESTS = \
 	tests/milter/from-display-name.lua \
 	tests/milter/from-encoded-word.lua \
 	tests/milter/from-group-syntax.lua \
+	tests/milter/from-lookalike.lua \
 	tests/milter/from-several-mailboxes.lua \
 	tests/milter/from-twice.lua \
 	tests/milter/from-unparsable.lua \

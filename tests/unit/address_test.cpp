@@ -153,6 +153,21 @@ const ListCase list_cases[] = {
     {"\"<x@y.example>\"@example.com", ParseError::none, "<x@y.example>@example.com"},
     {"\"\"@example.com", ParseError::syntax, ""},
     {"\"a\".b@example.com", ParseError::syntax, ""},
+    // Quoted local parts that read like another one: only single spaces
+    // between other characters.
+    {"\"john smith\"@example.com", ParseError::none, "john smith@example.com"},
+    {"\"a b c\"@example.com", ParseError::none, "a b c@example.com"},
+    {"\"john\r\n smith\"@example.com", ParseError::none, "john smith@example.com"},
+    {"\" support\"@example.com", ParseError::quoted_spaces, ""},
+    {"\"  support\"@example.com", ParseError::quoted_spaces, ""},
+    {"\"sup  port\"@example.com", ParseError::quoted_spaces, ""},
+    {"\"support \"@example.com", ParseError::quoted_spaces, ""},
+    {"\" \"@example.com", ParseError::quoted_spaces, ""},
+    {"\"sup\tport\"@example.com", ParseError::quoted_spaces, ""},
+    {"\"sup\\ \\ port\"@example.com", ParseError::quoted_spaces, ""},
+    {"\"sup\r\n  port\"@example.com", ParseError::quoted_spaces, ""},
+    {"Support <\"support \"@example.com>", ParseError::quoted_spaces, ""},
+    {"\" Support  \" <support@example.com>", ParseError::none, "support@example.com"},
     // ':' outside a group.
     {"\"team:\" <a@x.example>", ParseError::none, "a@x.example"},
     {"(team:) a@x.example", ParseError::none, "a@x.example"},
@@ -182,14 +197,22 @@ const ListCase list_cases[] = {
     {"\r\n alice@example.com", ParseError::none, "alice@example.com"},
     {"\"Alice\r\n Example\" <alice@example.com>", ParseError::none, "alice@example.com"},
     {"a@x.example,\r\n \r\n b@x.example", ParseError::none, "a@x.example, b@x.example"},
-    // UTF-8 (RFC 6532): fine in names, comments and the local part, not in the domain.
+    // Non-ASCII: fine in names and comments, never in an addr-spec (no
+    // SMTPUTF8; U+017F and fullwidth letters pass for ASCII ones).
     {"Jörg Müller <joerg@example.com>", ParseError::none, "joerg@example.com"},
     {"\"Jörg\" (ç) <joerg@example.com>", ParseError::none, "joerg@example.com"},
-    {"jörg@example.com", ParseError::none, "jörg@example.com"},
-    {"a@exämple.com", ParseError::syntax, ""},
-    {"\xff\xfe@example.com", ParseError::syntax, ""},
-    {"\xc0\xa0@example.com", ParseError::syntax, ""},
-    {"\xed\xa0\x80@example.com", ParseError::syntax, ""},
+    {"ſupport (ſ) <support@example.com>", ParseError::none, "support@example.com"},
+    {"jörg@example.com", ParseError::non_ascii, ""},
+    {"ſupport@example.com", ParseError::non_ascii, ""},
+    {"ｓupport@example.com", ParseError::non_ascii, ""},
+    {"Support <ſupport@example.com>", ParseError::non_ascii, ""},
+    {"\"ſupport\"@example.com", ParseError::non_ascii, ""},
+    {"support@exａmple.com", ParseError::non_ascii, ""},
+    {"a@exämple.com", ParseError::non_ascii, ""},
+    {"<@exämple.com:a@example.com>", ParseError::non_ascii, ""},
+    {"\xff\xfe@example.com", ParseError::non_ascii, ""},
+    {"\xc0\xa0@example.com", ParseError::non_ascii, ""},
+    {"\xed\xa0\x80@example.com", ParseError::non_ascii, ""},
     // Malformed addr-specs.
     {"alice", ParseError::syntax, ""},
     {"@example.com", ParseError::syntax, ""},
@@ -268,7 +291,8 @@ const PartsCase parts_cases[] = {
     {"<@a.example,@b.example:x@y.example>", "", "x", "y.example"},
     {"a@[192.0.2.1]", "", "a", "[192.0.2.1]"},
     {"Alice <ALICE@Example.COM>", "Alice", "ALICE", "Example.COM"},
-    {"Jörg <jörg@example.com>", "Jörg", "jörg", "example.com"},
+    {"Jörg <joerg@example.com>", "Jörg", "joerg", "example.com"},
+    {"\"john smith\"@example.com", "", "john smith", "example.com"},
 };
 
 struct FormatCase {
@@ -340,7 +364,7 @@ const EnvelopeCase envelope_cases[] = {
     {"<\"a b\"@example.com>", true, "a b", "example.com"},
     {"<\"a@b\"@example.com>", true, "a@b", "example.com"},
     {"<alice@[192.0.2.1]>", true, "alice", "[192.0.2.1]"},
-    {"<jörg@example.com>", true, "jörg", "example.com"},
+    {"<\"john smith\"@example.com>", true, "john smith", "example.com"},
     {"<ALICE@Example.COM>", true, "ALICE", "Example.COM"},
     {"<alice>", false, "", ""},
     {"<a@>", false, "", ""},
@@ -360,8 +384,12 @@ const EnvelopeCase envelope_cases[] = {
     {"<@relay.example:>", false, "", ""},
     {"@relay.example:alice@example.com", false, "", ""},
     {"<a@exämple.com>", false, "", ""},
+    {"<jörg@example.com>", false, "", ""},
+    {"<ſupport@example.com>", false, "", ""},
     {"<support@=?utf-8?q?example.com?=>", false, "", ""},
     {"<=?utf-8?q?support?=@example.com>", false, "", ""},
+    {"<\" support\"@example.com>", false, "", ""},
+    {"<\"sup  port\"@example.com>", false, "", ""},
     {"<alice@example.com>\r\n", false, "", ""},
     {"<ali\0ce@example.com>"s, false, "", ""},
     {"<alice@example.com>,<bob@example.com>", false, "", ""},
@@ -466,11 +494,17 @@ public:
     }
 
     void testDescribe() {
-        const ParseError errors[] = {ParseError::empty, ParseError::syntax, ParseError::control_char,
-                                     ParseError::group, ParseError::encoded_word};
-        const std::string expected[] = {"no mailbox", "not a valid RFC 5322 address", "control character in header",
-                                        "group syntax is not allowed", "address contains an encoded word"};
-        for (size_t i = 0; i < 5; ++i) CPPUNIT_ASSERT_EQUAL(expected[i], std::string(sendas::describe(errors[i])));
+        const ParseError errors[] = {ParseError::empty,        ParseError::syntax,       ParseError::control_char,
+                                     ParseError::group,        ParseError::encoded_word, ParseError::non_ascii,
+                                     ParseError::quoted_spaces};
+        const std::string expected[] = {"no mailbox",
+                                        "not a valid RFC 5322 address",
+                                        "control character in header",
+                                        "group syntax is not allowed",
+                                        "address contains an encoded word",
+                                        "address contains non-ASCII characters",
+                                        "quoted local part with leading, trailing or repeated spaces or a tab"};
+        for (size_t i = 0; i < 7; ++i) CPPUNIT_ASSERT_EQUAL(expected[i], std::string(sendas::describe(errors[i])));
         CPPUNIT_ASSERT(!std::string(sendas::describe(ParseError::none)).empty());
     }
 
