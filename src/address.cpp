@@ -229,6 +229,9 @@ public:
         return finished(error);
     }
 
+    // A bare addr-spec and nothing else.
+    ParseError lone_addr_spec(Mailbox &out) { return finished(addr_spec(out)); }
+
 private:
     // A run of words, its text as a phrase (each CFWS run one space): the
     // same text as the dot-atom or the unquoted string when it is one.
@@ -338,6 +341,14 @@ private:
     Token token_;
 };
 
+// Envelope paths and addresses to write: no CFWS, and no control character
+// even inside a quoted string.
+ParseError parse_path(const std::string &value, bool envelope, Mailbox &out) {
+    if (std::any_of(value.begin(), value.end(), is_control)) return ParseError::control_char;
+    Parser parser(value, false);
+    return envelope ? parser.envelope(out) : parser.lone_addr_spec(out);
+}
+
 // Keeps a written header far below the 998-octet line limit.
 constexpr size_t max_display_bytes = 200;
 // "=?UTF-8?B?" + 60 base64 characters + "?=" is 72 <= 75 characters.
@@ -436,18 +447,18 @@ ParsedMailboxes parse_mailbox_list(const std::string &value) {
     return result;
 }
 
+// The address is checked, never repaired: a directory value that is not a
+// plain addr-spec must neither inject header text nor be written mangled.
 // ASCII names are always quoted (never emitted as bare atoms), which keeps
-// specials in them inert; other names are RFC 2047 encoded.
-std::string format_mailbox(const std::string &display_name, const std::string &address) {
-    try {
-        const std::string addr = without_controls(address);
-        std::string name = without_controls(display_name);
-        name = trim_spaces(name.substr(0, utf8_cut(name, 0, max_display_bytes)));
-        if (name.empty()) return addr;
-        return (is_ascii(name) ? quoted_string(name) : encoded_words(name)) + " <" + addr + ">";
-    } catch (...) {
-        return std::string();
-    }
+// specials in them inert; other names are RFC 2047 encoded. No catch: an
+// allocation failure reaches the milter callback's guard, which tempfails.
+std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address) {
+    Mailbox parsed;
+    if (parse_path(address, false, parsed) != ParseError::none) return std::nullopt;
+    std::string name = without_controls(display_name);
+    name = trim_spaces(name.substr(0, utf8_cut(name, 0, max_display_bytes)));
+    if (name.empty()) return address;
+    return (is_ascii(name) ? quoted_string(name) : encoded_words(name)) + " <" + address + ">";
 }
 
 // On failure out is left empty.
@@ -455,9 +466,7 @@ bool parse_envelope_address(const std::string &value, Mailbox &out) {
     try {
         out = Mailbox();
         Mailbox parsed;
-        if (std::any_of(value.begin(), value.end(), is_control) ||
-            Parser(value, false).envelope(parsed) != ParseError::none)
-            return false;
+        if (parse_path(value, true, parsed) != ParseError::none) return false;
         out = std::move(parsed);
         return true;
     } catch (...) {

@@ -7,6 +7,7 @@
 #ifndef SENDAS_ADDRESS_H
 #define SENDAS_ADDRESS_H
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,11 @@ ParsedMailboxes parse_mailbox_list(const std::string &value);
 
 // Renders a mailbox for a header the milter writes: `"Display Name" <addr>`
 // with the name quoted as needed, or RFC 2047 encoded (UTF-8, B) when it is
-// not printable ASCII; control characters are dropped. Returns just the
-// address when the name is empty.
-std::string format_mailbox(const std::string &display_name, const std::string &address);
+// not printable ASCII; control characters are dropped from the name. Returns
+// just the address when the name is empty, and nothing when the address is
+// not a bare addr-spec that parse_mailbox_list would accept. Throws only
+// std::bad_alloc.
+std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address);
 
 // Parses an envelope address as the MTA hands it to the milter: with or
 // without angle brackets; "<>" and "" are the null sender (returns true

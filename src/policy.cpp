@@ -281,9 +281,10 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
               : claims.authors.empty() ? "none"
                                        : "own";
     if (any_behalf) {
-        if (answers.user.primary().empty())
-            return reject("no_primary_address", login + " has no address of its own to name in Sender:");
+        // Rejected rather than written empty or mangled: format_mailbox
+        // refuses an address it cannot write as it is.
         d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
+        if (!d.set_sender) return reject("no_primary_address", login + " has no address of its own to name in Sender:");
     } else if (sender_removed && claims.sender_present) {
         d.remove_sender = true;
     }

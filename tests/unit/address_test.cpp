@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,6 +73,8 @@ bool whole_characters(const std::string &s) {
     const size_t length = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
     return s.size() - lead == length;
 }
+
+std::string shown(const std::optional<std::string> &value) { return value ? *value : "(none)"; }
 
 std::string repeat(const std::string &s, size_t n) {
     std::string out;
@@ -314,10 +317,29 @@ const FormatCase format_cases[] = {
     {"Alice\r\nBcc: victim@example.com", "a@example.com", "\"AliceBcc: victim@example.com\" <a@example.com>"},
     {"Ali\0ce\x01\x7f"s, "a@example.com", "\"Alice\" <a@example.com>"},
     {"Alice\tExample", "a@example.com", "\"Alice Example\" <a@example.com>"},
-    {"Alice", "a@example.com\r\nBcc: x@evil.example", "\"Alice\" <a@example.comBcc: x@evil.example>"},
+    {"Alice", "\"a b\"@example.com", "\"Alice\" <\"a b\"@example.com>"},
+    {"Alice", "a@[192.0.2.1]", "\"Alice\" <a@[192.0.2.1]>"},
     {"Jörg", "j@example.com", "=?UTF-8?B?SsO2cmc=?= <j@example.com>"},
     {"Jörg Müller", "j@example.com", "=?UTF-8?B?SsO2cmcgTcO8bGxlcg==?= <j@example.com>"},
     {repeat("A", 300), "a@example.com", "\"" + repeat("A", 200) + "\" <a@example.com>"},
+};
+
+// Directory values that are no bare addr-spec: written as they are they would
+// inject header text or name another mailbox, repaired they would be a guess.
+const std::string unwritable_addresses[] = {
+    "",
+    "alice",
+    "alice@",
+    "<alice@example.com>",
+    "Alice <alice@example.com>",
+    "alice@example.com (Alice)",
+    " alice@example.com",
+    "alice@example.com, bob@example.com",
+    "a@example.com\r\nBcc: x@evil.example",
+    "\"a\x01\"@example.com",
+    "jörg@example.com",
+    "support@=?utf-8?q?example.com?=",
+    "\" support\"@example.com",
 };
 
 // Names that need encoding, for the structural checks.
@@ -405,6 +427,7 @@ class AddressTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHostileValuesParseInLinearTime);
     CPPUNIT_TEST(testDescribe);
     CPPUNIT_TEST(testFormatMailbox);
+    CPPUNIT_TEST(testFormatMailboxRefusesAddress);
     CPPUNIT_TEST(testFormatMailboxEncodedWords);
     CPPUNIT_TEST(testFormatMailboxRoundTrip);
     CPPUNIT_TEST(testEnvelopeAddress);
@@ -511,8 +534,14 @@ public:
     void testFormatMailbox() {
         for (const FormatCase &c : format_cases) {
             const std::string what = "display: " + visible(c.display) + ", address: " + visible(c.address);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(what, c.expected, sendas::format_mailbox(c.display, c.address));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(what, c.expected, shown(sendas::format_mailbox(c.display, c.address)));
         }
+    }
+
+    void testFormatMailboxRefusesAddress() {
+        for (const std::string &address : unwritable_addresses)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE("address: " + visible(address), std::string("(none)"),
+                                         shown(sendas::format_mailbox("Alice", address)));
     }
 
     // Each word is a complete =?UTF-8?B?...?= of at most 75 characters that
@@ -522,7 +551,7 @@ public:
         const std::string address = "a@example.com";
         for (const std::string &name : encoded_names) {
             const std::string what = "display: " + name.substr(0, 40);
-            const std::string out = sendas::format_mailbox(name, address);
+            const std::string out = shown(sendas::format_mailbox(name, address));
             CPPUNIT_ASSERT_MESSAGE(what, out.find_first_of("\r\n\0"s) == std::string::npos);
             CPPUNIT_ASSERT_MESSAGE(what, out.size() < 998 - 8);
             const std::string tail = " <" + address + ">";
@@ -551,7 +580,8 @@ public:
         const std::string address = "alice@example.com";
         for (const std::string &name : round_trip_names) {
             const std::string what = "display: " + visible(name);
-            const sendas::ParsedMailboxes parsed = sendas::parse_mailbox_list(sendas::format_mailbox(name, address));
+            const sendas::ParsedMailboxes parsed =
+                sendas::parse_mailbox_list(shown(sendas::format_mailbox(name, address)));
             CPPUNIT_ASSERT_EQUAL_MESSAGE(what, ParseError::none, parsed.error);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(what, address, join(parsed.mailboxes));
         }
