@@ -23,13 +23,19 @@ bool is_ascii(const std::string &s) {
 }
 
 // RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii)
-// for display names; addr-specs are checked for them afterwards. Compares,
-// not strchr: this runs once per input byte.
-bool is_atext(char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x80 || (c > ' ' && c < 0x7f && c != '(' && c != ')' && c != '<' && c != '>' && c != '[' && c != ']' &&
-                         c != ':' && c != ';' && c != '@' && c != '\\' && c != ',' && c != '.' && c != '"');
-}
+// for display names; addr-specs are checked for them afterwards. A table:
+// this runs once per input byte.
+struct AtextTable {
+    bool atext[256] = {};
+    constexpr AtextTable() {
+        for (int c = '!'; c < 256; ++c) atext[c] = c != 0x7f;
+        for (const char *special = "()<>[]:;@\\,.\""; *special; ++special)
+            atext[static_cast<unsigned char>(*special)] = false;
+    }
+};
+constexpr AtextTable atext_table;
+
+bool is_atext(char c) { return atext_table.atext[static_cast<unsigned char>(c)]; }
 
 // dtext without obs-dtext: quoted-pairs in domain literals are not accepted.
 bool is_dtext(char ch) {
@@ -209,10 +215,8 @@ public:
     ParseError mailbox_list(std::vector<Mailbox> &out) {
         if (at_end()) return ParseError::empty;
         do {
-            Mailbox mailbox;
-            const ParseError error = this->mailbox(mailbox);
-            if (error != ParseError::none) return error;
-            out.push_back(std::move(mailbox));
+            const ParseError error = mailbox(out.emplace_back());
+            if (error != ParseError::none) return error;  // the caller drops out
         } while (accept(','));
         return at_end() ? ParseError::none : ParseError::syntax;
     }
