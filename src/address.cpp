@@ -70,8 +70,8 @@ struct Token {
 // the value.
 class Lexer {
 public:
-    // cfws_allowed is false for envelope addresses: SMTP paths have no
-    // comments and no white space outside quoted strings.
+    // cfws_allowed is false for envelope addresses and addresses to write:
+    // SMTP paths have no comments and no white space outside quoted strings.
     Lexer(const std::string &value, bool cfws_allowed) : s_(value), cfws_allowed_(cfws_allowed) {}
 
     // `invalid` for an unterminated quoted string, comment or domain literal,
