@@ -2,7 +2,7 @@
 #include "address.h"
 
 #include <algorithm>
-#include <cstring>
+#include <string_view>
 #include <utility>
 
 namespace sendas {
@@ -22,11 +22,20 @@ bool is_ascii(const std::string &s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii).
-bool is_atext(char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x80 || (c > ' ' && c < 0x7f && !std::strchr("()<>[]:;@\\,.\"", c));
-}
+// RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii)
+// for display names; addr-specs are checked for them afterwards. A table:
+// this runs once per input byte.
+struct AtextTable {
+    bool atext[256] = {};
+    constexpr AtextTable() {
+        for (int c = '!'; c < 256; ++c) atext[c] = c != 0x7f;
+        for (const char *special = "()<>[]:;@\\,.\""; *special; ++special)
+            atext[static_cast<unsigned char>(*special)] = false;
+    }
+};
+constexpr AtextTable atext_table;
+
+bool is_atext(char c) { return atext_table.atext[static_cast<unsigned char>(c)]; }
 
 // dtext without obs-dtext: quoted-pairs in domain literals are not accepted.
 bool is_dtext(char ch) {
@@ -45,76 +54,57 @@ bool controls_are_folding(const std::string &value) {
     return true;
 }
 
-// Well-formed UTF-8 only (no overlong forms, surrogates or stray bytes), so
-// that two different byte strings can never name the same local part.
-bool valid_utf8(const std::string &s) {
-    static const unsigned min_code_point[] = {0, 0x80, 0x800, 0x10000};
-    for (size_t i = 0; i < s.size();) {
-        const auto lead = static_cast<unsigned char>(s[i]);
-        size_t trail;
-        unsigned cp;
-        if (lead < 0x80) { ++i; continue; }
-        if ((lead & 0xe0) == 0xc0) { trail = 1; cp = lead & 0x1f; }
-        else if ((lead & 0xf0) == 0xe0) { trail = 2; cp = lead & 0x0f; }
-        else if ((lead & 0xf8) == 0xf0) { trail = 3; cp = lead & 0x07; }
-        else return false;
-        if (i + trail >= s.size()) return false;
-        for (size_t k = 1; k <= trail; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xc0) != 0x80) return false;
-            cp = cp << 6 | (c & 0x3f);
-        }
-        if (cp < min_code_point[trail] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += trail + 1;
-    }
-    return true;
-}
-
 // An RFC 5322 lexical token. Comments and folding white space are not
 // tokens: they only mark the token after them with space_before.
 struct Token {
-    enum Kind { atom, quoted, dot, literal, special, end };
-    Kind kind;
-    std::string text;  // atom, unquoted string content, literal with brackets, or the character
-    bool space_before;
+    enum Kind { atom, quoted, dot, literal, special, end, invalid };
+    Kind kind = end;
+    // atom, unquoted string content, literal with brackets, or the character:
+    // valid until the next token is lexed.
+    std::string_view text;
+    bool space_before = false;
 };
 
+// Hands out one token at a time, without copying anything but quoted
+// strings: parsing stops at the first error, and no token list grows with
+// the value.
 class Lexer {
 public:
-    // cfws_allowed is false for envelope addresses: SMTP paths have no
-    // comments and no white space outside quoted strings.
+    // cfws_allowed is false for envelope addresses and addresses to write:
+    // SMTP paths have no comments and no white space outside quoted strings.
     Lexer(const std::string &value, bool cfws_allowed) : s_(value), cfws_allowed_(cfws_allowed) {}
 
-    // False on an unterminated quoted string, comment or domain literal, or
-    // CFWS where none is allowed. The tokens always end with an `end` token.
-    bool run(std::vector<Token> &out) {
-        for (;;) {
-            bool space = false;
-            if (!skip_cfws(space)) return false;
-            if (pos_ == s_.size()) {
-                out.push_back({Token::end, "", space});
-                return true;
-            }
-            const char c = s_[pos_];
-            Token token{Token::special, std::string(1, c), space};
-            if (is_atext(c)) {
-                const size_t start = pos_;
-                while (pos_ < s_.size() && is_atext(s_[pos_])) ++pos_;
-                token = {Token::atom, s_.substr(start, pos_ - start), space};
-            } else if (c == '"') {
-                token = {Token::quoted, "", space};
-                if (!quoted_string(token.text)) return false;
-            } else if (c == '[') {
-                token.kind = Token::literal;
-                if (!domain_literal(token.text)) return false;
-            } else {
-                // Everything else is a one-character special; a stray ')' or
-                // '\' becomes one and fails in the parser.
-                if (c == '.') token.kind = Token::dot;
-                ++pos_;
-            }
-            out.push_back(std::move(token));
+    // `invalid` for an unterminated quoted string, comment or domain literal,
+    // or CFWS where none is allowed; `end` after the last token.
+    void next(Token &token) {
+        token.kind = Token::invalid;
+        token.text = {};
+        token.space_before = false;
+        if (!skip_cfws(token.space_before)) return;
+        if (pos_ == s_.size()) {
+            token.kind = Token::end;
+            return;
         }
+        const size_t start = pos_;
+        const char c = s_[pos_];
+        if (is_atext(c)) {
+            while (pos_ < s_.size() && is_atext(s_[pos_])) ++pos_;
+            token.kind = Token::atom;
+        } else if (c == '"') {
+            if (!quoted_string()) return;
+            token.kind = Token::quoted;
+            token.text = unquoted_;
+            return;
+        } else if (c == '[') {
+            if (!domain_literal()) return;
+            token.kind = Token::literal;
+        } else {
+            // Everything else is a one-character special; a stray ')' or
+            // '\' becomes one and fails in the parser.
+            token.kind = c == '.' ? Token::dot : Token::special;
+            ++pos_;
+        }
+        token.text = std::string_view(s_).substr(start, pos_ - start);
     }
 
 private:
@@ -156,9 +146,11 @@ private:
         return false;
     }
 
-    // Stores the content unquoted: quoted-pairs resolved, folding line breaks
-    // removed (the white space after them stays, as unfolding requires).
-    bool quoted_string(std::string &out) {
+    // Stores the content unquoted in unquoted_: quoted-pairs resolved,
+    // folding line breaks removed (the white space after them stays, as
+    // unfolding requires).
+    bool quoted_string() {
+        unquoted_.clear();
         for (++pos_; pos_ < s_.size(); ++pos_) {
             const char c = s_[pos_];
             if (c == '"') {
@@ -166,156 +158,200 @@ private:
                 return true;
             }
             if (c == '\\' && !quoted_pair()) return false;
-            if (!is_line_break(c)) out += s_[pos_];  // c, or the character it escapes
+            if (!is_line_break(c)) unquoted_ += s_[pos_];  // c, or the character it escapes
         }
         return false;
     }
 
-    // Kept as written, brackets included. White space inside the brackets
-    // (legal FWS) is rejected: no real sender writes it and it would make
-    // equal literals compare different.
-    bool domain_literal(std::string &out) {
+    // Brackets included. White space inside the brackets (legal FWS) is
+    // rejected: no real sender writes it and it would make equal literals
+    // compare different.
+    bool domain_literal() {
         const size_t start = pos_++;
         while (pos_ < s_.size() && is_dtext(s_[pos_])) ++pos_;
         if (pos_ == s_.size() || s_[pos_] != ']' || pos_ == start + 1) return false;
         ++pos_;
-        out = s_.substr(start, pos_ - start);
         return true;
     }
 
     const std::string &s_;
     size_t pos_ = 0;
     bool cfws_allowed_;
+    std::string unquoted_;
 };
 
-// Recursive descent over the tokens. A run of words (atoms, quoted strings,
-// dots) is a display name or a local part; what follows it decides which,
-// so nothing before a '<' can ever become the address.
+// RFC 2047 section 5 forbids encoded words in an addr-spec, yet some clients
+// decode them there and would show another address.
+bool has_encoded_word(const std::string &s) {
+    const size_t open = s.find("=?");
+    return open != std::string::npos && s.find("?=", open + 2) != std::string::npos;
+}
+
+// Local parts and domains: no SMTPUTF8 support is claimed, and non-ASCII
+// lookalikes (U+017F for 's', fullwidth letters) must not pass for ASCII.
+ParseError address_text_error(const std::string &s) {
+    if (!is_ascii(s)) return ParseError::non_ascii;
+    return has_encoded_word(s) ? ParseError::encoded_word : ParseError::none;
+}
+
+// Only single spaces between other characters: " support" or "sup  port"
+// reads like another mailbox, and LDAP matching ignores such spaces (and
+// takes a tab for a space).
+bool odd_spaces(const std::string &local) {
+    return local.front() == ' ' || local.back() == ' ' || local.find("  ") != std::string::npos ||
+           local.find('\t') != std::string::npos;
+}
+
+// Recursive descent with one token of lookahead and no backtracking, so the
+// time is linear in the value. A run of words (atoms, quoted strings, dots)
+// is a display name or a local part; what follows it decides which, so
+// nothing before a '<' can ever become the address.
 class Parser {
 public:
-    explicit Parser(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
+    Parser(const std::string &value, bool cfws_allowed) : lexer_(value, cfws_allowed) { lexer_.next(token_); }
 
     // Empty list elements (obs-mbox-list: ",,", a leading or trailing comma)
     // are rejected: simpler and safer, and no legitimate From: needs them.
     ParseError mailbox_list(std::vector<Mailbox> &out) {
         if (at_end()) return ParseError::empty;
         do {
-            Mailbox mailbox;
-            const ParseError error = this->mailbox(mailbox);
-            if (error != ParseError::none) return error;
-            out.push_back(std::move(mailbox));
+            const ParseError error = mailbox(out.emplace_back());
+            if (error != ParseError::none) return error;  // the caller drops out
         } while (accept(','));
         return at_end() ? ParseError::none : ParseError::syntax;
     }
 
     // reverse-path: "<>", "", or an addr-spec with or without brackets; a
     // source route is tolerated inside brackets.
-    bool envelope(Mailbox &out) {
-        bool ok;
-        if (accept('<'))
-            ok = accept('>') || (skip_route() && addr_spec(out) && accept('>'));
-        else
-            ok = at_end() || addr_spec(out);
-        return ok && at_end();
+    ParseError envelope(Mailbox &out) {
+        ParseError error = ParseError::none;
+        if (accept('<')) {
+            if (!accept('>')) error = route_addr(out);
+        } else if (!at_end()) {
+            error = addr_spec(out);
+        }
+        return finished(error);
     }
 
+    // A bare addr-spec and nothing else.
+    ParseError lone_addr_spec(Mailbox &out) { return finished(addr_spec(out)); }
+
 private:
-    const Token &peek() const { return tokens_[pos_]; }
-    bool at_end() const { return peek().kind == Token::end; }
-    bool peek_special(char c) const { return peek().kind == Token::special && peek().text[0] == c; }
+    // A run of words, its text as a phrase (each CFWS run one space): the
+    // same text as the dot-atom or the unquoted string when it is one.
+    struct Words {
+        std::string text;
+        size_t count = 0;
+        Token::Kind first = Token::end;
+        bool atoms_and_dots = true;  // alternating, from an atom, without CFWS inside
+
+        // phrase / obs-phrase: dots allowed after the first word.
+        bool phrase() const { return first != Token::dot; }
+        bool dot_atom() const { return atoms_and_dots && count % 2 == 1; }
+        bool quoted() const { return count == 1 && first == Token::quoted; }
+        // dot-atom or a single quoted-string, non-empty. obs-local-part (CFWS
+        // around the dots, atoms mixed with quoted strings) is rejected.
+        bool local_part() const { return (quoted() || dot_atom()) && !text.empty(); }
+    };
+
+    bool at_end() const { return token_.kind == Token::end; }
+    bool peek_special(char c) const { return token_.kind == Token::special && token_.text[0] == c; }
+    void advance() { lexer_.next(token_); }
 
     bool accept(char c) {
         if (!peek_special(c)) return false;
-        ++pos_;
+        advance();
         return true;
     }
 
-    void skip_words() {
-        while (peek().kind == Token::atom || peek().kind == Token::quoted || peek().kind == Token::dot) ++pos_;
+    ParseError finished(ParseError error) const {
+        return error == ParseError::none && !at_end() ? ParseError::syntax : error;
+    }
+
+    Words words() {
+        Words words;
+        for (; token_.kind == Token::atom || token_.kind == Token::quoted || token_.kind == Token::dot; advance()) {
+            const bool inner_space = words.count != 0 && token_.space_before;
+            if (token_.kind != (words.count % 2 == 0 ? Token::atom : Token::dot) || inner_space)
+                words.atoms_and_dots = false;
+            if (words.count++ == 0) words.first = token_.kind;
+            if (inner_space) words.text += ' ';
+            words.text += token_.text;
+        }
+        return words;
     }
 
     ParseError mailbox(Mailbox &out) {
-        const size_t first = pos_;
-        skip_words();
-        const size_t last = pos_;
+        Words words = this->words();
         if (peek_special(':'))  // display-name ":" starts a group (RFC 6854)
-            return first != last && phrase(first, last, out.display) ? ParseError::group : ParseError::syntax;
-        if (peek_special('<'))
-            return phrase(first, last, out.display) && angle_addr(out) ? ParseError::none : ParseError::syntax;
-        pos_ = first;
-        return addr_spec(out) ? ParseError::none : ParseError::syntax;
+            return words.count != 0 && words.phrase() ? ParseError::group : ParseError::syntax;
+        if (!peek_special('<')) return addr_spec(words, out);
+        if (!words.phrase()) return ParseError::syntax;
+        out.display = std::move(words.text);  // encoded words stay encoded
+        advance();
+        return route_addr(out);
     }
 
-    // phrase / obs-phrase: words, dots allowed after the first word. Stored
-    // unquoted with each CFWS run as one space; encoded words stay encoded.
-    bool phrase(size_t first, size_t last, std::string &out) const {
-        if (first != last && tokens_[first].kind == Token::dot) return false;
-        for (size_t i = first; i < last; ++i) {
-            if (i != first && tokens_[i].space_before) out += ' ';
-            out += tokens_[i].text;
-        }
-        return true;
+    // The rest of an angle-addr, after its '<'.
+    ParseError route_addr(Mailbox &out) {
+        ParseError error = skip_route();
+        if (error == ParseError::none) error = addr_spec(out);
+        return error == ParseError::none && !accept('>') ? ParseError::syntax : error;
     }
-
-    bool angle_addr(Mailbox &out) { return accept('<') && skip_route() && addr_spec(out) && accept('>'); }
 
     // obs-route = *(CFWS / ",") "@" domain *("," [CFWS] ["@" domain]) ":"
     // The route is dropped: only the final addr-spec is the address.
-    bool skip_route() {
-        if (!peek_special('@') && !peek_special(',')) return true;
+    ParseError skip_route() {
+        if (!peek_special('@') && !peek_special(',')) return ParseError::none;
         std::string ignored;
         while (accept(',')) {}
-        if (!accept('@') || !domain(ignored)) return false;
-        while (accept(','))
-            if (accept('@') && !domain(ignored)) return false;
-        return accept(':');
+        if (!accept('@')) return ParseError::syntax;
+        ParseError error = domain(ignored);
+        while (error == ParseError::none && accept(','))
+            if (accept('@')) error = domain(ignored);
+        return error == ParseError::none && !accept(':') ? ParseError::syntax : error;
     }
 
-    bool addr_spec(Mailbox &out) {
-        const size_t first = pos_;
-        skip_words();
-        const size_t last = pos_;
-        return accept('@') && local_part(first, last, out.local) && domain(out.domain);
+    ParseError addr_spec(Mailbox &out) {
+        Words local = words();
+        return addr_spec(local, out);
     }
 
-    // dot-atom or a single quoted-string, non-empty and valid UTF-8 (RFC 6532
-    // allows UTF-8 here). obs-local-part (CFWS around the dots, atoms mixed
-    // with quoted strings) is rejected.
-    bool local_part(size_t first, size_t last, std::string &out) const {
-        if (last - first == 1 && tokens_[first].kind == Token::quoted)
-            out = tokens_[first].text;
-        else if (!dot_atom(first, last, out))
-            return false;
-        return !out.empty() && valid_utf8(out);
+    // The rest of an addr-spec, its local part already read.
+    ParseError addr_spec(Words &local, Mailbox &out) {
+        if (!local.local_part() || !accept('@')) return ParseError::syntax;
+        ParseError error = domain(out.domain);
+        if (error == ParseError::none) error = address_text_error(local.text);
+        if (error == ParseError::none && local.quoted() && odd_spaces(local.text)) error = ParseError::quoted_spaces;
+        out.local = std::move(local.text);
+        return error;
     }
 
-    // dot-atom (ASCII only: internationalised domains must arrive as
-    // A-labels) or a domain literal. obs-domain is rejected.
-    bool domain(std::string &out) {
-        if (peek().kind == Token::literal) {
-            out = tokens_[pos_++].text;
-            return true;
+    // dot-atom or a domain literal; obs-domain is rejected. Internationalised
+    // domains must arrive as A-labels.
+    ParseError domain(std::string &out) {
+        if (token_.kind == Token::literal) {
+            out = token_.text;
+            advance();
+        } else {
+            Words words = this->words();
+            if (!words.dot_atom()) return ParseError::syntax;
+            out = std::move(words.text);
         }
-        const size_t first = pos_;
-        skip_words();
-        return dot_atom(first, pos_, out) && is_ascii(out);
+        return address_text_error(out);
     }
 
-    // dot-atom-text: atoms joined by single dots, no CFWS between them.
-    bool dot_atom(size_t first, size_t last, std::string &out) const {
-        if ((last - first) % 2 == 0) return false;
-        for (size_t i = first; i < last; ++i) {
-            const Token &token = tokens_[i];
-            const Token::Kind expected = (i - first) % 2 == 0 ? Token::atom : Token::dot;
-            if (token.kind != expected || (i != first && token.space_before)) return false;
-            out += token.text;
-        }
-        return true;
-    }
-
-    std::vector<Token> tokens_;
-    size_t pos_ = 0;
+    Lexer lexer_;
+    Token token_;
 };
+
+// Envelope paths and addresses to write: no CFWS, and no control character
+// even inside a quoted string.
+ParseError parse_path(const std::string &value, bool envelope, Mailbox &out) {
+    if (std::any_of(value.begin(), value.end(), is_control)) return ParseError::control_char;
+    Parser parser(value, false);
+    return envelope ? parser.envelope(out) : parser.lone_addr_spec(out);
+}
 
 // Keeps a written header far below the 998-octet line limit.
 constexpr size_t max_display_bytes = 200;
@@ -392,6 +428,9 @@ const char *describe(ParseError error) {
     case ParseError::syntax: return "not a valid RFC 5322 address";
     case ParseError::control_char: return "control character in header";
     case ParseError::group: return "group syntax is not allowed";
+    case ParseError::encoded_word: return "address contains an encoded word";
+    case ParseError::non_ascii: return "address contains non-ASCII characters";
+    case ParseError::quoted_spaces: return "quoted local part with leading, trailing or repeated spaces or a tab";
     }
     return "unknown address error";
 }
@@ -401,14 +440,10 @@ const char *describe(ParseError error) {
 ParsedMailboxes parse_mailbox_list(const std::string &value) {
     ParsedMailboxes result;
     try {  // called from libmilter callbacks: not even bad_alloc may escape
-        std::vector<Token> tokens;
-        tokens.reserve(16);  // "Name <local@domain>" fits
         if (!controls_are_folding(value))
             result.error = ParseError::control_char;
-        else if (!Lexer(value, true).run(tokens))
-            result.error = ParseError::syntax;
         else
-            result.error = Parser(std::move(tokens)).mailbox_list(result.mailboxes);
+            result.error = Parser(value, true).mailbox_list(result.mailboxes);
     } catch (...) {
         result.error = ParseError::syntax;
     }
@@ -416,29 +451,26 @@ ParsedMailboxes parse_mailbox_list(const std::string &value) {
     return result;
 }
 
+// The address is checked, never repaired: a directory value that is not a
+// plain addr-spec must neither inject header text nor be written mangled.
 // ASCII names are always quoted (never emitted as bare atoms), which keeps
-// specials in them inert; other names are RFC 2047 encoded.
-std::string format_mailbox(const std::string &display_name, const std::string &address) {
-    try {
-        const std::string addr = without_controls(address);
-        std::string name = without_controls(display_name);
-        name = trim_spaces(name.substr(0, utf8_cut(name, 0, max_display_bytes)));
-        if (name.empty()) return addr;
-        return (is_ascii(name) ? quoted_string(name) : encoded_words(name)) + " <" + addr + ">";
-    } catch (...) {
-        return std::string();
-    }
+// specials in them inert; other names are RFC 2047 encoded. No catch: an
+// allocation failure reaches the milter callback's guard, which tempfails.
+std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address) {
+    Mailbox parsed;
+    if (parse_path(address, false, parsed) != ParseError::none) return std::nullopt;
+    std::string name = without_controls(display_name);
+    name = trim_spaces(name.substr(0, utf8_cut(name, 0, max_display_bytes)));
+    if (name.empty()) return address;
+    return (is_ascii(name) ? quoted_string(name) : encoded_words(name)) + " <" + address + ">";
 }
 
 // On failure out is left empty.
 bool parse_envelope_address(const std::string &value, Mailbox &out) {
     try {
         out = Mailbox();
-        std::vector<Token> tokens;
-        tokens.reserve(8);  // <local@domain>
-        if (std::any_of(value.begin(), value.end(), is_control) || !Lexer(value, false).run(tokens)) return false;
         Mailbox parsed;
-        if (!Parser(std::move(tokens)).envelope(parsed)) return false;
+        if (parse_path(value, true, parsed) != ParseError::none) return false;
         out = std::move(parsed);
         return true;
     } catch (...) {

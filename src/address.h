@@ -7,6 +7,7 @@
 #ifndef SENDAS_ADDRESS_H
 #define SENDAS_ADDRESS_H
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ enum class ParseError {
     syntax,          // not an RFC 5322 mailbox-list
     control_char,    // NUL, bare CR or LF, or another control character
     group,           // group syntax (RFC 6854), even an empty group
+    encoded_word,    // "=?...?=" in a local part or domain (RFC 2047 section 5)
+    non_ascii,       // non-ASCII byte in a local part or domain: no SMTPUTF8
+    quoted_spaces,   // quoted local part with leading, trailing or repeated spaces or a tab
 };
 
 // Human-readable reason for a ParseError, used in reject texts and logs.
@@ -43,19 +47,24 @@ struct ParsedMailboxes {
 // white space). Accepts name-addr and addr-spec forms, quoted strings,
 // nested comments, obsolete route addresses (<@a,@b:x@y>, route dropped)
 // and domain literals. Rejects group syntax, control characters, missing
-// local part or domain, unbalanced brackets/quotes/comments and trailing
-// garbage.
+// local part or domain, unbalanced brackets/quotes/comments, trailing
+// garbage, and addr-specs that could pass for another address: encoded
+// words or non-ASCII bytes in the local part or domain, a quoted local part
+// with spaces other than single ones between characters. Linear time.
 ParsedMailboxes parse_mailbox_list(const std::string &value);
 
 // Renders a mailbox for a header the milter writes: `"Display Name" <addr>`
 // with the name quoted as needed, or RFC 2047 encoded (UTF-8, B) when it is
-// not printable ASCII; control characters are dropped. Returns just the
-// address when the name is empty.
-std::string format_mailbox(const std::string &display_name, const std::string &address);
+// not printable ASCII; control characters are dropped from the name. Returns
+// just the address when the name is empty, and nothing when the address is
+// not a bare addr-spec that parse_mailbox_list would accept. Throws only
+// std::bad_alloc.
+std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address);
 
 // Parses an envelope address as the MTA hands it to the milter: with or
 // without angle brackets; "<>" and "" are the null sender (returns true
-// with an empty mailbox). Returns false when it is not an address.
+// with an empty mailbox). Returns false when it is not an address, or an
+// addr-spec parse_mailbox_list would reject.
 bool parse_envelope_address(const std::string &value, Mailbox &out);
 
 }  // namespace sendas

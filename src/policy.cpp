@@ -315,9 +315,10 @@ std::optional<Decision> refuse_early(const Claims &claims, const DirectoryAnswer
 std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c, const DirectoryAnswers &answers,
                                       const Config &config, const std::string &login, Decision &d) {
     if (c.any(Right::send_on_behalf)) {
-        if (answers.user.primary().empty())
-            return reject("no_primary_address", login + " has no address of its own to name in Sender:");
+        // Rejected rather than written empty or mangled: format_mailbox
+        // refuses an address it cannot write as it is.
         d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
+        if (!d.set_sender) return reject("no_primary_address", login + " has no address of its own to name in Sender:");
     } else if (sender_removed(claims, c, config) && claims.sender_present) {
         d.remove_sender = true;
     }

@@ -39,7 +39,9 @@ MILTER_LUA_TESTS = \
 	tests/milter/foreign-from-accept.lua \
 	tests/milter/foreign-from-reject.lua \
 	tests/milter/from-display-name.lua \
+	tests/milter/from-encoded-word.lua \
 	tests/milter/from-group-syntax.lua \
+	tests/milter/from-lookalike.lua \
 	tests/milter/from-several-mailboxes.lua \
 	tests/milter/from-twice.lua \
 	tests/milter/from-unparsable.lua \

@@ -75,6 +75,9 @@ const User users[] = {
     {"eve", LookupStatus::found, {"uid=eve,ou=people,dc=example,dc=com", "Eve", {"eve@example.com"}}},
     // A user without any mail value: cannot be named in Sender:.
     {"zed", LookupStatus::found, {"uid=zed,ou=people,dc=example,dc=com", "Zed", {}}},
+    // A mail value that cannot be written in Sender: as it is.
+    {"mal", LookupStatus::found,
+     {"uid=mal,ou=people,dc=example,dc=com", "Mal", {"mal@example.com\r\nBcc: victim@example.org"}}},
     // Mail values as the directory spells them, mixed case.
     {"asmith", LookupStatus::found, {"uid=asmith,ou=people,dc=example,dc=com", "A Smith", {"Anna.Smith@Example.com"}}},
     // The directory could not be asked about this login.
@@ -108,6 +111,7 @@ const Grant grants[] = {
     {"bob", "shared@example.com", LookupStatus::unavailable, {}},
     {"carol", "support@example.com", LookupStatus::found, grant(false, false, true)},
     {"zed", "ceo@example.com", LookupStatus::found, grant(false, true, false)},
+    {"mal", "ceo@example.com", LookupStatus::found, grant(false, true, false)},
 };
 
 DirectoryAnswers ask_user(const std::string &login) {
@@ -288,6 +292,8 @@ const Case cases[] = {
      accepted("send-on-behalf").sets_sender("\"Bob Builder\" <bob@example.com>").copy("<ceo+Sent@example.com>")},
     {"behalf, user without an address", "", "zed", "<>", {"ceo@example.com"}, {},
      rejected("<zed> has no address of its own to name in Sender:*")},
+    {"behalf, user whose address cannot be written", "", "mal", "<>", {"ceo@example.com"}, {},
+     rejected("<mal> has no address of its own to name in Sender:*")},
     {"send-as wins over behalf", "", "alice", "<alice@example.com>", {"sales@example.com"}, {},
      accepted("send-as").copy("<sales+Sent@example.com>")},
     {"send-as wins over behalf, Sender removed", "", "alice", "<alice@example.com>", {"sales@example.com"},
