@@ -115,6 +115,7 @@ SearchResult LdapConnection::search(const std::string &base, Scope scope, const 
         return result;
     }
     std::vector<char *> attrs;
+    attrs.reserve(attributes.size() + 1);
     for (const auto &a : attributes) attrs.push_back(const_cast<char *>(a.c_str()));
     attrs.push_back(nullptr);
     timeval timeout{static_cast<time_t>(config_.timeout), 0};

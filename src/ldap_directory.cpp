@@ -3,6 +3,7 @@
 #include "string_util.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -184,9 +185,9 @@ LdapDirectory::RightsSubtrees LdapDirectory::plan_rights_subtrees(const LdapConf
     plan.bases = {config.send_as_base, config.send_on_behalf_base, config.full_access_base};
     for (const auto &base : plan.bases) plan.base_rdns.push_back(rdns_of(base));
     const std::vector<std::string> &first = plan.base_rdns.front();
-    size_t common = first.size();
+    auto common = static_cast<std::ptrdiff_t>(first.size());
     for (const auto &rdns : plan.base_rdns) {
-        auto end = rdns.begin() + std::min(common, rdns.size());
+        auto end = rdns.begin() + std::min(common, static_cast<std::ptrdiff_t>(rdns.size()));
         common = std::mismatch(rdns.begin(), end, first.begin(), same_rdn).first - rdns.begin();
     }
     const std::vector<std::string> ancestor(first.begin(), first.begin() + common);

@@ -104,7 +104,7 @@ void MilterSession::add_header(const std::string &name, const std::string &value
     }
 }
 
-bool MilterSession::apply(const Decision &d, MtaActions &mta) {
+bool MilterSession::apply(const Decision &d, MtaActions &mta) const {
     if (d.verdict != Verdict::accept)
         return mta.set_reply(d.smtp_code, d.enhanced_code, safe_reply_text(d.reply_text));
     bool ok = true;

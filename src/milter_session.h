@@ -40,7 +40,7 @@ public:
     }
 
 private:
-    bool apply(const Decision &decision, MtaActions &mta);
+    bool apply(const Decision &decision, MtaActions &mta) const;
     void enforce_send_limit(Decision &decision, const UserInfo &user);
 
     std::shared_ptr<const Runtime> runtime_;

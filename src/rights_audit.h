@@ -56,8 +56,8 @@ AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_dept
 
 enum class ReportFormat { text, csv, json };
 
-// `mailbox` non-empty: only that mailbox and its findings.
-std::string format_report(const AuditReport &report, ReportFormat format, const std::string &mailbox = "");
+// `only` non-empty: only that mailbox and its findings.
+std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only = "");
 
 }  // namespace sendas
 

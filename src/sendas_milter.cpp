@@ -83,7 +83,7 @@ std::string set_log_targets(const Config &config, bool foreground, bool attached
 
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(CommandLine cmd, RuntimeHolder *holder) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
