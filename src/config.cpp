@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "redis_client.h"
 #include "send_limit.h"
 
 namespace po = boost::program_options;
@@ -195,10 +196,10 @@ const std::vector<OptionSpec> &option_table() {
 
         {"redis.address", "", "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)",
          [](Config &c, const std::string &v) {
-             bool ok = v.empty() || (v.rfind("unix:/", 0) == 0) ||
-                       (v.rfind(':') != std::string::npos && v.rfind(':') + 1 < v.size() &&
-                        v.find_first_not_of("0123456789", v.rfind(':') + 1) == std::string::npos);
-             if (!ok) bad_value("expected HOST:PORT or unix:/PATH");
+             std::string host;
+             int port = 0;
+             if (!v.empty() && v.rfind("unix:/", 0) != 0 && !parse_redis_tcp_address(v, host, port))
+                 bad_value("expected HOST:PORT (port 1 to 65535) or unix:/PATH");
              c.redis.address = v;
          }},
         {"redis.password_file", "", "file holding the Redis password (empty: no AUTH)",

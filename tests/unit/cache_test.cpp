@@ -17,6 +17,7 @@
 #include "caching_directory.h"
 #include "directory.h"
 #include "local_cache.h"
+#include "redis_client.h"
 #include "single_flight.h"
 
 using namespace std::string_literals;
@@ -357,6 +358,7 @@ class CacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(codecRefusesGarbled);
     CPPUNIT_TEST(codecRefusesTruncated);
     CPPUNIT_TEST(codecRefusesBadFields);
+    CPPUNIT_TEST(redisBadPortIsAnError);
     CPPUNIT_TEST(localEvictsByEntries);
     CPPUNIT_TEST(localEvictsByBytes);
     CPPUNIT_TEST(localKeepsMostRecentAlone);
@@ -522,6 +524,29 @@ public:
         // their field, not for the framing.
         CachedRights back;
         CPPUNIT_ASSERT(sendas::decode(framed(fields_of(sendas::encode(base, "9"))), "9", back));
+    }
+
+    // --- Redis client ---
+
+    // A port out of range is the connection's error, not an exception
+    // (std::stoi threw for 99999999999, losing the pool slot for good).
+    void redisBadPortIsAnError() {
+        for (const char *address : {"127.0.0.1:99999999999", "127.0.0.1:65536", "127.0.0.1:0", "127.0.0.1:x"}) {
+            const sendas::RedisConfig config{address, "", 0, 0.2};
+            sendas::RedisConnection conn(config);
+            std::string error;
+            CPPUNIT_ASSERT_MESSAGE(address, !conn.open(error));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(address, "bad address "s + address, error);
+            sendas::RedisPool pool(config, 1);
+            std::vector<sendas::RedisReplyPtr> replies;
+            CPPUNIT_ASSERT_MESSAGE(address, !pool.run({{"PING"}}, replies));
+        }
+        // Control: a valid port nobody listens on fails otherwise.
+        const sendas::RedisConfig config{"127.0.0.1:1", "", 0, 0.2};
+        sendas::RedisConnection conn(config);
+        std::string error;
+        CPPUNIT_ASSERT(!conn.open(error));
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("bad address") == std::string::npos);
     }
 
     // --- LocalCache ---

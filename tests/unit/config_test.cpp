@@ -119,6 +119,7 @@ const std::vector<KeyCase> &key_cases() {
         {"ldap.starttls", "no", "yes", "yes", [](const Config &c) { return yes_no(c.ldap.starttls); }},
         {"ldap.ca_file", "", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem",
          [](const Config &c) { return c.ldap.ca_file; }},
+        {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
         {"rewrite.send_as_remove_sender", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.rewrite.send_as_remove_sender); }},
         {"rewrite.send_as_envelope", "keep", "mailbox", "mailbox",
@@ -178,6 +179,7 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBindDnNeedsPasswordFile);
     CPPUNIT_TEST(testBindPasswordFileRead);
     CPPUNIT_TEST(testUnreadablePasswordFile);
+    CPPUNIT_TEST(testRedisAddressPorts);
     CPPUNIT_TEST(testParseCommandLine);
     CPPUNIT_TEST(testParseCommandLineErrors);
     CPPUNIT_TEST(testCommandLineRoundTrip);
@@ -313,6 +315,13 @@ public:
             {"[ldap]\nuri =\n", "test.conf:2: ldap.uri", "''"},
             {"socket =\n", "test.conf:1: socket", "''"},
             {"[sent_copy]\naddress = Sent\n", "test.conf:2: sent_copy.address", "Sent"},
+            {"[redis]\naddress = 127.0.0.1:99999999999\n", "test.conf:2: redis.address", "99999999999"},
+            {"[redis]\naddress = 127.0.0.1:65536\n", "test.conf:2: redis.address", "65536"},
+            {"[redis]\naddress = 127.0.0.1:0\n", "test.conf:2: redis.address", "127.0.0.1:0"},
+            {"[redis]\naddress = 127.0.0.1:\n", "test.conf:2: redis.address", "127.0.0.1:"},
+            {"[redis]\naddress = :6379\n", "test.conf:2: redis.address", ":6379"},
+            {"[redis]\naddress = 6379\n", "test.conf:2: redis.address", "6379"},
+            {"[redis]\naddress = redis.example:-1\n", "test.conf:2: redis.address", "-1"},
         };
         for (const auto &c : bad_cases) {
             const std::string error = error_of([&] { load(c.text); });
@@ -445,6 +454,13 @@ public:
             error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "ldap.bind_password_file") && contains(error, missing));
         CPPUNIT_ASSERT_MESSAGE("file:line missing: " + error, contains(error, "test.conf:3: ldap.bind_password_file"));
+    }
+
+    void testRedisAddressPorts() {
+        for (const char *good : {"127.0.0.1:1", "127.0.0.1:65535", "redis.example:6379", "[2001:db8::1]:6379",
+                                 "unix:/run/redis/redis.sock"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(good, std::string(good),
+                                         load("[redis]\naddress = " + std::string(good) + "\n")->redis.address);
     }
 
     void testParseCommandLine() {
