@@ -26,9 +26,10 @@ std::string generation_of(const redisReply *reply) {
 
 }  // namespace
 
-RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size)
+RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key)
     : prefix_(std::move(prefix)),
       stats_key_(prefix_ + "v1:stats:" + hostname() + ":" + std::to_string(getpid())),
+      mac_key_(std::move(mac_key)),
       pool_(std::move(config), pool_size) {}
 
 bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields) {

@@ -21,7 +21,8 @@ namespace sendas {
 // Thread-safe; every call is one round trip or none (when Redis is down).
 class RedisTier {
 public:
-    RedisTier(RedisConfig config, std::string prefix, unsigned pool_size);
+    // `mac_key`: redis.hmac_key_file's content, or empty (records unsigned).
+    RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key = "");
 
     // The current generation and every field of the login's hash.
     bool load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields);
@@ -39,17 +40,20 @@ public:
     // Every daemon's published counters, by "HOST:PID".
     bool read_stats(std::map<std::string, std::map<std::string, std::string>> &out);
 
+    std::string key(const std::string &name) const { return prefix_ + "v1:" + name; }
+    std::string user_key(const std::string &login) const { return key("u:" + login); }
+    const std::string &mac_key() const { return mac_key_; }
     std::string channel() const { return prefix_ + "v1:flush"; }
     const RedisConfig &config() const { return pool_.config(); }
     unsigned long long calls() const { return pool_.calls(); }
     unsigned long long failures() const { return pool_.failures(); }
 
 private:
-    std::string user_key(const std::string &login) const { return prefix_ + "v1:u:" + login; }
     std::string generation_key() const { return prefix_ + "v1:gen"; }
 
     const std::string prefix_;
     const std::string stats_key_;
+    const std::string mac_key_;
     RedisPool pool_;
 };
 

@@ -19,7 +19,8 @@ struct Runtime {
     std::shared_ptr<SendLimiter> limiter;  // null when limits.per_user_mailbox is off
 };
 
-// Builds the LDAP-backed runtime for a config. Connects nothing yet.
+// Builds the LDAP-backed runtime for a config. Connects nothing yet, but
+// logs redis_integrity_warning(), at start-up, with -t and on reload.
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config);
 
 // The current snapshot; thread-safe swap and read.
