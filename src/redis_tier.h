@@ -3,6 +3,8 @@
 // Layout (PREFIX = redis.prefix):
 //   PREFIXv1:gen            flush generation; INCR drops every record at once
 //   PREFIXv1:u:LOGIN        hash: "user" and "r:MAILBOX" records (cache_codec.h)
+//   PREFIXv1:sends:USER:MAILBOX:WINDOW  list: one token per message counted
+//                           against limits.per_user_mailbox (send_limit.h)
 //   PREFIXv1:flush          pub/sub channel: "*" or a login, to drop local tiers
 //   PREFIXv1:stats:HOST:PID hash of one daemon's counters (sendasctl cache stats)
 #ifndef SENDAS_REDIS_TIER_H
@@ -13,6 +15,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "redis_client.h"
 
@@ -33,8 +36,11 @@ public:
     bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl);
     // Drops one login's records (or all, with an empty login) on every host.
     bool flush(const std::string &login);
-    // Increments the counter PREFIXv1:NAME, which expires after `ttl` s.
-    bool count(const std::string &name, int64_t ttl, long long &value);
+    // Appends `entry` to the list key(name), which expires after `ttl` s;
+    // `length` is the list's length right after.
+    bool push(const std::string &name, const std::string &entry, int64_t ttl, long long &length);
+    // The first `count` entries of the list key(name).
+    bool read_list(const std::string &name, long long count, std::vector<std::string> &entries);
     // Publishes this process's counters for `sendasctl cache stats`.
     bool publish_stats(const std::map<std::string, unsigned long long> &counters);
     // Every daemon's published counters, by "HOST:PID".

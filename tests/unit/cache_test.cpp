@@ -18,6 +18,7 @@
 #include "directory.h"
 #include "local_cache.h"
 #include "redis_client.h"
+#include "send_limit.h"
 #include "single_flight.h"
 
 using namespace std::string_literals;
@@ -402,6 +403,8 @@ class CacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(codecSignedRefusesAnyChange);
     CPPUNIT_TEST(codecSignedRefusesMoved);
     CPPUNIT_TEST(codecSignedAndUnsignedMixed);
+    CPPUNIT_TEST(tokensCountOnlyValidDistinct);
+    CPPUNIT_TEST(tokensUnsignedAreRandom);
     CPPUNIT_TEST(redisBadPortIsAnError);
     CPPUNIT_TEST(localEvictsByEntries);
     CPPUNIT_TEST(localEvictsByBytes);
@@ -685,6 +688,58 @@ public:
         const std::string old = framed({"sendas-cache-1", "1", "found", "3", "4", "a", "x"});
         CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), test_key, back))));
         CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), "", back))));
+    }
+
+    // --- send-limit tokens ---
+
+    void tokensCountOnlyValidDistinct() {
+        const std::string list = "sendas:v1:sends:uid=alice,dc=x:support@example.com:123";
+        std::vector<std::string> good;
+        for (int i = 0; i < 3; ++i) good.push_back(sendas::make_send_token(list, test_key));
+        CPPUNIT_ASSERT_EQUAL(3LL, sendas::count_send_tokens(list, good, test_key));
+
+        const std::string tag_changed = [&] {
+            std::string t = good[0];
+            t.back() = t.back() == '0' ? '1' : '0';
+            return t;
+        }();
+        const std::string random_changed = [&] {
+            std::string t = good[0];
+            t[0] = t[0] == '0' ? '1' : '0';
+            return t;
+        }();
+        const std::vector<std::string> forged = {
+            "",
+            "garbage",
+            "1700000000",
+            ".",
+            sendas::make_send_token(list, ""),              // unsigned
+            sendas::make_send_token(list, other_key),       // another key
+            sendas::make_send_token(list + "4", test_key),  // another window's list
+            sendas::make_send_token("sendas:v1:sends:uid=eve,dc=x:support@example.com:123", test_key),
+            tag_changed,
+            random_changed,
+            good[0] + ".",
+            good[0].substr(0, good[0].find('.')),
+        };
+        for (const auto &f : forged)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE("'" + f + "'", 0LL, sendas::count_send_tokens(list, {f}, test_key));
+
+        // Forged ones and copies of a valid one, all around the valid ones.
+        std::vector<std::string> mixed = forged;
+        for (int i = 0; i < 5; ++i) mixed.push_back(good[1]);
+        mixed.insert(mixed.end(), good.begin(), good.end());
+        mixed.insert(mixed.end(), forged.begin(), forged.end());
+        CPPUNIT_ASSERT_EQUAL(3LL, sendas::count_send_tokens(list, mixed, test_key));
+    }
+
+    void tokensUnsignedAreRandom() {
+        const std::string a = sendas::make_send_token("k", ""), b = sendas::make_send_token("k", "");
+        CPPUNIT_ASSERT_EQUAL(size_t(16), a.size());
+        CPPUNIT_ASSERT(a.find('.') == std::string::npos);
+        CPPUNIT_ASSERT(a != b);
+        const std::string signed_token = sendas::make_send_token("k", test_key);
+        CPPUNIT_ASSERT_EQUAL(size_t(16 + 1 + 64), signed_token.size());
     }
 
     // --- Redis client ---
