@@ -278,7 +278,7 @@ po::options_description generic_options() {
     po::options_description desc("Options");
     desc.add_options()("config,c", po::value<std::string>(), "config file")(
         "foreground,f", "stay in the foreground and log to stderr too (only there with syslog = no)")(
-        "test,t", "check the config and the directory connection, then exit")("version", "print the version")(
+        "test,t", "check the config, LDAP and (with redis.address) Redis, then exit")("version", "print the version")(
         "help,h", "print this help");
     return desc;
 }

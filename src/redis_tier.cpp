@@ -32,6 +32,13 @@ RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size,
       mac_key_(std::move(mac_key)),
       pool_(std::move(config), pool_size) {}
 
+std::string RedisTier::probe() const {
+    RedisConnection conn(pool_.config());
+    std::vector<RedisReplyPtr> replies;
+    std::string error;
+    return conn.pipeline({{"PING"}}, replies, error) ? "" : error;
+}
+
 bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields) {
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run({{"GET", generation_key()}, {"HGETALL", user_key(login)}}, replies)) return false;

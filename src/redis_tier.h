@@ -46,6 +46,9 @@ public:
     // Every daemon's published counters, by "HOST:PID".
     bool read_stats(std::map<std::string, std::map<std::string, std::string>> &out);
 
+    // PING on a new connection (with AUTH and SELECT): "" or the problem.
+    std::string probe() const;
+
     std::string key(const std::string &name) const { return prefix_ + "v1:" + name; }
     std::string user_key(const std::string &login) const { return key("u:" + login); }
     const std::string &mac_key() const { return mac_key_; }

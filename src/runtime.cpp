@@ -26,6 +26,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config
     settings.local_max_bytes = config->cache.local_max_bytes;
     runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap), settings,
                                                             redis);
+    runtime->redis = std::move(redis);
     runtime->config = std::move(config);
     return runtime;
 }

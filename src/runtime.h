@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "redis_tier.h"
 #include "send_limit.h"
 
 namespace sendas {
@@ -17,6 +18,7 @@ struct Runtime {
     std::shared_ptr<const Config> config;
     std::shared_ptr<Directory> directory;
     std::shared_ptr<SendLimiter> limiter;  // null when limits.per_user_mailbox is off
+    std::shared_ptr<RedisTier> redis;      // null without redis.address
 };
 
 // Builds the LDAP-backed runtime for a config. Connects nothing yet, but
