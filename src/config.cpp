@@ -338,9 +338,12 @@ std::string read_key_file(const std::string &path, const char *key, const KeySou
     std::string secret(max_size + 1, '\0');
     in.read(&secret[0], static_cast<std::streamsize>(secret.size()));
     secret.resize(static_cast<size_t>(in.gcount()));
-    if (secret.size() < min_size || secret.size() > max_size)
-        throw ConfigError(sources.locate(key, path + " holds " + std::to_string(secret.size()) + " bytes, expected " +
-                                                  std::to_string(min_size) + " to " + std::to_string(max_size)));
+    if (secret.size() < min_size || secret.size() > max_size) {
+        const std::string held =
+            secret.size() > max_size ? "more than " + std::to_string(max_size) : std::to_string(secret.size());
+        throw ConfigError(sources.locate(key, path + " holds " + held + " bytes, expected " + std::to_string(min_size) +
+                                                  " to " + std::to_string(max_size)));
+    }
     return secret;
 }
 

@@ -11,9 +11,9 @@ namespace {
 
 constexpr const char *token_kind = "sendas-limit-1";  // what a token's tag is of
 
-// Entries that do not verify which the check reads past: more of them at
-// the head of a list hide valid tokens, so the limit may not apply (as it
-// would not had the list been deleted), but nobody is refused for them.
+// How many entries that do not verify the check reads past. More of them
+// ahead of the valid tokens hide those: the limit may then not apply (as
+// if the list had been deleted), but nobody is refused for them.
 constexpr long long forged_margin = 1000;
 
 }  // namespace
