@@ -1,13 +1,19 @@
 // Record encoding for the Redis tier; see cache_codec.h. A record is a
-// list of length-prefixed fields ("5:hello"), binary-safe for any LDAP value.
+// list of length-prefixed fields ("5:hello"), binary-safe for any LDAP value:
+//   version, tag, generation, status, fresh, stale, payload...
+// The tag (empty without a key) is the HMAC of the version, the record's
+// place and everything after the tag, byte for byte.
 #include "cache_codec.h"
 
 #include <vector>
 
+#include "record_mac.h"
+
 namespace sendas {
 namespace {
 
-// 2: exact addresses (no detail stripped) and the named-group flag.
+// 2: a tag (version 1 records carried none and read as a miss), exact
+// addresses (no detail stripped) and the is-a-mailbox flag.
 constexpr const char *format_version = "sendas-cache-2";
 
 std::string join(const std::vector<std::string> &fields) {
@@ -43,42 +49,63 @@ bool to_int(const std::string &s, int64_t &out) {
     return true;
 }
 
-// Common head: version, generation, status, fresh, stale.
-std::vector<std::string> head(const std::string &generation, LookupStatus status, int64_t fresh, int64_t stale) {
-    return {format_version, generation, status == LookupStatus::found ? "found" : "none", std::to_string(fresh),
-            std::to_string(stale)};
+std::string seal(const std::vector<std::string> &body, const RecordPlace &place, const std::string &mac_key) {
+    const std::string rest = join(body);
+    const std::string tag =
+        mac_key.empty() ? "" : mac_tag(mac_key, {format_version, place.key, place.field, place.generation, rest});
+    return join({format_version, tag}) + rest;
 }
 
-bool read_head(const std::vector<std::string> &f, const std::string &generation, LookupStatus &status,
-               int64_t &fresh, int64_t &stale) {
-    if (f.size() < 5 || f[0] != format_version || f[1] != generation) return false;
-    if (f[2] != "found" && f[2] != "none") return false;
-    status = f[2] == "found" ? LookupStatus::found : LookupStatus::not_found;
-    return to_int(f[3], fresh) && to_int(f[4], stale);
+// Splits a record into its fields after the tag, once it is of this
+// version and generation and, with a key, verifies. Another generation is
+// a miss before the tag is looked at: every flush would count as forged.
+RecordCheck unseal(const std::string &data, const RecordPlace &place, const std::string &mac_key,
+                   std::vector<std::string> &body) {
+    std::vector<std::string> f;
+    if (!split(data, f) || f.size() < 3 || f[0] != format_version || f[2] != place.generation) return RecordCheck::miss;
+    if (!mac_key.empty()) {
+        const std::string rest = data.substr(join({f[0], f[1]}).size());
+        if (!mac_matches(mac_key, {format_version, place.key, place.field, place.generation, rest}, f[1]))
+            return RecordCheck::forged;
+    }
+    body.assign(f.begin() + 2, f.end());
+    return RecordCheck::ok;
+}
+
+// Common body head: generation, status, fresh, stale.
+std::vector<std::string> head(const std::string &generation, LookupStatus status, int64_t fresh, int64_t stale) {
+    return {generation, status == LookupStatus::found ? "found" : "none", std::to_string(fresh), std::to_string(stale)};
+}
+
+bool read_head(const std::vector<std::string> &f, LookupStatus &status, int64_t &fresh, int64_t &stale) {
+    if (f.size() < 4 || (f[1] != "found" && f[1] != "none")) return false;
+    status = f[1] == "found" ? LookupStatus::found : LookupStatus::not_found;
+    return to_int(f[2], fresh) && to_int(f[3], stale);
 }
 
 }  // namespace
 
-std::string encode(const CachedUser &e, const std::string &generation) {
-    auto f = head(generation, e.status, e.fresh_until, e.stale_until);
+std::string encode(const CachedUser &e, const RecordPlace &place, const std::string &mac_key) {
+    auto f = head(place.generation, e.status, e.fresh_until, e.stale_until);
     f.push_back(e.user.dn);
     f.push_back(e.user.display_name);
     f.insert(f.end(), e.user.addresses.begin(), e.user.addresses.end());
-    return join(f);
+    return seal(f, place, mac_key);
 }
 
-bool decode(const std::string &data, const std::string &generation, CachedUser &e) {
+RecordCheck decode(const std::string &data, const RecordPlace &place, const std::string &mac_key, CachedUser &e) {
     std::vector<std::string> f;
-    if (!split(data, f) || !read_head(f, generation, e.status, e.fresh_until, e.stale_until) || f.size() < 7)
-        return false;
-    e.user.dn = f[5];
-    e.user.display_name = f[6];
-    e.user.addresses.assign(f.begin() + 7, f.end());
-    return true;
+    const RecordCheck check = unseal(data, place, mac_key, f);
+    if (check != RecordCheck::ok) return check;
+    if (!read_head(f, e.status, e.fresh_until, e.stale_until) || f.size() < 6) return RecordCheck::miss;
+    e.user.dn = f[4];
+    e.user.display_name = f[5];
+    e.user.addresses.assign(f.begin() + 6, f.end());
+    return RecordCheck::ok;
 }
 
-std::string encode(const CachedRights &e, const std::string &generation) {
-    auto f = head(generation, e.status, e.fresh_until, e.stale_until);
+std::string encode(const CachedRights &e, const RecordPlace &place, const std::string &mac_key) {
+    auto f = head(place.generation, e.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.rights;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
                 (r.is_mailbox ? "g" : "") +
@@ -89,15 +116,16 @@ std::string encode(const CachedRights &e, const std::string &generation) {
                                                : r.mode == MailboxRights::Mode::enforce ? "e"
                                                                                         : ""));
     f.insert(f.end(), r.path.begin(), r.path.end());
-    return join(f);
+    return seal(f, place, mac_key);
 }
 
-bool decode(const std::string &data, const std::string &generation, CachedRights &e) {
+RecordCheck decode(const std::string &data, const RecordPlace &place, const std::string &mac_key, CachedRights &e) {
     std::vector<std::string> f;
-    if (!split(data, f) || !read_head(f, generation, e.status, e.fresh_until, e.stale_until) || f.size() < 6)
-        return false;
-    const std::string &flags = f[5];
-    if (flags.find_first_not_of("abfgncre") != std::string::npos) return false;
+    const RecordCheck check = unseal(data, place, mac_key, f);
+    if (check != RecordCheck::ok) return check;
+    if (!read_head(f, e.status, e.fresh_until, e.stale_until) || f.size() < 5) return RecordCheck::miss;
+    const std::string &flags = f[4];
+    if (flags.find_first_not_of("abfgncre") != std::string::npos) return RecordCheck::miss;
     e.rights.send_as = flags.find('a') != std::string::npos;
     e.rights.send_on_behalf = flags.find('b') != std::string::npos;
     e.rights.full_access = flags.find('f') != std::string::npos;
@@ -108,8 +136,8 @@ bool decode(const std::string &data, const std::string &generation, CachedRights
     e.rights.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
                     : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
                                                            : MailboxRights::Mode::unset;
-    e.rights.path = std::vector<std::string>(f.begin() + 6, f.end());
-    return true;
+    e.rights.path = std::vector<std::string>(f.begin() + 5, f.end());
+    return RecordCheck::ok;
 }
 
 }  // namespace sendas

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "log.h"
 #include "metrics.h"
 
 namespace sendas {
@@ -11,6 +12,9 @@ namespace {
 
 constexpr const char *user_field = "user";
 std::string rights_field(const std::string &mailbox) { return "r:" + mailbox; }
+
+// A spell of forged records ends after this many seconds without one.
+constexpr int64_t forged_quiet = 60;
 
 // find_user has just read the user's whole Redis hash: a rights item
 // missing from it is missing in Redis too, no need to ask again.
@@ -67,6 +71,30 @@ void CachingDirectory::count_redis(bool hit) {
     metrics::cache_lookup("redis", hit);
 }
 
+RecordPlace CachingDirectory::place(const std::string &login, const std::string &field,
+                                    const std::string &generation) const {
+    return {redis_->user_key(login), field, generation};
+}
+
+// True for a record to use. A forged one is a miss: LDAP answers, and the
+// answer overwrites it.
+bool CachingDirectory::verified(RecordCheck check) {
+    if (check == RecordCheck::forged) {
+        ++bad_records_;
+        metrics::cache_bad_record();
+        last_forged_at_ = clock_();
+        if (!forging_.exchange(true))
+            log(Severity::warning, "Redis " + redis_->config().address +
+                                       ": cache records fail verification (redis.hmac_key_file), ignoring them and "
+                                       "asking LDAP: a daemon with another key shares this Redis, or someone else "
+                                       "writes into it");
+        return false;
+    }
+    if (check == RecordCheck::ok && forging_ && clock_() - last_forged_at_ >= forged_quiet && forging_.exchange(false))
+        log(Severity::info, "Redis " + redis_->config().address + ": cache records verify again");
+    return check == RecordCheck::ok;
+}
+
 int64_t CachingDirectory::ttl_for(LookupStatus status) const {
     return status == LookupStatus::found ? settings_.ttl : settings_.negative_ttl;
 }
@@ -83,13 +111,15 @@ LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t 
     std::map<std::string, std::string> fields;
     if (!redis_ || !redis_->load(login, loaded.generation, fields)) return loaded;
     loaded.redis_read_at = now;
+    const std::string &mac_key = redis_->mac_key();
     for (const auto &[field, data] : fields) {
         if (field == user_field) {
             CachedUser entry;
-            if (decode(data, loaded.generation, entry)) loaded.user = entry;
+            if (verified(decode(data, place(login, field, loaded.generation), mac_key, entry))) loaded.user = entry;
         } else if (field.rfind("r:", 0) == 0) {
             CachedRights entry;
-            if (decode(data, loaded.generation, entry)) loaded.rights[field.substr(2)] = entry;
+            if (verified(decode(data, place(login, field, loaded.generation), mac_key, entry)))
+                loaded.rights[field.substr(2)] = entry;
         }
     }
     const int64_t trusted_until = now + settings_.local_ttl;
@@ -113,7 +143,7 @@ void CachingDirectory::remember_user(const std::string &login, const CachedUser 
                                      const std::string &generation) {
     const int64_t now = clock_();
     if (redis_ && !generation.empty())
-        redis_->store(login, user_field, encode(entry, generation),
+        redis_->store(login, user_field, encode(entry, place(login, user_field, generation), redis_->mac_key()),
                       std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
     local_.update(login, [&](LocalRecord &record) {
         record.user = entry;
@@ -125,7 +155,8 @@ void CachingDirectory::remember_rights(const std::string &login, const std::stri
                                        const CachedRights &entry, const std::string &generation) {
     const int64_t now = clock_();
     if (redis_ && !generation.empty())
-        redis_->store(login, rights_field(mailbox), encode(entry, generation),
+        redis_->store(login, rights_field(mailbox),
+                      encode(entry, place(login, rights_field(mailbox), generation), redis_->mac_key()),
                       std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
     local_.update(login, [&](LocalRecord &record) {
         record.rights[mailbox] = entry;
@@ -230,7 +261,8 @@ LookupStatus CachingDirectory::find_rights(const std::string &login, const UserI
         std::string data;
         if (redis_->load_field(login, rights_field(mailbox), generation, data)) {
             CachedRights entry;
-            if (!data.empty() && decode(data, generation, entry)) {
+            if (!data.empty() &&
+                verified(decode(data, place(login, rights_field(mailbox), generation), redis_->mac_key(), entry))) {
                 if (now < entry.fresh_until) {
                     count_redis(true);
                     local_.update(login, [&](LocalRecord &record) {
@@ -289,6 +321,7 @@ std::map<std::string, unsigned long long> CachingDirectory::stats() const {
             {"redis_misses", redis_misses_},
             {"redis_calls", redis_ ? redis_->calls() : 0},
             {"redis_errors", redis_ ? redis_->failures() : 0},
+            {"redis_bad_records", bad_records_},
             {"ldap_lookups", ldap_lookups_},
             {"ldap_searches", backend_->searches()},
             {"stale_answers", stale_answers_}};

@@ -4,7 +4,8 @@
 // a miss costs one LDAP lookup however many connections ask at once
 // (single flight). Redis down means LDAP directly. LDAP down means the
 // cached answer while it is within cache.stale_ttl (marked stale), else
-// "unavailable". A cache never makes up an answer: expired is a miss.
+// "unavailable". A cache never makes up an answer: expired is a miss, and
+// so is a Redis record that fails verification (redis.hmac_key_file).
 #ifndef SENDAS_CACHING_DIRECTORY_H
 #define SENDAS_CACHING_DIRECTORY_H
 
@@ -50,7 +51,8 @@ public:
     unsigned long long searches() const override { return backend_->searches(); }
 
     // Counters by name: local_hits local_misses redis_hits redis_misses
-    // redis_calls redis_errors ldap_lookups ldap_searches stale_answers.
+    // redis_calls redis_errors redis_bad_records ldap_lookups ldap_searches
+    // stale_answers.
     std::map<std::string, unsigned long long> stats() const;
 
     // Drops the in-process tier for a login, or all of it for "*".
@@ -70,6 +72,8 @@ private:
     void remember_user(const std::string &login, const CachedUser &entry, const std::string &generation);
     void remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
                          const std::string &generation);
+    RecordPlace place(const std::string &login, const std::string &field, const std::string &generation) const;
+    bool verified(RecordCheck check);
     int64_t ttl_for(LookupStatus status) const;
     void count_local(bool hit);
     void count_redis(bool hit);
@@ -82,7 +86,10 @@ private:
     SingleFlight<UserAnswer> user_flight_;
     SingleFlight<RightsAnswer> rights_flight_;
     std::atomic<unsigned long long> local_hits_{0}, local_misses_{0}, redis_hits_{0}, redis_misses_{0},
-        ldap_lookups_{0}, stale_answers_{0};
+        ldap_lookups_{0}, stale_answers_{0}, bad_records_{0};
+    // Forged records are logged once per spell of them, not per message.
+    std::atomic<bool> forging_{false};
+    std::atomic<int64_t> last_forged_at_{0};
     std::unique_ptr<FlushListener> listener_;  // last: stopped first
 };
 

@@ -10,8 +10,11 @@
 #include <map>
 #include <sstream>
 
+#include <arpa/inet.h>
+
 #include <boost/program_options.hpp>
 
+#include "redis_client.h"
 #include "send_limit.h"
 
 namespace po = boost::program_options;
@@ -210,14 +213,17 @@ const std::vector<OptionSpec> &option_table() {
 
         {"redis.address", "", "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)",
          [](Config &c, const std::string &v) {
-             bool ok = v.empty() || (v.rfind("unix:/", 0) == 0) ||
-                       (v.rfind(':') != std::string::npos && v.rfind(':') + 1 < v.size() &&
-                        v.find_first_not_of("0123456789", v.rfind(':') + 1) == std::string::npos);
-             if (!ok) bad_value("expected HOST:PORT or unix:/PATH");
+             std::string host;
+             int port = 0;
+             if (!v.empty() && v.rfind("unix:/", 0) != 0 && !parse_redis_tcp_address(v, host, port))
+                 bad_value("expected HOST:PORT (port 1 to 65535) or unix:/PATH");
              c.redis.address = v;
          }},
         {"redis.password_file", "", "file holding the Redis password (empty: no AUTH)",
          [](Config &c, const std::string &v) { c.redis.password_file = v; }},
+        {"redis.hmac_key_file", "",
+         "file holding the key that signs Redis records and send counts, the same on every host (empty: unsigned)",
+         [](Config &c, const std::string &v) { c.redis.hmac_key_file = v; }},
         {"redis.db", "0", "Redis database number",
          [](Config &c, const std::string &v) { c.redis.db = parse_unsigned(v, 65535); }},
         {"redis.prefix", "sendas:", "prefix of every Redis key, so several sites can share one Redis",
@@ -287,7 +293,7 @@ po::options_description generic_options() {
     po::options_description desc("Options");
     desc.add_options()("config,c", po::value<std::string>(), "config file")(
         "foreground,f", "stay in the foreground and log to stderr too (only there with syslog = no)")(
-        "test,t", "check the config and the directory connection, then exit")("version", "print the version")(
+        "test,t", "check the config, LDAP and (with redis.address) Redis, then exit")("version", "print the version")(
         "help,h", "print this help");
     return desc;
 }
@@ -356,7 +362,43 @@ std::string read_secret_file(const std::string &path, const char *key, const Key
     return secret;
 }
 
+// All the file's bytes are the key: `head -c 32 /dev/urandom` may well
+// write a newline or a NUL. Read up to a bound, for a path to a device.
+std::string read_key_file(const std::string &path, const char *key, const KeySources &sources) {
+    constexpr size_t min_size = 16, max_size = 4096;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
+    std::string secret(max_size + 1, '\0');
+    in.read(&secret[0], static_cast<std::streamsize>(secret.size()));
+    secret.resize(static_cast<size_t>(in.gcount()));
+    if (secret.size() < min_size || secret.size() > max_size) {
+        const std::string held =
+            secret.size() > max_size ? "more than " + std::to_string(max_size) : std::to_string(secret.size());
+        throw ConfigError(sources.locate(key, path + " holds " + held + " bytes, expected " + std::to_string(min_size) +
+                                                  " to " + std::to_string(max_size)));
+    }
+    return secret;
+}
+
+bool is_loopback(const std::string &host) {
+    in_addr v4;
+    in6_addr v6;
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return host == "localhost";
+}
+
 }  // namespace
+
+std::string redis_integrity_warning(const Config &config) {
+    const RedisSection &r = config.redis;
+    std::string host;
+    int port = 0;
+    if (!r.hmac_key.empty() || !parse_redis_tcp_address(r.address, host, port) || is_loopback(host)) return "";
+    return "Redis " + r.address +
+           " is not on this host and redis.hmac_key_file is not set: whoever can write "
+           "to it can grant any right through the cache";
+}
 
 bool Config::is_local_domain(const std::string &lowercase_domain) const {
     return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
@@ -426,6 +468,8 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
         throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
     if (!config->redis.password_file.empty())
         config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
+    if (!config->redis.hmac_key_file.empty())
+        config->redis.hmac_key = read_key_file(config->redis.hmac_key_file, "redis.hmac_key_file", sources);
     if (!config->ldap.bind_password_file.empty())
         config->ldap.bind_password =
             read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file", sources);

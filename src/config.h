@@ -58,6 +58,8 @@ struct RedisSection {
     std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
     std::string password_file;
     std::string password;  // read from password_file at load
+    std::string hmac_key_file;
+    std::string hmac_key;  // hmac_key_file's bytes, read at load; empty: records unsigned
     unsigned db = 0;
     std::string prefix = "sendas:";
     unsigned ttl = 300;
@@ -151,6 +153,11 @@ std::shared_ptr<const Config> load_config(const CommandLine &cmdline);
 // Same, from a config text (tests); `name` is used in messages.
 std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
                                                const std::vector<std::string> &overrides = {});
+
+// A warning when anyone on the network who reaches Redis could write cache
+// records and send counts the daemon trusts: Redis on another host than
+// loopback or a unix socket, without redis.hmac_key_file. "" otherwise.
+std::string redis_integrity_warning(const Config &config);
 
 // --help text: usage plus every key with its default and description.
 std::string help_text(const char *program);

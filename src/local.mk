@@ -19,6 +19,7 @@ src_libsendas_a_SOURCES = \
 	src/milter_session.cpp src/milter_session.h \
 	src/mta_actions.h \
 	src/policy.cpp src/policy.h \
+	src/record_mac.cpp src/record_mac.h \
 	src/redis_client.cpp src/redis_client.h \
 	src/redis_tier.cpp src/redis_tier.h \
 	src/rights.cpp src/rights.h \
@@ -27,9 +28,10 @@ src_libsendas_a_SOURCES = \
 	src/send_limit.cpp src/send_limit.h \
 	src/single_flight.h \
 	src/string_util.h
-src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS) $(PROMETHEUS_CFLAGS)
+src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIREDIS_CFLAGS) $(PROMETHEUS_CFLAGS) \
+	$(CRYPTO_CFLAGS)
 
-SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(PROMETHEUS_LIBS) $(BOOST_PO_LIBS)
+SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(PROMETHEUS_LIBS) $(BOOST_PO_LIBS) $(CRYPTO_LIBS)
 
 sbin_PROGRAMS += src/sendas-milter
 src_sendas_milter_SOURCES = src/sendas_milter.cpp src/milter_glue.cpp src/milter_glue.h src/milter_negotiation.h

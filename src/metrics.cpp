@@ -44,6 +44,12 @@ struct Registry {
         BuildCounter().Name("sendas_milter_cache_hits_total").Help("Cache hits by tier").Register(*registry);
     prometheus::Family<prometheus::Counter> &cache_misses =
         BuildCounter().Name("sendas_milter_cache_misses_total").Help("Cache misses by tier").Register(*registry);
+    prometheus::Counter &bad_records =
+        BuildCounter()
+            .Name("sendas_milter_cache_bad_records_total")
+            .Help("Redis cache records that failed verification (redis.hmac_key_file) and were ignored")
+            .Register(*registry)
+            .Add({});
     prometheus::Counter &stale = BuildCounter()
                                      .Name("sendas_milter_stale_answers_total")
                                      .Help("Answers served from expired cache entries while LDAP was down")
@@ -96,6 +102,10 @@ void redis_call(double seconds, bool ok) {
 
 void cache_lookup(const char *tier, bool hit) {
     if (Registry *m = active) (hit ? m->cache_hits : m->cache_misses).Add({{"tier", tier}}).Increment();
+}
+
+void cache_bad_record() {
+    if (Registry *m = active) m->bad_records.Increment();
 }
 
 void stale_answer() {

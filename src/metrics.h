@@ -17,6 +17,7 @@ void decision(const std::string &action, const std::string &right, const std::st
 void ldap_search(double seconds, bool ok);
 void redis_call(double seconds, bool ok);
 void cache_lookup(const char *tier, bool hit);  // tier: "local" or "redis"
+void cache_bad_record();                        // failed verification, ignored
 void stale_answer();
 void connection_opened();
 void connection_closed();

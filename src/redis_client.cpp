@@ -23,6 +23,18 @@ timeval to_timeval(double seconds) {
 
 }  // namespace
 
+bool parse_redis_tcp_address(const std::string &address, std::string &host, int &port) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos) return false;
+    const std::string digits = address.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    port = std::stoi(digits);
+    host = address.substr(0, colon);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return port >= 1 && port <= 65535 && !host.empty();
+}
+
 void RedisReplyDeleter::operator()(redisReply *reply) const { freeReplyObject(reply); }
 
 RedisConnection::RedisConnection(const RedisConfig &config) : config_(config) {}
@@ -42,10 +54,14 @@ bool RedisConnection::open(std::string &error) {
     if (a.rfind("unix:", 0) == 0) {
         ctx_ = redisConnectUnixWithTimeout(a.substr(5).c_str(), tv);
     } else {
-        auto colon = a.rfind(':');
-        std::string host = a.substr(0, colon);
-        if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        ctx_ = redisConnectWithTimeout(host.c_str(), std::stoi(a.substr(colon + 1)), tv);
+        std::string host;
+        int port = 0;
+        if (!parse_redis_tcp_address(a, host, port)) {
+            error = "bad address " + a;
+            broken_ = true;
+            return false;
+        }
+        ctx_ = redisConnectWithTimeout(host.c_str(), port, tv);
     }
     if (!ctx_ || ctx_->err) {
         error = ctx_ ? ctx_->errstr : "out of memory";
@@ -116,14 +132,18 @@ bool RedisConnection::read_push(RedisReplyPtr &reply, double wait_seconds, bool 
 
 RedisPool::RedisPool(RedisConfig config, unsigned size) : config_(std::move(config)), size_(size) {}
 
+void RedisPool::GiveBack::operator()(RedisConnection *conn) const {
+    pool->give_back(std::unique_ptr<RedisConnection>(conn));
+}
+
 // At most size_ connections exist: a caller waits (up to redis.timeout) for
 // one to come back rather than open one more that give_back would close
 // again, which under load is a new connection per message.
-std::unique_ptr<RedisConnection> RedisPool::take() {
+RedisPool::Lease RedisPool::take() {
     std::unique_lock<std::mutex> lock(mutex_);
     bool probe = false;
     if (down_) {
-        if (probing_ || std::chrono::steady_clock::now() < retry_at_) return nullptr;
+        if (probing_ || std::chrono::steady_clock::now() < retry_at_) return Lease(nullptr, GiveBack{this});
         probing_ = probe = true;
     }
     const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -133,15 +153,17 @@ std::unique_ptr<RedisConnection> RedisPool::take() {
     bool got = freed_.wait_for(lock, wait, [&] { return (down_ && !probe) || !idle_.empty() || out_ < size_; });
     if (!got || (down_ && !probe)) {
         if (probe) probing_ = false;
-        return nullptr;
+        return Lease(nullptr, GiveBack{this});
     }
-    ++out_;
+    std::unique_ptr<RedisConnection> conn;
     if (!idle_.empty()) {
-        auto conn = std::move(idle_.back());
+        conn = std::move(idle_.back());
         idle_.pop_back();
-        return conn;
+    } else {
+        conn = std::make_unique<RedisConnection>(config_);
     }
-    return std::make_unique<RedisConnection>(config_);
+    ++out_;  // only once the lease exists to give it back
+    return Lease(conn.release(), GiveBack{this});
 }
 
 void RedisPool::give_back(std::unique_ptr<RedisConnection> conn) {
@@ -177,12 +199,12 @@ bool RedisPool::run(const std::vector<std::vector<std::string>> &commands, std::
     auto started = std::chrono::steady_clock::now();
     bool ok = conn->pipeline(commands, replies, error);
     metrics::redis_call(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), ok);
-    // The outcome first, so that waiters woken by give_back see it.
+    // The outcome first, then the lease goes back as `conn` leaves scope:
+    // waiters woken by give_back see the outcome.
     if (ok)
         record_success();
     else
         record_failure(error);
-    give_back(std::move(conn));
     return ok;
 }
 

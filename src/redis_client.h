@@ -23,6 +23,10 @@ struct RedisConfig {
     double timeout = 0.5;  // seconds, connect and per command
 };
 
+// Splits a TCP address ("host:port", "[v6]:port") into a non-empty host
+// and a port from 1 to 65535. False for anything else (unix: included).
+bool parse_redis_tcp_address(const std::string &address, std::string &host, int &port);
+
 // A reply, owned.
 struct RedisReplyDeleter {
     void operator()(redisReply *reply) const;
@@ -76,7 +80,15 @@ public:
     unsigned long long failures() const { return failures_; }
 
 private:
-    std::unique_ptr<RedisConnection> take();
+    // A lent connection: back to the pool however the borrower leaves,
+    // an exception included, so that no slot is lost for good.
+    struct GiveBack {
+        RedisPool *pool;
+        void operator()(RedisConnection *conn) const;
+    };
+    using Lease = std::unique_ptr<RedisConnection, GiveBack>;
+
+    Lease take();
     void give_back(std::unique_ptr<RedisConnection> conn);
     void record_failure(const std::string &error);
     void record_success();

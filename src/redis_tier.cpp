@@ -26,10 +26,18 @@ std::string generation_of(const redisReply *reply) {
 
 }  // namespace
 
-RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size)
+RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key)
     : prefix_(std::move(prefix)),
       stats_key_(prefix_ + "v1:stats:" + hostname() + ":" + std::to_string(getpid())),
+      mac_key_(std::move(mac_key)),
       pool_(std::move(config), pool_size) {}
+
+std::string RedisTier::probe() const {
+    RedisConnection conn(pool_.config());
+    std::vector<RedisReplyPtr> replies;
+    std::string error;
+    return conn.pipeline({{"PING"}}, replies, error) ? "" : error;
+}
 
 bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields) {
     std::vector<RedisReplyPtr> replies;
@@ -65,12 +73,22 @@ bool RedisTier::flush(const std::string &login) {
     return pool_.run({{"DEL", user_key(login)}, {"PUBLISH", channel(), login}}, replies);
 }
 
-bool RedisTier::count(const std::string &name, int64_t ttl, long long &value) {
-    const std::string key = prefix_ + "v1:" + name;
+bool RedisTier::push(const std::string &name, const std::string &entry, int64_t ttl, long long &length) {
+    const std::string list = key(name);
     std::vector<RedisReplyPtr> replies;
-    if (!pool_.run({{"INCR", key}, {"EXPIRE", key, std::to_string(ttl)}}, replies)) return false;
+    if (!pool_.run({{"RPUSH", list, entry}, {"EXPIRE", list, std::to_string(ttl)}}, replies)) return false;
     if (replies[0]->type != REDIS_REPLY_INTEGER) return false;
-    value = replies[0]->integer;
+    length = replies[0]->integer;
+    return true;
+}
+
+bool RedisTier::read_list(const std::string &name, long long count, std::vector<std::string> &entries) {
+    std::vector<RedisReplyPtr> replies;
+    if (!pool_.run({{"LRANGE", key(name), "0", std::to_string(count - 1)}}, replies)) return false;
+    const redisReply *list = replies[0].get();
+    if (list->type != REDIS_REPLY_ARRAY) return false;
+    entries.clear();
+    for (size_t i = 0; i < list->elements; ++i) entries.push_back(as_string(list->element[i]));
     return true;
 }
 

@@ -3,6 +3,8 @@
 // Layout (PREFIX = redis.prefix):
 //   PREFIXv1:gen            flush generation; INCR drops every record at once
 //   PREFIXv1:u:LOGIN        hash: "user" and "r:MAILBOX" records (cache_codec.h)
+//   PREFIXv1:sends:USER:MAILBOX:WINDOW  list: one token per message counted
+//                           against limits.per_user_mailbox (send_limit.h)
 //   PREFIXv1:flush          pub/sub channel: "*" or a login, to drop local tiers
 //   PREFIXv1:stats:HOST:PID hash of one daemon's counters (sendasctl cache stats)
 #ifndef SENDAS_REDIS_TIER_H
@@ -13,6 +15,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "redis_client.h"
 
@@ -21,7 +24,8 @@ namespace sendas {
 // Thread-safe; every call is one round trip or none (when Redis is down).
 class RedisTier {
 public:
-    RedisTier(RedisConfig config, std::string prefix, unsigned pool_size);
+    // `mac_key`: redis.hmac_key_file's content, or empty (records unsigned).
+    RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key = "");
 
     // The current generation and every field of the login's hash.
     bool load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields);
@@ -32,24 +36,33 @@ public:
     bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl);
     // Drops one login's records (or all, with an empty login) on every host.
     bool flush(const std::string &login);
-    // Increments the counter PREFIXv1:NAME, which expires after `ttl` s.
-    bool count(const std::string &name, int64_t ttl, long long &value);
+    // Appends `entry` to the list key(name), which expires after `ttl` s;
+    // `length` is the list's length right after.
+    bool push(const std::string &name, const std::string &entry, int64_t ttl, long long &length);
+    // The first `count` entries of the list key(name).
+    bool read_list(const std::string &name, long long count, std::vector<std::string> &entries);
     // Publishes this process's counters for `sendasctl cache stats`.
     bool publish_stats(const std::map<std::string, unsigned long long> &counters);
     // Every daemon's published counters, by "HOST:PID".
     bool read_stats(std::map<std::string, std::map<std::string, std::string>> &out);
 
+    // PING on a new connection (with AUTH and SELECT): "" or the problem.
+    std::string probe() const;
+
+    std::string key(const std::string &name) const { return prefix_ + "v1:" + name; }
+    std::string user_key(const std::string &login) const { return key("u:" + login); }
+    const std::string &mac_key() const { return mac_key_; }
     std::string channel() const { return prefix_ + "v1:flush"; }
     const RedisConfig &config() const { return pool_.config(); }
     unsigned long long calls() const { return pool_.calls(); }
     unsigned long long failures() const { return pool_.failures(); }
 
 private:
-    std::string user_key(const std::string &login) const { return prefix_ + "v1:u:" + login; }
     std::string generation_key() const { return prefix_ + "v1:gen"; }
 
     const std::string prefix_;
     const std::string stats_key_;
+    const std::string mac_key_;
     RedisPool pool_;
 };
 

@@ -3,6 +3,7 @@
 
 #include "caching_directory.h"
 #include "ldap_directory.h"
+#include "log.h"
 
 namespace sendas {
 
@@ -11,7 +12,10 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config
     const RedisSection &r = config->redis;
     std::shared_ptr<RedisTier> redis;
     if (!r.address.empty())
-        redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.pool_size);
+        redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.pool_size,
+                                            r.hmac_key);
+    const std::string warning = redis_integrity_warning(*config);
+    if (!warning.empty()) log(Severity::warning, warning);
     if (config->send_limit.count > 0) runtime->limiter = std::make_shared<SendLimiter>(config->send_limit, redis);
     CacheSettings settings;
     settings.ttl = r.ttl;
@@ -22,6 +26,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config
     settings.local_max_bytes = config->cache.local_max_bytes;
     runtime->directory = std::make_shared<CachingDirectory>(std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), settings,
                                                             redis);
+    runtime->redis = std::move(redis);
     runtime->config = std::move(config);
     return runtime;
 }

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "redis_tier.h"
 #include "send_limit.h"
 
 namespace sendas {
@@ -17,9 +18,11 @@ struct Runtime {
     std::shared_ptr<const Config> config;
     std::shared_ptr<Directory> directory;
     std::shared_ptr<SendLimiter> limiter;  // null when limits.per_user_mailbox is off
+    std::shared_ptr<RedisTier> redis;      // null without redis.address
 };
 
-// Builds the LDAP-backed runtime for a config. Connects nothing yet.
+// Builds the LDAP-backed runtime for a config. Connects nothing yet, but
+// logs redis_integrity_warning(), at start-up, with -t and on reload.
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const Config> config);
 
 // The current snapshot; thread-safe swap and read.

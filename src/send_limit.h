@@ -2,6 +2,15 @@
 // a compromised account blasting mail as support@ is stopped with 451.
 // Counted in Redis, so all milter hosts share one count; without Redis
 // (or while it is down) each host counts on its own.
+//
+// In Redis each counted message appends a token to the window's list, and
+// its count is the list's length after the append: one round trip, as
+// INCR was. With redis.hmac_key_file a token is RANDOM.TAG, TAG the HMAC
+// of the list's key and RANDOM, so that whoever can write to Redis cannot
+// lock a user out with made-up or copied entries: the count of a message
+// the length would refuse is taken again, from the distinct tokens that
+// verify among the list's first entries (a second round trip, only then).
+// Below the limit no check is needed: valid tokens never outnumber entries.
 #ifndef SENDAS_SEND_LIMIT_H
 #define SENDAS_SEND_LIMIT_H
 
@@ -10,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "caching_directory.h"  // Clock
 #include "config.h"
@@ -20,6 +30,13 @@ namespace sendas {
 // Parses "200/1h" (units s, m, h, d; none = seconds). Empty: no limit.
 // Returns false for anything else.
 bool parse_send_limit(const std::string &text, SendLimit &limit);
+
+// A token for the list `list_key`: RANDOM.TAG, or RANDOM without a key.
+std::string make_send_token(const std::string &list_key, const std::string &mac_key);
+
+// How many distinct tokens in `tokens` verify for `list_key` under `mac_key`.
+long long count_send_tokens(const std::string &list_key, const std::vector<std::string> &tokens,
+                            const std::string &mac_key);
 
 // Thread-safe; one per runtime snapshot.
 class SendLimiter {
@@ -34,6 +51,7 @@ public:
     const SendLimit &limit() const { return limit_; }
 
 private:
+    bool count_in_redis(const std::string &key, long long &count);
     long long count_locally(const std::string &key, int64_t window);
 
     const SendLimit limit_;

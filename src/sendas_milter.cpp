@@ -167,12 +167,19 @@ int main(int argc, char **argv) {
     RuntimeHolder holder;
     if (cmd.check_only) {
         holder.replace(make_runtime(config));
-        std::string problem = holder.current()->directory->probe();
+        const auto runtime = holder.current();
+        std::string problem = runtime->directory->probe();
         if (!problem.empty()) {
             log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
             return EX_UNAVAILABLE;
         }
-        std::cout << config->source << ": configuration OK, LDAP reachable\n";
+        problem = runtime->redis ? runtime->redis->probe() : "";
+        if (!problem.empty()) {
+            log(Severity::error, "Redis " + config->redis.address + ": " + problem);
+            return EX_UNAVAILABLE;
+        }
+        std::cout << config->source << ": configuration OK, LDAP reachable"
+                  << (runtime->redis ? ", Redis reachable" : "") << "\n";
         return 0;
     }
 

@@ -4,6 +4,7 @@
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
 //   audit [--format text|csv|json] [--mailbox ADDR]
 //                          who holds which right on every mailbox, and findings
+#include <charconv>
 #include <iostream>
 #include <sstream>
 #include <sysexits.h>
@@ -135,7 +136,10 @@ int cache_stats(const Config &config) {
         std::cout << daemon << ":";
         for (const auto &[name, value] : counters) {
             std::cout << " " << name << "=" << value;
-            total[name] += std::stoull(value);
+            // Whatever else is in Redis is shown, not added.
+            unsigned long long n = 0;
+            const auto parsed = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (parsed.ec == std::errc() && parsed.ptr == value.data() + value.size()) total[name] += n;
         }
         std::cout << "\n";
     }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
     autoconf automake make g++ pkg-config
-    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev
+    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev
     slapd ldap-utils miltertest redis-server redis-tools
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base
 )

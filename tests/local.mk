@@ -101,6 +101,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/man-keys.sh \
 	tests/integration/cache-warm.sh \
 	tests/integration/cache-flush.sh \
+	tests/integration/cache-tamper.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \

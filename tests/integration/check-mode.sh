@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The daemon as an admin meets it first: -t, --version, --help, refused
-# configs naming file, line and key, and the shipped sample config.
+# The daemon as an admin meets it first: -t (LDAP and Redis), --version,
+# --help, refused configs naming file, line and key, and the shipped sample
+# config.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require_tools
@@ -13,6 +14,31 @@ write_milter_config "$conf"
 
 out=$("$SENDAS_MILTER" -t -c "$conf" 2>&1) || fail "-t with slapd up failed: $out"
 grep -q "configuration OK" <<<"$out" || fail "-t did not say OK: $out"
+
+# -t asks Redis too. Nothing listening on the port: exit 69 (EX_UNAVAILABLE),
+# naming Redis and its address.
+down=127.0.0.1:$(pick_port)
+rc=0
+out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address "$down" 2>&1) || rc=$?
+[ $rc -eq 69 ] && grep -qF "Redis $down: " <<<"$out" || fail "-t with Redis down: exit $rc: $out"
+! grep -q "configuration OK" <<<"$out" || fail "-t with Redis down said OK: $out"
+# On loopback no key is needed: no warning (the control for the one below).
+! grep -q "hmac_key_file" <<<"$out" || fail "-t warned about redis.hmac_key_file on loopback: $out"
+# Redis elsewhere without a key: warned about, with -t too.
+out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address 192.0.2.1:6379 --redis.timeout 0.2 2>&1) || true
+grep -qF "Redis 192.0.2.1:6379 is not on this host and redis.hmac_key_file is not set" <<<"$out" ||
+    fail "-t did not warn about Redis on another host without a key: $out"
+head -c 32 /dev/urandom >"$T/hmac.key"
+out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address 192.0.2.1:6379 --redis.timeout 0.2 \
+    --redis.hmac_key_file "$T/hmac.key" 2>&1) || true
+! grep -q "hmac_key_file is not set" <<<"$out" || fail "-t warned although redis.hmac_key_file is set: $out"
+if [ -n "$(_find_tool redis-server)" ] && [ -n "$(_find_tool redis-cli)" ]; then
+    start_redis
+    out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address "$REDIS_ADDRESS" 2>&1) || fail "-t with Redis up: $out"
+    grep -qF "configuration OK, LDAP reachable, Redis reachable" <<<"$out" || fail "-t with Redis up: $out"
+else
+    say "redis-server or redis-cli missing: -t with Redis up not checked"
+fi
 
 "$SENDAS_MILTER" --version | grep -qE '^sendas-milter [0-9]+\.[0-9]+' || fail "--version"
 

@@ -129,9 +129,10 @@ grep -qxF "$q4: user=<alice> from=<support@example.com> envelope=<alice@example.
 expect "alerts for alice/support@" 1 "$(alerts alice support@example.com)"
 grep -qxF "warning: $q4: send limit reached: user=<alice> mailbox=<support@example.com> limit=3/3600s" "$B_LOG" ||
     fail "alert line: $(grep 'send limit' "$A_LOG" "$B_LOG")"
-# The count lives in Redis under PREFIXv1:limit:USER-DN:MAILBOX:WINDOW.
-key="sl:v1:limit:uid=alice,ou=people,dc=example,dc=com:support@example.com:$hour"
-expect "Redis count" 7 "$(redis_cli get "$key")"
+# The count lives in Redis: one token per message in the list
+# PREFIXv1:sends:USER-DN:MAILBOX:WINDOW.
+key="sl:v1:sends:uid=alice,ou=people,dc=example,dc=com:support@example.com:$hour"
+expect "Redis count" 7 "$(redis_cli llen "$key")"
 ttl=$(redis_cli ttl "$key")
 if [ "$ttl" -le 3600 ] || [ "$ttl" -gt 7200 ]; then fail "Redis key $key TTL $ttl, expected (3600, 7200]"; fi
 
@@ -146,8 +147,8 @@ for i in 1 2 3 4 5; do
 done
 # A refused message is refused as before, not counted.
 check "eve as support@" "result replycode 550 5.7.1 <eve> is not allowed to send as <support@example.com>" B eve support@example.com
-[ -z "$(redis_cli keys 'sl:v1:limit:uid=eve,*')" ] || fail "a rejected message was counted"
-[ -z "$(redis_cli keys 'sl:v1:limit:uid=alice,*:alice@*')" ] || fail "an own-address message was counted"
+[ -z "$(redis_cli keys 'sl:v1:sends:uid=eve,*')" ] || fail "a rejected message was counted"
+[ -z "$(redis_cli keys 'sl:v1:sends:uid=alice,*:alice@*')" ] || fail "an own-address message was counted"
 expect "alerts for alice/support@ after all that" 1 "$(alerts alice support@example.com)"
 expect "alerts for bob/support@" 1 "$(alerts bob support@example.com)"
 expect "alerts for alice/noreply@" 0 "$(alerts alice noreply@example.com)"

@@ -17,6 +17,8 @@
 #include "caching_directory.h"
 #include "directory.h"
 #include "local_cache.h"
+#include "redis_client.h"
+#include "send_limit.h"
 #include "single_flight.h"
 
 using namespace std::string_literals;
@@ -28,6 +30,7 @@ using sendas::LocalCache;
 using sendas::LocalRecord;
 using sendas::LookupStatus;
 using sendas::MailboxRights;
+using sendas::RecordCheck;
 using sendas::SingleFlight;
 using sendas::UserInfo;
 
@@ -164,6 +167,32 @@ const std::vector<RightsCase> &rights_cases() {
     return cases;
 }
 
+// The codec tests run unsigned and signed: but for the tag, both must
+// behave the same.
+const std::string test_key = "k3y-0f-the-t3st\0with a NUL"s;
+const std::string other_key = "k3y-0f-the-t3st\0with a NUL!"s;
+const std::vector<std::string> codec_keys = {"", test_key};
+
+// Where the tests keep records: alice's hash unless told otherwise.
+sendas::RecordPlace at(const std::string &generation, const std::string &login = "alice",
+                       const std::string &field = "user") {
+    return {"sendas:v1:u:" + login, field, generation};
+}
+
+const char *check_name(RecordCheck c) {
+    switch (c) {
+        case RecordCheck::ok:
+            return "ok";
+        case RecordCheck::miss:
+            return "miss";
+        case RecordCheck::forged:
+            return "forged";
+    }
+    return "?";
+}
+
+std::string mode(const std::string &key) { return key.empty() ? " (unsigned)" : " (signed)"; }
+
 // Each turns a valid record into one decode() must refuse.
 struct Garbling {
     const char *name;
@@ -196,7 +225,7 @@ const Garbling garblings[] = {
 };
 
 // Every field of a record, split back by the test itself: the framing is
-// the codec's documented format ("5:hello" fields, version first).
+// the codec's documented format ("5:hello" fields: version, tag, generation...).
 std::vector<std::string> fields_of(const std::string &record) {
     std::vector<std::string> out;
     size_t pos = 0;
@@ -204,6 +233,19 @@ std::vector<std::string> fields_of(const std::string &record) {
         size_t colon = record.find(':', pos);
         size_t length = std::stoul(record.substr(pos, colon - pos));
         out.push_back(record.substr(colon + 1, length));
+        pos = colon + 1 + length;
+    }
+    return out;
+}
+
+// Where each field's content lies in a record: [begin, end) by field.
+std::vector<std::pair<size_t, size_t>> contents_of(const std::string &record) {
+    std::vector<std::pair<size_t, size_t>> out;
+    size_t pos = 0;
+    while (pos < record.size()) {
+        size_t colon = record.find(':', pos);
+        size_t length = std::stoul(record.substr(pos, colon - pos));
+        out.emplace_back(colon + 1, colon + 1 + length);
         pos = colon + 1 + length;
     }
     return out;
@@ -361,6 +403,13 @@ class CacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(codecRefusesGarbled);
     CPPUNIT_TEST(codecRefusesTruncated);
     CPPUNIT_TEST(codecRefusesBadFields);
+    CPPUNIT_TEST(codecTagField);
+    CPPUNIT_TEST(codecSignedRefusesAnyChange);
+    CPPUNIT_TEST(codecSignedRefusesMoved);
+    CPPUNIT_TEST(codecSignedAndUnsignedMixed);
+    CPPUNIT_TEST(tokensCountOnlyValidDistinct);
+    CPPUNIT_TEST(tokensUnsignedAreRandom);
+    CPPUNIT_TEST(redisBadPortIsAnError);
     CPPUNIT_TEST(localEvictsByEntries);
     CPPUNIT_TEST(localEvictsByBytes);
     CPPUNIT_TEST(localKeepsMostRecentAlone);
@@ -385,80 +434,97 @@ public:
     // --- cache_codec ---
 
     void codecUserRoundTrip() {
-        for (const auto &c : user_cases()) {
-            const std::string record = sendas::encode(c.entry, "42");
-            CachedUser back;
-            back.user.stale = true;  // decode must not keep what was there
-            CPPUNIT_ASSERT_MESSAGE(c.name, sendas::decode(record, "42", back));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, std::string(status_name(c.entry.status)),
-                                         std::string(status_name(back.status)));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.user.dn, back.user.dn);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.user.display_name, back.user.display_name);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, shown(c.entry.user.addresses), shown(back.user.addresses));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.user.addresses.size(), back.user.addresses.size());
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.fresh_until, back.fresh_until);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.stale_until, back.stale_until);
-        }
+        for (const auto &key : codec_keys)
+            for (const auto &c : user_cases()) {
+                const std::string name = c.name + mode(key);
+                const std::string record = sendas::encode(c.entry, at("42"), key);
+                CachedUser back;
+                back.user.stale = true;  // decode must not keep what was there
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, "ok"s,
+                                             std::string(check_name(sendas::decode(record, at("42"), key, back))));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.status)),
+                                             std::string(status_name(back.status)));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.dn, back.user.dn);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.display_name, back.user.display_name);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.user.addresses), shown(back.user.addresses));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.addresses.size(), back.user.addresses.size());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.fresh_until, back.fresh_until);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.stale_until, back.stale_until);
+            }
     }
 
     void codecRightsRoundTrip() {
-        for (const auto &c : rights_cases()) {
-            const std::string record = sendas::encode(c.entry, "7");
-            CachedRights back;
-            back.rights = grant(true, true, true, {"left over"});
-            CPPUNIT_ASSERT_MESSAGE(c.name, sendas::decode(record, "7", back));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, std::string(status_name(c.entry.status)),
-                                         std::string(status_name(back.status)));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, shown(c.entry.rights), shown(back.rights));
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.rights.path.size(), back.rights.path.size());
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.fresh_until, back.fresh_until);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.entry.stale_until, back.stale_until);
-        }
+        for (const auto &key : codec_keys)
+            for (const auto &c : rights_cases()) {
+                const std::string name = c.name + mode(key);
+                const auto place = at("7", "alice", "r:support@example.com");
+                const std::string record = sendas::encode(c.entry, place, key);
+                CachedRights back;
+                back.rights = grant(true, true, true, {"left over"});
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, "ok"s,
+                                             std::string(check_name(sendas::decode(record, place, key, back))));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.status)),
+                                             std::string(status_name(back.status)));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.rights), shown(back.rights));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.rights.path.size(), back.rights.path.size());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.fresh_until, back.fresh_until);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.stale_until, back.stale_until);
+            }
     }
 
+    // A record of another generation is a plain miss, signed or not: after
+    // every flush all records are of another generation.
     void codecRefusesOtherGeneration() {
         const char *others[] = {"0", "41", "420", "4", "", "42 ", " 42"};
-        for (const auto &c : user_cases()) {
-            const std::string record = sendas::encode(c.entry, "42");
-            for (const char *other : others) {
-                CachedUser back;
-                CPPUNIT_ASSERT_MESSAGE(c.name + " read under generation '"s + other + "'",
-                                       !sendas::decode(record, other, back));
+        for (const auto &key : codec_keys) {
+            for (const auto &c : user_cases()) {
+                const std::string record = sendas::encode(c.entry, at("42"), key);
+                for (const char *other : others) {
+                    CachedUser back;
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name + " read under generation '"s + other + "'" + mode(key),
+                                                 "miss"s,
+                                                 std::string(check_name(sendas::decode(record, at(other), key, back))));
+                }
             }
-        }
-        for (const auto &c : rights_cases()) {
-            const std::string record = sendas::encode(c.entry, "42");
-            for (const char *other : others) {
-                CachedRights back;
-                CPPUNIT_ASSERT_MESSAGE(c.name + " read under generation '"s + other + "'",
-                                       !sendas::decode(record, other, back));
+            for (const auto &c : rights_cases()) {
+                const std::string record = sendas::encode(c.entry, at("42"), key);
+                for (const char *other : others) {
+                    CachedRights back;
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name + " read under generation '"s + other + "'" + mode(key),
+                                                 "miss"s,
+                                                 std::string(check_name(sendas::decode(record, at(other), key, back))));
+                }
             }
         }
     }
 
     void codecRefusesGarbled() {
-        for (const auto &g : garblings) {
-            for (const auto &c : user_cases()) {
-                CachedUser back;
-                std::string bad = g.garble(sendas::encode(c.entry, "3"));
-                CPPUNIT_ASSERT_MESSAGE(g.name + " user "s + c.name, !sendas::decode(bad, "3", back));
+        for (const auto &key : codec_keys)
+            for (const auto &g : garblings) {
+                for (const auto &c : user_cases()) {
+                    CachedUser back;
+                    std::string bad = g.garble(sendas::encode(c.entry, at("3"), key));
+                    CPPUNIT_ASSERT_MESSAGE(g.name + " user "s + c.name + mode(key),
+                                           sendas::decode(bad, at("3"), key, back) != RecordCheck::ok);
+                }
+                for (const auto &c : rights_cases()) {
+                    CachedRights back;
+                    std::string bad = g.garble(sendas::encode(c.entry, at("3"), key));
+                    CPPUNIT_ASSERT_MESSAGE(g.name + " rights "s + c.name + mode(key),
+                                           sendas::decode(bad, at("3"), key, back) != RecordCheck::ok);
+                }
             }
-            for (const auto &c : rights_cases()) {
-                CachedRights back;
-                std::string bad = g.garble(sendas::encode(c.entry, "3"));
-                CPPUNIT_ASSERT_MESSAGE(g.name + " rights "s + c.name, !sendas::decode(bad, "3", back));
-            }
-        }
     }
 
     // A record cut short is refused, wherever the cut falls inside the
     // mandatory fields (head, dn and display name / flags) or inside any
     // field. A cut exactly after a later field is a well-formed record of
     // a user with fewer addresses (a path with fewer links): the format has
-    // no field count, so that one cannot be told from encode()'s output.
+    // no field count, so that one cannot be told from encode()'s output
+    // (without a key: with one, its tag no longer verifies).
     template <typename Entry>
     static void expect_cuts_refused(const std::string &kind, const std::string &name, const std::string &record,
-                                    size_t mandatory_fields) {
+                                    size_t mandatory_fields, const std::string &key) {
         std::vector<size_t> boundaries;  // end of each field
         for (size_t pos = 0; pos < record.size();) {
             size_t colon = record.find(':', pos);
@@ -469,63 +535,238 @@ public:
         for (size_t cut = 0; cut < record.size(); ++cut) {
             bool optional_boundary = false;
             for (size_t i = mandatory_fields - 1; i < boundaries.size(); ++i) optional_boundary |= boundaries[i] == cut;
-            if (optional_boundary) continue;
+            if (optional_boundary && key.empty()) continue;
             Entry back;
-            CPPUNIT_ASSERT_MESSAGE(
-                kind + " " + name + " cut at " + std::to_string(cut) + " of " + std::to_string(record.size()),
-                !sendas::decode(record.substr(0, cut), "3", back));
+            CPPUNIT_ASSERT_MESSAGE(kind + " " + name + " cut at " + std::to_string(cut) + " of " +
+                                       std::to_string(record.size()) + mode(key),
+                                   sendas::decode(record.substr(0, cut), at("3"), key, back) != RecordCheck::ok);
         }
     }
 
     void codecRefusesTruncated() {
-        for (const auto &c : user_cases()) {
-            const std::string record = sendas::encode(c.entry, "3");
-            if (record.size() > 2000) continue;  // every cut of the long case is slow, and adds nothing
-            expect_cuts_refused<CachedUser>("user", c.name, record, 7);
+        for (const auto &key : codec_keys) {
+            for (const auto &c : user_cases()) {
+                const std::string record = sendas::encode(c.entry, at("3"), key);
+                if (record.size() > 2000) continue;  // every cut of the long case is slow, and adds nothing
+                expect_cuts_refused<CachedUser>("user", c.name, record, 8, key);
+            }
+            for (const auto &c : rights_cases())
+                expect_cuts_refused<CachedRights>("rights", c.name, sendas::encode(c.entry, at("3"), key), 7, key);
         }
-        for (const auto &c : rights_cases())
-            expect_cuts_refused<CachedRights>("rights", c.name, sendas::encode(c.entry, "3"), 6);
     }
 
-    // Well framed, but a field holds what encode() never writes.
+    // Well framed, but a field holds what encode() never writes (unsigned:
+    // signed, any change is forged, see codecSignedRefusesAnyChange).
     void codecRefusesBadFields() {
         struct FieldCase {
             const char *name;
             size_t field;  // index in the record
             std::string value;
         };
-        // head: 0 version, 1 generation, 2 status, 3 fresh, 4 stale; rights: 5 flags
+        // head: 0 version, 1 tag, 2 generation, 3 status, 4 fresh, 5 stale; rights: 6 flags
         const FieldCase cases[] = {
-            {"status word", 2, "maybe"},
-            {"status empty", 2, ""},
-            {"status unavailable", 2, "unavailable"},
-            {"fresh empty", 3, ""},
-            {"fresh letter", 3, "12a"},
-            {"fresh negative", 3, "-5"},
-            {"fresh hex", 3, "0x10"},
-            {"fresh space", 3, " 10"},
-            {"fresh huge", 3, "99999999999999999999999"},
-            {"stale letter", 4, "x"},
-            {"flags unknown letter", 5, "az"},
-            {"flags upper case", 5, "A"},
+            {"status word", 3, "maybe"},
+            {"status empty", 3, ""},
+            {"status unavailable", 3, "unavailable"},
+            {"fresh empty", 4, ""},
+            {"fresh letter", 4, "12a"},
+            {"fresh negative", 4, "-5"},
+            {"fresh hex", 4, "0x10"},
+            {"fresh space", 4, " 10"},
+            {"fresh huge", 4, "99999999999999999999999"},
+            {"stale letter", 5, "x"},
+            {"flags unknown letter", 6, "az"},
+            {"flags upper case", 6, "A"},
         };
         const CachedRights base = rights_cases()[0].entry;
         const CachedUser user_base = user_cases()[0].entry;
         for (const auto &c : cases) {
-            auto fields = fields_of(sendas::encode(base, "9"));
+            auto fields = fields_of(sendas::encode(base, at("9"), ""));
             fields.at(c.field) = c.value;
             CachedRights back;
-            CPPUNIT_ASSERT_MESSAGE("rights "s + c.name, !sendas::decode(framed(fields), "9", back));
-            if (c.field >= 5) continue;
-            auto user_fields = fields_of(sendas::encode(user_base, "9"));
+            CPPUNIT_ASSERT_MESSAGE("rights "s + c.name,
+                                   sendas::decode(framed(fields), at("9"), "", back) != RecordCheck::ok);
+            if (c.field >= 6) continue;
+            auto user_fields = fields_of(sendas::encode(user_base, at("9"), ""));
             user_fields.at(c.field) = c.value;
             CachedUser user_back;
-            CPPUNIT_ASSERT_MESSAGE("user "s + c.name, !sendas::decode(framed(user_fields), "9", user_back));
+            CPPUNIT_ASSERT_MESSAGE("user "s + c.name,
+                                   sendas::decode(framed(user_fields), at("9"), "", user_back) != RecordCheck::ok);
         }
         // The same framing with good values decodes: the cases above fail for
         // their field, not for the framing.
         CachedRights back;
-        CPPUNIT_ASSERT(sendas::decode(framed(fields_of(sendas::encode(base, "9"))), "9", back));
+        CPPUNIT_ASSERT(sendas::decode(framed(fields_of(sendas::encode(base, at("9"), ""))), at("9"), "", back) ==
+                       RecordCheck::ok);
+    }
+
+    // The tag: 64 hex digits with a key, empty without.
+    void codecTagField() {
+        const CachedRights entry = rights_cases()[0].entry;
+        CPPUNIT_ASSERT_EQUAL(""s, fields_of(sendas::encode(entry, at("1"), ""))[1]);
+        const std::string tag = fields_of(sendas::encode(entry, at("1"), test_key))[1];
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(tag, size_t(64), tag.size());
+        CPPUNIT_ASSERT_MESSAGE(tag, tag.find_first_not_of("0123456789abcdef") == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL("sendas-cache-2"s, fields_of(sendas::encode(entry, at("1"), test_key))[0]);
+    }
+
+    // Signed: every one-byte change anywhere in a record is refused; one in
+    // the tag or in what follows the generation is called forged.
+    void codecSignedRefusesAnyChange() {
+        const auto place = at("5", "alice", "r:support@example.com");
+        for (const auto &c : rights_cases()) {
+            const std::string record = sendas::encode(c.entry, place, test_key);
+            const auto contents = contents_of(record);
+            for (size_t i = 0; i < record.size(); ++i)
+                for (char flip : {'\x01', '\x20'}) {
+                    std::string bad = record;
+                    bad[i] = static_cast<char>(bad[i] ^ flip);
+                    CachedRights back;
+                    const RecordCheck check = sendas::decode(bad, place, test_key, back);
+                    const std::string what = c.name + " byte "s + std::to_string(i) + " ^ " + std::to_string(flip);
+                    CPPUNIT_ASSERT_MESSAGE(what, check != RecordCheck::ok);
+                    bool forged = false;  // content of the tag, or of a field after the generation
+                    for (size_t f = 0; f < contents.size(); ++f)
+                        forged |= (f == 1 || f >= 3) && i >= contents[f].first && i < contents[f].second;
+                    if (forged) CPPUNIT_ASSERT_EQUAL_MESSAGE(what, "forged"s, std::string(check_name(check)));
+                }
+            // Positive control: the unchanged record verifies.
+            CachedRights back;
+            CPPUNIT_ASSERT(sendas::decode(record, place, test_key, back) == RecordCheck::ok);
+        }
+    }
+
+    // Signed: a record read anywhere but where it was written, under
+    // another key, or re-labelled to the current generation, is forged.
+    void codecSignedRefusesMoved() {
+        struct MoveCase {
+            const char *name;
+            sendas::RecordPlace place;
+            std::string key;
+        };
+        const auto written = at("5", "alice", "r:support@example.com");
+        const MoveCase moves[] = {
+            {"another login's hash", at("5", "eve", "r:support@example.com"), test_key},
+            {"another prefix", {"other:v1:u:alice", written.field, "5"}, test_key},
+            {"another mailbox's field", at("5", "alice", "r:sales@example.com"), test_key},
+            {"the user field", at("5", "alice", "user"), test_key},
+            {"another key", written, other_key},
+            {"a key one byte shorter", written, test_key.substr(0, test_key.size() - 1)},
+        };
+        const CachedRights entry = rights_cases()[0].entry;
+        const std::string record = sendas::encode(entry, written, test_key);
+        for (const auto &m : moves) {
+            CachedRights back;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(m.name, "forged"s,
+                                         std::string(check_name(sendas::decode(record, m.place, m.key, back))));
+        }
+        CachedRights back;
+        CPPUNIT_ASSERT_EQUAL("ok"s, std::string(check_name(sendas::decode(record, written, test_key, back))));
+
+        // A record of generation 5 changed to claim 6 (a flush, replayed).
+        auto fields = fields_of(record);
+        fields[2] = "6";
+        const auto relabelled = sendas::decode(framed(fields), at("6", "alice", written.field), test_key, back);
+        CPPUNIT_ASSERT_EQUAL("forged"s, std::string(check_name(relabelled)));
+
+        // The user record too: alice's read from eve's hash.
+        const CachedUser user = user_cases()[0].entry;
+        const std::string user_record = sendas::encode(user, at("5"), test_key);
+        CachedUser user_back;
+        CPPUNIT_ASSERT_EQUAL("forged"s,
+                             std::string(check_name(sendas::decode(user_record, at("5", "eve"), test_key, user_back))));
+        CPPUNIT_ASSERT_EQUAL("ok"s, std::string(check_name(sendas::decode(user_record, at("5"), test_key, user_back))));
+    }
+
+    // A daemon with a key refuses unsigned records (anyone can write one);
+    // one without a key reads signed ones, ignoring the tag.
+    void codecSignedAndUnsignedMixed() {
+        const CachedRights entry = rights_cases()[0].entry;
+        CachedRights back;
+        const std::string plain = sendas::encode(entry, at("1"), "");
+        CPPUNIT_ASSERT_EQUAL("forged"s, std::string(check_name(sendas::decode(plain, at("1"), test_key, back))));
+        const std::string sealed = sendas::encode(entry, at("1"), test_key);
+        CPPUNIT_ASSERT_EQUAL("ok"s, std::string(check_name(sendas::decode(sealed, at("1"), "", back))));
+        CPPUNIT_ASSERT_EQUAL(shown(entry.rights), shown(back.rights));
+        // An old, version 1 record is a miss, not forged: no warning at upgrade.
+        const std::string old = framed({"sendas-cache-1", "1", "found", "3", "4", "a", "x"});
+        CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), test_key, back))));
+        CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), "", back))));
+    }
+
+    // --- send-limit tokens ---
+
+    void tokensCountOnlyValidDistinct() {
+        const std::string list = "sendas:v1:sends:uid=alice,dc=x:support@example.com:123";
+        std::vector<std::string> good;
+        for (int i = 0; i < 3; ++i) good.push_back(sendas::make_send_token(list, test_key));
+        CPPUNIT_ASSERT_EQUAL(3LL, sendas::count_send_tokens(list, good, test_key));
+
+        const std::string tag_changed = [&] {
+            std::string t = good[0];
+            t.back() = t.back() == '0' ? '1' : '0';
+            return t;
+        }();
+        const std::string random_changed = [&] {
+            std::string t = good[0];
+            t[0] = t[0] == '0' ? '1' : '0';
+            return t;
+        }();
+        const std::vector<std::string> forged = {
+            "",
+            "garbage",
+            "1700000000",
+            ".",
+            sendas::make_send_token(list, ""),              // unsigned
+            sendas::make_send_token(list, other_key),       // another key
+            sendas::make_send_token(list + "4", test_key),  // another window's list
+            sendas::make_send_token("sendas:v1:sends:uid=eve,dc=x:support@example.com:123", test_key),
+            tag_changed,
+            random_changed,
+            good[0] + ".",
+            good[0].substr(0, good[0].find('.')),
+        };
+        for (const auto &f : forged)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE("'" + f + "'", 0LL, sendas::count_send_tokens(list, {f}, test_key));
+
+        // Forged ones and copies of a valid one, all around the valid ones.
+        std::vector<std::string> mixed = forged;
+        for (int i = 0; i < 5; ++i) mixed.push_back(good[1]);
+        mixed.insert(mixed.end(), good.begin(), good.end());
+        mixed.insert(mixed.end(), forged.begin(), forged.end());
+        CPPUNIT_ASSERT_EQUAL(3LL, sendas::count_send_tokens(list, mixed, test_key));
+    }
+
+    void tokensUnsignedAreRandom() {
+        const std::string a = sendas::make_send_token("k", ""), b = sendas::make_send_token("k", "");
+        CPPUNIT_ASSERT_EQUAL(size_t(16), a.size());
+        CPPUNIT_ASSERT(a.find('.') == std::string::npos);
+        CPPUNIT_ASSERT(a != b);
+        const std::string signed_token = sendas::make_send_token("k", test_key);
+        CPPUNIT_ASSERT_EQUAL(size_t(16 + 1 + 64), signed_token.size());
+    }
+
+    // --- Redis client ---
+
+    // A port out of range is the connection's error, not an exception
+    // (std::stoi threw for 99999999999, losing the pool slot for good).
+    void redisBadPortIsAnError() {
+        for (const char *address : {"127.0.0.1:99999999999", "127.0.0.1:65536", "127.0.0.1:0", "127.0.0.1:x"}) {
+            const sendas::RedisConfig config{address, "", 0, 0.2};
+            sendas::RedisConnection conn(config);
+            std::string error;
+            CPPUNIT_ASSERT_MESSAGE(address, !conn.open(error));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(address, "bad address "s + address, error);
+            sendas::RedisPool pool(config, 1);
+            std::vector<sendas::RedisReplyPtr> replies;
+            CPPUNIT_ASSERT_MESSAGE(address, !pool.run({{"PING"}}, replies));
+        }
+        // Control: a valid port nobody listens on fails otherwise.
+        const sendas::RedisConfig config{"127.0.0.1:1", "", 0, 0.2};
+        sendas::RedisConnection conn(config);
+        std::string error;
+        CPPUNIT_ASSERT(!conn.open(error));
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("bad address") == std::string::npos);
     }
 
     // --- LocalCache ---

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+using namespace std::string_literals;
 using sendas::CommandLine;
 using sendas::Config;
 using sendas::ConfigError;
@@ -119,6 +120,8 @@ const std::vector<KeyCase> &key_cases() {
         {"ldap.starttls", "no", "yes", "yes", [](const Config &c) { return yes_no(c.ldap.starttls); }},
         {"ldap.ca_file", "", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem",
          [](const Config &c) { return c.ldap.ca_file; }},
+        {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
+        {"redis.hmac_key_file", "", nullptr, nullptr, [](const Config &c) { return c.redis.hmac_key_file; }},
         {"rewrite.send_as_remove_sender", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.rewrite.send_as_remove_sender); }},
         {"rewrite.send_as_envelope", "keep", "mailbox", "mailbox",
@@ -179,6 +182,10 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testBindDnNeedsPasswordFile);
     CPPUNIT_TEST(testBindPasswordFileRead);
     CPPUNIT_TEST(testUnreadablePasswordFile);
+    CPPUNIT_TEST(testHmacKeyFileRead);
+    CPPUNIT_TEST(testHmacKeyFileRefused);
+    CPPUNIT_TEST(testRedisAddressPorts);
+    CPPUNIT_TEST(testRedisIntegrityWarning);
     CPPUNIT_TEST(testParseCommandLine);
     CPPUNIT_TEST(testParseCommandLineErrors);
     CPPUNIT_TEST(testCommandLineRoundTrip);
@@ -334,6 +341,13 @@ public:
             {"[ldap]\nuri =\n", "test.conf:2: ldap.uri", "''"},
             {"socket =\n", "test.conf:1: socket", "''"},
             {"[sent_copy]\naddress = Sent\n", "test.conf:2: sent_copy.address", "Sent"},
+            {"[redis]\naddress = 127.0.0.1:99999999999\n", "test.conf:2: redis.address", "99999999999"},
+            {"[redis]\naddress = 127.0.0.1:65536\n", "test.conf:2: redis.address", "65536"},
+            {"[redis]\naddress = 127.0.0.1:0\n", "test.conf:2: redis.address", "127.0.0.1:0"},
+            {"[redis]\naddress = 127.0.0.1:\n", "test.conf:2: redis.address", "127.0.0.1:"},
+            {"[redis]\naddress = :6379\n", "test.conf:2: redis.address", ":6379"},
+            {"[redis]\naddress = 6379\n", "test.conf:2: redis.address", "6379"},
+            {"[redis]\naddress = redis.example:-1\n", "test.conf:2: redis.address", "-1"},
         };
         for (const auto &c : bad_cases) {
             const std::string error = error_of([&] { load(c.text); });
@@ -466,6 +480,83 @@ public:
             error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "ldap.bind_password_file") && contains(error, missing));
         CPPUNIT_ASSERT_MESSAGE("file:line missing: " + error, contains(error, "test.conf:3: ldap.bind_password_file"));
+    }
+
+    // Every byte of the file is the key: random bytes may hold a newline or NUL.
+    void testHmacKeyFileRead() {
+        const std::string bytes[] = {"0123456789abcdef"s, "line one\nline two\n"s,
+                                     "\0\n\xff random bytes \r\n\0 and more"s, std::string(4096, 'k')};
+        for (const auto &content : bytes) {
+            TempFile file(content);
+            auto config = load("[redis]\naddress = 127.0.0.1:6379\nhmac_key_file = " + file.path() + "\n");
+            CPPUNIT_ASSERT_EQUAL(file.path(), config->redis.hmac_key_file);
+            CPPUNIT_ASSERT_MESSAGE("key differs from the file's bytes", content == config->redis.hmac_key);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string(), load("")->redis.hmac_key);
+    }
+
+    void testHmacKeyFileRefused() {
+        struct KeyCase {
+            std::string content;
+            const char *problem;
+        };
+        const KeyCase key_cases[] = {
+            {"", "0 bytes"},
+            {"\n", "1 bytes"},
+            {"0123456789abcde", "15 bytes"},
+            {std::string(4097, 'k'), "more than 4096 bytes"},
+        };
+        for (const auto &c : key_cases) {
+            TempFile file(c.content);
+            const std::string error = error_of([&] { load("# key\n[redis]\nhmac_key_file = " + file.path() + "\n"); });
+            CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:3: redis.hmac_key_file: "));
+            CPPUNIT_ASSERT_MESSAGE(error, contains(error, file.path()) && contains(error, c.problem));
+        }
+        const std::string missing = "/nonexistent/sendas-milter-test/hmac.key";
+        const std::string error = error_of([&] { load("[redis]\nhmac_key_file = " + missing + "\n"); });
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:2: redis.hmac_key_file: cannot read " + missing));
+    }
+
+    void testRedisAddressPorts() {
+        for (const char *good : {"127.0.0.1:1", "127.0.0.1:65535", "redis.example:6379", "[2001:db8::1]:6379",
+                                 "unix:/run/redis/redis.sock"})
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(good, std::string(good),
+                                         load("[redis]\naddress = " + std::string(good) + "\n")->redis.address);
+    }
+
+    // Redis off this host with no key: anyone who can write to it can grant
+    // rights. Loopback and unix sockets are this host's own business.
+    void testRedisIntegrityWarning() {
+        TempFile key("0123456789abcdef");
+        struct WarnCase {
+            const char *address;
+            bool with_key;
+            bool warns;
+        };
+        const WarnCase warn_cases[] = {
+            {"redis.example:6379", false, true},
+            {"10.0.0.5:6379", false, true},
+            {"[2001:db8::1]:6379", false, true},
+            {"128.0.0.1:6379", false, true},
+            {"localhost.example:6379", false, true},
+            {"redis.example:6379", true, false},
+            {"10.0.0.5:6379", true, false},
+            {"127.0.0.1:6379", false, false},
+            {"127.255.0.9:6379", false, false},
+            {"[::1]:6379", false, false},
+            {"localhost:6379", false, false},
+            {"unix:/run/redis/redis.sock", false, false},
+            {"", false, false},
+        };
+        for (const auto &c : warn_cases) {
+            std::string text = "[redis]\naddress = " + std::string(c.address) + "\n";
+            if (c.with_key) text += "hmac_key_file = " + key.path() + "\n";
+            const std::string warning = sendas::redis_integrity_warning(*load(text));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(text + warning, c.warns, !warning.empty());
+            if (c.warns)
+                CPPUNIT_ASSERT_MESSAGE(warning,
+                                       contains(warning, c.address) && contains(warning, "redis.hmac_key_file"));
+        }
     }
 
     void testParseCommandLine() {
