@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "string_util.h"
 
 namespace sendas {
 namespace {
@@ -40,6 +41,8 @@ bool usable_stale(const std::optional<Entry> &entry, int64_t now, int64_t stale_
 }
 
 }  // namespace
+
+std::string identity_of(const UserInfo &user) { return lower(user.dn); }
 
 int64_t system_clock_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -99,11 +102,18 @@ int64_t CachingDirectory::ttl_for(LookupStatus status) const {
     return status == LookupStatus::found ? settings_.ttl : settings_.negative_ttl;
 }
 
-void CachingDirectory::drop_local(const std::string &login_or_all) {
-    if (login_or_all == "*")
+void CachingDirectory::drop_local(const std::string &what) {
+    if (what == "*") {
         local_.clear();
-    else
-        local_.erase(login_or_all);
+    } else if (what.rfind("dn:", 0) == 0) {
+        const std::string identity = what.substr(3);
+        local_.erase_if([&](const LocalRecord &record) {
+            return record.user && record.user->status == LookupStatus::found &&
+                   identity_of(record.user->user) == identity;
+        });
+    } else {
+        local_.erase(what);
+    }
 }
 
 LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t now) {
@@ -144,7 +154,8 @@ void CachingDirectory::remember_user(const std::string &login, const CachedUser 
     const int64_t now = clock_();
     if (redis_ && !generation.empty())
         redis_->store(login, user_field, encode(entry, place(login, user_field, generation), redis_->mac_key()),
-                      std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
+                      std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl,
+                      entry.status == LookupStatus::found ? identity_of(entry.user) : std::string());
     local_.update(login, [&](LocalRecord &record) {
         record.user = entry;
         record.user_local_until = std::min(entry.fresh_until, now + settings_.local_ttl);

@@ -32,6 +32,10 @@ struct CacheSettings {
     size_t local_max_bytes = 16 << 20;
 };
 
+// Who a cached user is whatever login spelling found them: the DN the
+// server returned, lower-cased. Keys the per-user flush.
+std::string identity_of(const UserInfo &user);
+
 // Unix seconds; injected so tests can move time.
 using Clock = std::function<int64_t()>;
 int64_t system_clock_seconds();
@@ -55,8 +59,9 @@ public:
     // stale_answers.
     std::map<std::string, unsigned long long> stats() const;
 
-    // Drops the in-process tier for a login, or all of it for "*".
-    void drop_local(const std::string &login_or_all);
+    // Drops the in-process tier for a login, for every login of one
+    // directory entry ("dn:" + identity_of(user)), or all of it for "*".
+    void drop_local(const std::string &what);
 
 private:
     struct UserAnswer {

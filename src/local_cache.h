@@ -54,6 +54,20 @@ public:
         evict();
     }
     void erase(const std::string &login);
+    // Erases every record for which `match(record)` is true.
+    template <typename Match>
+    void erase_if(Match match) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = slots_.begin(); it != slots_.end();) {
+            if (!match(static_cast<const LocalRecord &>(it->second.record))) {
+                ++it;
+                continue;
+            }
+            bytes_ -= it->second.bytes;
+            lru_.erase(it->second.order);
+            it = slots_.erase(it);
+        }
+    }
     void clear();
     size_t entries() const;
 

@@ -61,16 +61,35 @@ bool RedisTier::load_field(const std::string &login, const std::string &field, s
 }
 
 bool RedisTier::store(const std::string &login, const std::string &field, const std::string &value,
-                      int64_t key_ttl) {
+                      int64_t key_ttl, const std::string &identity) {
+    const std::string ttl = std::to_string(key_ttl);
+    std::vector<std::vector<std::string>> commands = {{"HSET", user_key(login), field, value},
+                                                      {"EXPIRE", user_key(login), ttl}};
+    if (!identity.empty()) {
+        commands.push_back({"SADD", spellings_key(identity), login});
+        commands.push_back({"EXPIRE", spellings_key(identity), ttl});
+    }
     std::vector<RedisReplyPtr> replies;
-    return pool_.run(
-        {{"HSET", user_key(login), field, value}, {"EXPIRE", user_key(login), std::to_string(key_ttl)}}, replies);
+    return pool_.run(commands, replies);
 }
 
 bool RedisTier::flush(const std::string &login) {
     std::vector<RedisReplyPtr> replies;
     if (login.empty()) return pool_.run({{"INCR", generation_key()}, {"PUBLISH", channel(), "*"}}, replies);
     return pool_.run({{"DEL", user_key(login)}, {"PUBLISH", channel(), login}}, replies);
+}
+
+bool RedisTier::flush_identity(const std::string &identity, const std::string &login, size_t &spellings) {
+    std::vector<RedisReplyPtr> replies;
+    if (!pool_.run({{"SMEMBERS", spellings_key(identity)}}, replies)) return false;
+    std::vector<std::string> del = {"DEL", spellings_key(identity), user_key(login)};
+    spellings = 0;
+    if (replies[0]->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < replies[0]->elements; ++i, ++spellings)
+            del.push_back(user_key(as_string(replies[0]->element[i])));
+    // Local tiers drop by identity too: a spelling cached while Redis was
+    // down is in no set.
+    return pool_.run({del, {"PUBLISH", channel(), "dn:" + identity}, {"PUBLISH", channel(), login}}, replies);
 }
 
 bool RedisTier::push(const std::string &name, const std::string &entry, int64_t ttl, long long &length) {

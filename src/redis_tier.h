@@ -3,9 +3,13 @@
 // Layout (PREFIX = redis.prefix):
 //   PREFIXv1:gen            flush generation; INCR drops every record at once
 //   PREFIXv1:u:LOGIN        hash: "user" and "r:MAILBOX" records (cache_codec.h)
+//   PREFIXv1:s:IDENTITY     set: the logins (spellings) cached for one
+//                           directory entry (its DN, lower-cased), so a
+//                           per-user flush reaches every spelling
 //   PREFIXv1:sends:USER:MAILBOX:WINDOW  list: one token per message counted
 //                           against limits.per_user_mailbox (send_limit.h)
-//   PREFIXv1:flush          pub/sub channel: "*" or a login, to drop local tiers
+//   PREFIXv1:flush          pub/sub channel: "*", a login or "dn:IDENTITY", to
+//                           drop local tiers
 //   PREFIXv1:stats:HOST:PID hash of one daemon's counters (sendasctl cache stats)
 #ifndef SENDAS_REDIS_TIER_H
 #define SENDAS_REDIS_TIER_H
@@ -32,10 +36,15 @@ public:
     // The current generation and one field ("" when absent).
     bool load_field(const std::string &login, const std::string &field, std::string &generation,
                     std::string &value);
-    // Writes one field and sets the hash to expire after `key_ttl` seconds.
-    bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl);
+    // Writes one field and sets the hash to expire after `key_ttl` seconds;
+    // with an `identity`, also records the login as one of its spellings.
+    bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl,
+               const std::string &identity = "");
     // Drops one login's records (or all, with an empty login) on every host.
     bool flush(const std::string &login);
+    // Drops the records of every spelling of one directory entry, and
+    // `login`'s, on every host. `spellings` is how many logins it dropped.
+    bool flush_identity(const std::string &identity, const std::string &login, size_t &spellings);
     // Appends `entry` to the list key(name), which expires after `ttl` s;
     // `length` is the list's length right after.
     bool push(const std::string &name, const std::string &entry, int64_t ttl, long long &length);
@@ -51,6 +60,7 @@ public:
 
     std::string key(const std::string &name) const { return prefix_ + "v1:" + name; }
     std::string user_key(const std::string &login) const { return key("u:" + login); }
+    std::string spellings_key(const std::string &identity) const { return key("s:" + identity); }
     const std::string &mac_key() const { return mac_key_; }
     std::string channel() const { return prefix_ + "v1:flush"; }
     const RedisConfig &config() const { return pool_.config(); }

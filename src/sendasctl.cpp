@@ -105,6 +105,11 @@ std::unique_ptr<RedisTier> redis_for(const Config &config) {
     return std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, 1);
 }
 
+int redis_unavailable(const Config &config) {
+    std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+    return EX_UNAVAILABLE;
+}
+
 int cache_flush(const Config &config, const std::string &login) {
     auto redis = redis_for(config);
     if (!redis) {
@@ -112,11 +117,29 @@ int cache_flush(const Config &config, const std::string &login) {
                   << config.cache.local_ttl << " s; reload the daemon (SIGUSR1) to drop it now\n";
         return EX_UNAVAILABLE;
     }
-    if (!redis->flush(login)) {
-        std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
-        return EX_UNAVAILABLE;
+    if (login.empty()) {
+        if (!redis->flush(login)) return redis_unavailable(config);
+        std::cout << "flushed all cached answers\n";
+        return 0;
     }
-    std::cout << "flushed " << (login.empty() ? "all cached answers" : "cached answers for " + login) << "\n";
+    // Every spelling LDAP folds into the same entry ("Alice", " alice")
+    // was cached on its own: flush them all by the entry's identity.
+    LdapDirectory directory(config.ldap, address_rules(config));
+    LookupContext context(config.ldap.max_searches_per_message);
+    UserInfo user;
+    const LookupStatus status = directory.find_user(login, user, context);
+    if (status != LookupStatus::found) {
+        if (!redis->flush(login)) return redis_unavailable(config);
+        std::cout << "flushed cached answers for " << login << " ("
+                  << (status == LookupStatus::not_found ? "not in the directory"
+                                                        : "LDAP unavailable: other spellings of the login are kept")
+                  << ")\n";
+        return status == LookupStatus::not_found ? 0 : EX_TEMPFAIL;
+    }
+    size_t spellings = 0;
+    if (!redis->flush_identity(identity_of(user), login, spellings)) return redis_unavailable(config);
+    std::cout << "flushed cached answers for " << login << " (" << user.dn << ", " << spellings
+              << " cached spelling" << (spellings == 1 ? "" : "s") << ")\n";
     return 0;
 }
 

@@ -462,7 +462,9 @@ submit() {
     local user=$1 from=$2
     shift 2
     local out
-    out=$("$SWAKS" --server 127.0.0.1 --port "$SUBMIT_PORT" --helo client.example.net \
+    # POSIXLY_CORRECT: else swaks' Getopt::Long takes a login such as
+    # "+61lice" for an option.
+    out=$(POSIXLY_CORRECT=1 "$SWAKS" --server 127.0.0.1 --port "$SUBMIT_PORT" --helo client.example.net \
         --auth PLAIN --auth-user "$user" --auth-password "$E2E_PASSWORD" \
         --from "$user@example.com" --to friend@example.org \
         --header "From: $from" --header "Subject: e2e $user as $from" \

@@ -61,7 +61,8 @@ start_milter "redis.address = $REDIS_ADDRESS" "redis.ttl = 300" "redis.negative_
 expect alice sales@example.com "$(deny alice sales@example.com)" "granted in LDAP, denial cached in Redis"
 
 out=$(flush alice)
-[ "$out" = "flushed cached answers for alice" ] || fail "unexpected flush output: $out"
+[ "$out" = "flushed cached answers for alice (uid=alice,ou=people,$LDAP_BASE, 1 cached spelling)" ] ||
+    fail "unexpected flush output: $out"
 expect_soon alice sales@example.com "$ACCEPT" "after cache flush alice"
 expect eve sales@example.com "$(deny eve sales@example.com)" "cache flush alice flushed eve too"
 
@@ -91,5 +92,24 @@ member replace "cn=support@example.com,ou=send-on-behalf,ou=mailbox-rights,$LDAP
 expect bob support@example.com "$ACCEPT" "revoked in LDAP, cached grant"
 flush >/dev/null
 expect_soon bob support@example.com "$(deny bob support@example.com)" "revoked, after cache flush (all)"
+
+# --- revoke, flush one user: every spelling of the login --------------------
+# slapd matches uid case-insensitively: "Dave" and "DAVE" are dave, each
+# cached under its own login. Once, only "dave" was flushed.
+for login in dave Dave DAVE; do
+    expect "$login" boss@example.com "$ACCEPT" "before the revocation"
+done
+member replace "cn=boss@example.com,ou=send-on-behalf,ou=mailbox-rights,$LDAP_BASE" "uid=grace,ou=people,$LDAP_BASE"
+expect DAVE boss@example.com "$ACCEPT" "revoked in LDAP, cached grant"
+out=$(flush dave)
+[ "$out" = "flushed cached answers for dave (uid=dave,ou=people,$LDAP_BASE, 3 cached spellings)" ] ||
+    fail "unexpected flush output: $out"
+for login in dave Dave DAVE; do
+    expect_soon "$login" boss@example.com "$(deny "$login" boss@example.com)" "revoked, after cache flush dave"
+done
+# A new daemon: Redis has none of the three any more.
+stop_milter || fail "daemon did not stop cleanly"
+start_milter "redis.address = $REDIS_ADDRESS" "redis.ttl = 300" "redis.negative_ttl = 300" "cache.local_ttl = 300"
+expect Dave boss@example.com "$(deny Dave boss@example.com)" "revoked, new daemon"
 stop_milter || fail "daemon did not stop cleanly"
 echo PASS
