@@ -331,10 +331,18 @@ std::map<std::string, int> key_lines(const std::string &text, const std::string 
             continue;
         }
         const auto eq = line.find('=');
-        if (eq == std::string::npos) throw malformed("expected 'key = value' or '[section]', got '" + line + "'");
+        if (eq == std::string::npos) {
+            std::string problem = "expected 'key = value' or '[section]', got '";
+            problem += line;
+            problem += '\'';
+            throw malformed(problem);
+        }
         const std::string key = trimmed(line.substr(0, eq));
         if (!is_key(key)) throw malformed("expected a key name before '='");
-        lines[section.empty() ? key : section + "." + key] = number;  // a repeat is the one to blame
+        std::string dotted = section;
+        if (!dotted.empty()) dotted += '.';
+        dotted += key;
+        lines[dotted] = number;  // a repeat is the one to blame
     }
     return lines;
 }

@@ -42,4 +42,10 @@ void log(Severity severity, const std::string &line) {
     }
 }
 
+std::string error_text(int error_number) {
+    char buffer[256];
+    // The GNU strerror_r returns the text, in `buffer` or static.
+    return strerror_r(error_number, buffer, sizeof buffer);
+}
+
 }  // namespace sendas

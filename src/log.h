@@ -18,6 +18,9 @@ void log_targets(bool to_syslog, bool to_stderr);
 
 void log(Severity severity, const std::string &line);
 
+// strerror(3) for `error_number`, safe from any thread.
+std::string error_text(int error_number);
+
 }  // namespace sendas
 
 #endif

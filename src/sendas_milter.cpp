@@ -40,14 +40,14 @@ struct Identity {
 bool resolve_identity(const Config &config, Identity &id, std::string &error) {
     id = {getuid(), getgid()};
     if (config.user.empty()) return true;
-    const passwd *pw = getpwnam(config.user.c_str());
+    const passwd *pw = getpwnam(config.user.c_str());  // NOLINT(concurrency-mt-unsafe): before any thread
     if (!pw) {
         error = "user " + config.user + " does not exist";
         return false;
     }
     id = {pw->pw_uid, pw->pw_gid};
     if (!config.group.empty()) {
-        const group *gr = getgrnam(config.group.c_str());
+        const group *gr = getgrnam(config.group.c_str());  // NOLINT(concurrency-mt-unsafe): before any thread
         if (!gr) {
             error = "group " + config.group + " does not exist";
             return false;
@@ -60,7 +60,7 @@ bool resolve_identity(const Config &config, Identity &id, std::string &error) {
 bool drop_privileges(const Config &config, const Identity &id, std::string &error) {
     if (config.user.empty() || geteuid() != 0) return true;
     if (initgroups(config.user.c_str(), id.gid) != 0 || setgid(id.gid) != 0 || setuid(id.uid) != 0) {
-        error = std::string("cannot change to user ") + config.user + ": " + std::strerror(errno);
+        error = std::string("cannot change to user ") + config.user + ": " + error_text(errno);
         return false;
     }
     if (setuid(0) == 0) {
@@ -70,14 +70,16 @@ bool drop_privileges(const Config &config, const Identity &id, std::string &erro
     return true;
 }
 
+// Under systemd stderr is the journal: read once in main, before threads.
+bool under_journal = false;
+
 // Lines go to syslog unless `syslog = no` (which needs --foreground), and
-// to stderr while attached to it. Under systemd stderr is the journal too:
-// each line once. Returns an error, or "" once the targets are set.
+// to stderr while attached to it; under the journal each line once.
+// Returns an error, or "" once the targets are set.
 std::string set_log_targets(const Config &config, bool foreground, bool attached) {
     if (!config.syslog && !foreground)
         return config.source + ": syslog = no needs --foreground: nothing would be logged";
-    const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
-    log_targets(config.syslog, attached && (!journal || !config.syslog));
+    log_targets(config.syslog, attached && (!under_journal || !config.syslog));
     return "";
 }
 
@@ -145,7 +147,8 @@ int main(int argc, char **argv) {
     }
     cmd.config_file = absolute_path(cmd.config_file);
     // Until detached, stderr is where an admin starting it by hand looks.
-    log_open("sendas-milter", std::getenv("JOURNAL_STREAM") == nullptr);
+    under_journal = std::getenv("JOURNAL_STREAM") != nullptr;  // NOLINT(concurrency-mt-unsafe): before any thread
+    log_open("sendas-milter", !under_journal);
 
     std::shared_ptr<const Config> config;
     try {
@@ -190,12 +193,12 @@ int main(int argc, char **argv) {
     }
     std::string path = unix_socket_path(config->socket);
     if (!path.empty() && geteuid() == 0 && chown(path.c_str(), identity.uid, identity.gid) != 0) {
-        log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + std::strerror(errno));
+        log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + error_text(errno));
         return EX_OSERR;
     }
     if (!cmd.foreground) {
         if (daemon(0, 0) != 0) {
-            log(Severity::error, std::string("cannot detach: ") + std::strerror(errno));
+            log(Severity::error, std::string("cannot detach: ") + error_text(errno));
             return EX_OSERR;
         }
         set_log_targets(*config, false, false);
