@@ -300,7 +300,11 @@ po::options_description generic_options() {
 
 bool is_key_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; }
 
-bool is_key(const std::string &s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_key_char); }
+// A letter first: Boost reads a leading '-' as an option prefix and puts
+// the name into its messages' format strings.
+bool is_key(const std::string &s) {
+    return !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), is_key_char);
+}
 
 std::string trimmed(const std::string &s) {
     auto start = s.find_first_not_of(" \t\r");

@@ -267,6 +267,8 @@ public:
             {"[ldap]\nuri ldap://x/ more words\n", "test.conf:2: expected 'key = value' or '[section]'"},
             {"[ ]\n", "test.conf:1: expected a section name such as [ldap]"},
             {"bad key = 1\n", "test.conf:1: expected a key name before '='"},
+            {"--- = 1\n", "test.conf:1: expected a key name before '='"},
+            {"%canonical_option% = 1\n", "test.conf:1: expected a key name before '='"},
         };
         for (const auto &[text, expected] : cases) {
             const std::string error = error_of([&] { load(text); });
