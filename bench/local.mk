@@ -7,7 +7,7 @@ EXTRA_PROGRAMS = bench/milter-load bench/null-milter bench/smtp-load
 bench_milter_load_SOURCES = bench/milter_load.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h
 bench_milter_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(MILTER_CFLAGS)
 
-bench_null_milter_SOURCES = bench/null_milter.cpp src/milter_negotiation.h
+bench_null_milter_SOURCES = bench/null_milter.cpp src/milter/negotiation.h
 bench_null_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 bench_null_milter_LDADD = $(MILTER_LIBS)
 

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <string>
 
-#include "milter_negotiation.h"
+#include "milter/negotiation.h"
 
 namespace {
 

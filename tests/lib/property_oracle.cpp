@@ -16,10 +16,10 @@
 #include <sstream>
 #include <vector>
 
-#include "config.h"
-#include "directory.h"
-#include "lookup.h"
-#include "policy.h"
+#include "base/config.h"
+#include "directory/directory.h"
+#include "directory/resolver.h"
+#include "policy/policy.h"
 
 namespace sendas_test {
 namespace {
@@ -189,7 +189,7 @@ public:
         return LookupStatus::found;
     }
     std::string probe() override { return ""; }
-    unsigned long long searches() const override { return 0; }
+    std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", 0}}; }
 
     std::string canon(const std::string &address) const {
         const auto at = address.rfind('@');

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "address.h"
+#include "policy/address.h"
 
 using namespace std::string_literals;
 using sendas::Mailbox;

@@ -13,13 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "cache_codec.h"
-#include "caching_directory.h"
-#include "directory.h"
-#include "local_cache.h"
-#include "redis_client.h"
-#include "send_limit.h"
-#include "single_flight.h"
+#include "cache/cache_codec.h"
+#include "cache/caching_directory.h"
+#include "directory/directory.h"
+#include "cache/local_cache.h"
+#include "cache/redis_client.h"
+#include "ops/send_limit.h"
+#include "cache/single_flight.h"
 
 using namespace std::string_literals;
 using sendas::CachedRights;
@@ -280,7 +280,9 @@ public:
         return LookupStatus::found;  // as LDAP: no group is "found, no flag"
     }
     std::string probe() override { return available ? "" : "down"; }
-    unsigned long long searches() const override { return 10 * (user_calls + rights_calls); }
+    std::map<std::string, unsigned long long> stats() const override {
+        return {{"ldap_searches", 10 * (user_calls + rights_calls)}};
+    }
 
     void set_available(bool yes) {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "config.h"
+#include "base/config.h"
 
 using namespace std::string_literals;
 using sendas::CommandLine;

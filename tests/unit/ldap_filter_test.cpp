@@ -4,8 +4,8 @@
 #include <cctype>
 #include <string>
 
-#include "config.h"
-#include "ldap_filter.h"
+#include "base/config.h"
+#include "directory/ldap_filter.h"
 
 using namespace std::string_literals;
 using sendas::FilterTokens;

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "audit.h"
-#include "config.h"
-#include "lookup.h"
-#include "policy.h"
-#include "string_util.h"
+#include "ops/decision_log.h"
+#include "base/config.h"
+#include "directory/resolver.h"
+#include "policy/policy.h"
+#include "base/string_util.h"
 
 using sendas::Config;
 using sendas::Decision;
@@ -61,7 +61,7 @@ public:
         return LookupStatus::found;
     }
     std::string probe() override { return ""; }
-    unsigned long long searches() const override { return asked.size(); }
+    std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", asked.size()}}; }
 
     std::vector<UserInfo> users = {
         {"uid=alice", "Alice", {"alice-smith@example.com"}},

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "audit.h"
-#include "config.h"
-#include "lookup.h"
-#include "mailbox_match.h"
-#include "policy.h"
-#include "string_util.h"
+#include "ops/decision_log.h"
+#include "base/config.h"
+#include "directory/resolver.h"
+#include "base/mailbox_match.h"
+#include "policy/policy.h"
+#include "base/string_util.h"
 
 using namespace std::string_literals;
 using sendas::Config;
@@ -153,7 +153,7 @@ public:
         return status;
     }
     std::string probe() override { return ""; }
-    unsigned long long searches() const override { return 0; }
+    std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", 0}}; }
 };
 
 // As the session asks: through the real resolver.

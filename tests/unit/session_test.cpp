@@ -8,11 +8,11 @@
 #include <utility>
 #include <vector>
 
-#include "config.h"
-#include "directory.h"
-#include "milter_session.h"
-#include "mta_actions.h"
-#include "runtime.h"
+#include "base/config.h"
+#include "directory/directory.h"
+#include "milter/session.h"
+#include "milter/mta_actions.h"
+#include "milter/runtime.h"
 
 using namespace std::string_literals;
 using sendas::LookupStatus;
@@ -83,7 +83,9 @@ public:
     }
 
     std::string probe() override { return ""; }
-    unsigned long long searches() const override { return user_calls + rights_asked.size(); }
+    std::map<std::string, unsigned long long> stats() const override {
+        return {{"ldap_searches", user_calls + rights_asked.size()}};
+    }
 
     std::map<std::string, std::pair<LookupStatus, UserInfo>> users;
     std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;  // "login mailbox"

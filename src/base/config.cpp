@@ -1,0 +1,245 @@
+// Config loading: the option table (options.h) drives the file, the
+// command line, --help and validation.
+#include "base/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <arpa/inet.h>
+
+#include <boost/program_options.hpp>
+
+#include "base/options.h"
+
+namespace po = boost::program_options;
+
+namespace sendas {
+namespace {
+
+// No abbreviations: "--ldap.bind_password x" must not become
+// "--ldap.bind_password_file x".
+constexpr int exact_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+po::options_description config_options() {
+    po::options_description desc("Configuration keys (config file or --key value)");
+    for (const auto &opt : option_table())
+        desc.add_options()(opt.key, po::value<std::string>()->default_value(opt.default_value()), opt.help);
+    return desc;
+}
+
+po::options_description generic_options() {
+    po::options_description desc("Options");
+    desc.add_options()("config,c", po::value<std::string>(), "config file")(
+        "foreground,f", "stay in the foreground and log to stderr too (only there with syslog = no)")(
+        "test,t", "check the config, LDAP and (with redis.address) Redis, then exit")("version", "print the version")(
+        "help,h", "print this help");
+    return desc;
+}
+
+bool is_key_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; }
+
+// A letter first: Boost reads a leading '-' as an option prefix and puts
+// the name into its messages' format strings.
+bool is_key(const std::string &s) {
+    return !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), is_key_char);
+}
+
+std::string trimmed(const std::string &s) {
+    auto start = s.find_first_not_of(" \t\r");
+    if (start == std::string::npos) return "";
+    return s.substr(start, s.find_last_not_of(" \t\r") - start + 1);
+}
+
+// Checks every line's shape before Boost reads the file (Boost's own
+// message names no line) and records where each key stands, so later
+// errors can name the line too. Throws ConfigError "FILE:LINE: ...".
+std::map<std::string, int> key_lines(const std::string &text, const std::string &name) {
+    std::map<std::string, int> lines;
+    std::istringstream in(text);
+    std::string section;
+    int number = 0;
+    auto malformed = [&](const std::string &problem) {
+        return ConfigError(name + ":" + std::to_string(number) + ": " + problem);
+    };
+    for (std::string raw; std::getline(in, raw);) {
+        ++number;
+        // As Boost does: '#' starts a comment anywhere on a line.
+        const std::string line = trimmed(raw.substr(0, raw.find('#')));
+        if (line.empty()) continue;
+        if (line[0] == '[') {
+            if (line.back() != ']') throw malformed("section header without closing ']'");
+            section = trimmed(line.substr(1, line.size() - 2));
+            if (!is_key(section)) throw malformed("expected a section name such as [ldap]");
+            continue;
+        }
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) {
+            std::string problem = "expected 'key = value' or '[section]', got '";
+            problem += line;
+            problem += '\'';
+            throw malformed(problem);
+        }
+        const std::string key = trimmed(line.substr(0, eq));
+        if (!is_key(key)) throw malformed("expected a key name before '='");
+        std::string dotted = section;
+        if (!dotted.empty()) dotted += '.';
+        dotted += key;
+        lines[dotted] = number;  // a repeat is the one to blame
+    }
+    return lines;
+}
+
+// Where a key's value came from: the command line, or FILE:LINE.
+struct KeySources {
+    std::string file;
+    std::map<std::string, int> lines;
+    std::vector<std::string> overrides;
+
+    std::string locate(const std::string &key, const std::string &problem) const {
+        if (std::find(overrides.begin(), overrides.end(), "--" + key) != overrides.end())
+            return "command line: " + key + ": " + problem;
+        auto it = lines.find(key);
+        std::string where = it != lines.end() ? file + ":" + std::to_string(it->second) : file;
+        return where + ": " + key + ": " + problem;
+    }
+};
+
+std::string read_secret_file(const std::string &path, const char *key, const KeySources &sources) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
+    std::string secret;
+    std::getline(in, secret);
+    return secret;
+}
+
+// All the file's bytes are the key: `head -c 32 /dev/urandom` may well
+// write a newline or a NUL. Read up to a bound, for a path to a device.
+std::string read_key_file(const std::string &path, const char *key, const KeySources &sources) {
+    constexpr size_t min_size = 16, max_size = 4096;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
+    std::string secret(max_size + 1, '\0');
+    in.read(&secret[0], static_cast<std::streamsize>(secret.size()));
+    secret.resize(static_cast<size_t>(in.gcount()));
+    if (secret.size() < min_size || secret.size() > max_size) {
+        const std::string held =
+            secret.size() > max_size ? "more than " + std::to_string(max_size) : std::to_string(secret.size());
+        throw ConfigError(sources.locate(key, path + " holds " + held + " bytes, expected " + std::to_string(min_size) +
+                                                  " to " + std::to_string(max_size)));
+    }
+    return secret;
+}
+
+bool is_loopback(const std::string &host) {
+    in_addr v4;
+    in6_addr v6;
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return host == "localhost";
+}
+
+}  // namespace
+
+std::string redis_integrity_warning(const Config &config) {
+    const RedisSection &r = config.redis;
+    std::string host;
+    int port = 0;
+    if (!r.hmac_key.empty() || !parse_redis_tcp_address(r.address, host, port) || is_loopback(host)) return "";
+    return "Redis " + r.address +
+           " is not on this host and redis.hmac_key_file is not set: whoever can write "
+           "to it can grant any right through the cache";
+}
+
+CommandLine parse_command_line(int argc, const char *const argv[]) {
+    po::options_description all;
+    all.add(generic_options()).add(config_options());
+    CommandLine cmd;
+    cmd.config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
+    po::variables_map vm;
+    try {
+        auto parsed = po::command_line_parser(argc, argv).options(all).style(exact_style).run();
+        po::store(parsed, vm);
+        for (const auto &opt : parsed.options) {
+            if (opt.string_key == "config" || opt.string_key == "foreground" || opt.string_key == "test" ||
+                opt.string_key == "version" || opt.string_key == "help")
+                continue;
+            cmd.overrides.push_back("--" + opt.string_key);
+            for (const auto &v : opt.value) cmd.overrides.push_back(v);
+        }
+    } catch (const po::error &e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
+    cmd.foreground = vm.count("foreground") > 0;
+    cmd.check_only = vm.count("test") > 0;
+    cmd.show_help = vm.count("help") > 0;
+    cmd.show_version = vm.count("version") > 0;
+    return cmd;
+}
+
+std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
+                                               const std::vector<std::string> &overrides) {
+    const auto desc = config_options();
+    const KeySources sources{name, key_lines(text, name), overrides};
+    po::variables_map vm;
+    try {
+        // Command-line values are stored first: the first stored value wins.
+        po::store(po::command_line_parser(overrides).options(desc).style(exact_style).run(), vm);
+    } catch (const po::error &e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    try {
+        std::istringstream in(text);
+        po::store(po::parse_config_file(in, desc), vm);
+    } catch (const po::error_with_option_name &e) {
+        const std::string option = e.get_option_name();
+        const auto start = option.find_first_not_of('-');
+        if (start == std::string::npos) throw ConfigError(name + ": " + e.what());
+        throw ConfigError(sources.locate(option.substr(start), e.what()));
+    } catch (const po::error &e) {
+        throw ConfigError(name + ": " + e.what());
+    }
+
+    auto config = std::make_shared<Config>();
+    config->source = name;
+    for (const auto &opt : option_table()) {
+        try {
+            opt.apply(*config, vm[opt.key].as<std::string>());
+        } catch (const std::invalid_argument &e) {
+            throw ConfigError(
+                sources.locate(opt.key, "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
+        }
+    }
+    if (config->cache.local_ttl > config->redis.ttl)
+        throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
+    if (!config->redis.password_file.empty())
+        config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
+    if (!config->redis.hmac_key_file.empty())
+        config->redis.hmac_key = read_key_file(config->redis.hmac_key_file, "redis.hmac_key_file", sources);
+    if (!config->ldap.bind_password_file.empty())
+        config->ldap.bind_password =
+            read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file", sources);
+    else if (!config->ldap.bind_dn.empty())
+        throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
+    return config;
+}
+
+std::shared_ptr<const Config> load_config(const CommandLine &cmdline) {
+    std::ifstream in(cmdline.config_file);
+    if (!in) throw ConfigError(cmdline.config_file + ": cannot open config file");
+    std::stringstream text;
+    text << in.rdbuf();
+    return load_config_text(text.str(), cmdline.config_file, cmdline.overrides);
+}
+
+std::string help_text(const char *program) {
+    std::ostringstream out;
+    out << "Usage: " << program << " [-c FILE] [-f] [-t] [--KEY VALUE ...]\n\n";
+    out << generic_options() << "\n" << config_options();
+    return out.str();
+}
+
+}  // namespace sendas

@@ -1,0 +1,178 @@
+// The daemon's configuration: one immutable snapshot per load.
+//
+// Every key is declared once in config.cpp's option table, which drives the
+// config file, the long command-line options, --help and validation.
+// A snapshot is never modified after load(); reload builds a new one and the
+// holder swaps it (see runtime.h).
+#ifndef SENDAS_CONFIG_H
+#define SENDAS_CONFIG_H
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/mailbox_match.h"
+
+namespace sendas {
+
+enum class ForeignFrom { reject, accept };
+enum class UnauthLocalFrom { accept, reject };
+enum class MissingFrom { accept, reject };
+enum class DirectoryErrorAction { tempfail, accept, reject };
+enum class SendAsEnvelope { keep, mailbox };
+enum class MtaKind { automatic, postfix, sendmail };
+enum class Mode { enforce, report };
+enum class AuditFormat { text, json };
+
+struct LdapConfig {
+    std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
+    std::string bind_dn;                    // empty: anonymous bind
+    std::string bind_password_file;
+    std::string bind_password;              // read from bind_password_file at load
+    std::string base = "dc=example,dc=com";
+    std::string user_filter = "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u)))";
+    std::string send_as_base = "ou=send-as,ou=mailbox-rights,dc=example,dc=com";
+    std::string send_on_behalf_base = "ou=send-on-behalf,ou=mailbox-rights,dc=example,dc=com";
+    std::string full_access_base = "ou=full-access,ou=mailbox-rights,dc=example,dc=com";
+    std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
+    std::string sent_copy_base;  // mailboxes that always get a Sent copy; empty: no lookup
+    std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // never; empty: off
+    std::string report_base;   // mailboxes in report mode whatever the domain says; empty: off
+    std::string enforce_base;  // mailboxes enforced whatever the domain says; empty: off
+    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above
+    std::string member_attribute = "member";
+    std::string display_name_attribute = "displayName cn";  // first present wins
+    std::string mail_attribute = "mail";
+    std::string audit_user_filter = "(objectClass=inetOrgPerson)";  // what counts as a user in the audit
+    std::string audit_disabled_filter;  // users flagged DISABLED_MEMBER; empty: none
+    unsigned nested_depth = 5;
+    unsigned timeout = 5;       // seconds, per operation and per connect
+    unsigned pool_size = 8;     // connections kept open
+    unsigned max_searches_per_message = 200;  // a message needing more is rejected
+    bool starttls = false;
+    std::string ca_file;
+};
+
+struct RedisSection {
+    std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
+    std::string password_file;
+    std::string password;  // read from password_file at load
+    std::string hmac_key_file;
+    std::string hmac_key;  // hmac_key_file's bytes, read at load; empty: records unsigned
+    unsigned db = 0;
+    std::string prefix = "sendas:";
+    unsigned ttl = 300;
+    unsigned negative_ttl = 60;
+    double timeout = 0.5;  // seconds, connect and per command
+    unsigned pool_size = 8;
+};
+
+struct CacheSection {
+    unsigned local_ttl = 30;  // never longer than redis.ttl
+    unsigned stale_ttl = 0;   // 0: never serve expired entries
+    unsigned local_max_entries = 10000;
+    unsigned local_max_bytes = 16u << 20;
+};
+
+struct SendLimit {
+    unsigned count = 0;   // messages allowed per period; 0: no limit
+    unsigned period = 0;  // seconds
+};
+
+struct RewriteConfig {
+    bool send_as_remove_sender = true;
+    SendAsEnvelope send_as_envelope = SendAsEnvelope::keep;
+};
+
+struct SentCopyConfig {
+    bool send_as = true;
+    bool send_on_behalf = true;
+    std::string address = "%l+Sent@%d";
+};
+
+struct Config {
+    std::string source;  // file it was read from, for messages
+    std::string socket = "unix:/run/sendas-milter/milter.sock";
+    std::string user = "sendas-milter";
+    std::string group = "sendas-milter";
+    std::string pidfile;
+    std::vector<std::string> local_domains;  // lower-cased
+    ForeignFrom foreign_from = ForeignFrom::reject;
+    UnauthLocalFrom unauthenticated_local_from = UnauthLocalFrom::accept;
+    MissingFrom missing_from = MissingFrom::accept;
+    DirectoryErrorAction on_directory_error = DirectoryErrorAction::tempfail;
+    std::string recipient_delimiter = "+";
+    MtaKind mta = MtaKind::automatic;  // how {auth_authen} is encoded
+    Mode mode = Mode::enforce;
+    std::vector<std::string> report_domains, enforce_domains;  // lower-cased
+    AuditFormat audit_format = AuditFormat::text;
+    bool syslog = true;  // else stderr only (foreground)
+    SendLimit send_limit;  // limits.per_user_mailbox
+    std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
+    bool local_part_case_sensitive = false;
+    unsigned max_from_mailboxes = 10;  // From: and Resent-From: mailboxes one message may name
+    LdapConfig ldap;
+    RedisSection redis;
+    CacheSection cache;
+    RewriteConfig rewrite;
+    SentCopyConfig sent_copy;
+
+    bool is_local_domain(const std::string &lowercase_domain) const {
+        return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
+    }
+};
+
+// The settings of the address comparison rule (mailbox_match.h).
+inline AddressRules address_rules(const Config &config) {
+    return {config.recipient_delimiter, config.local_part_case_sensitive};
+}
+
+// Parses "200/1h" (units s, m, h, d; none = seconds) for
+// limits.per_user_mailbox. Empty: no limit. False for anything else.
+bool parse_send_limit(const std::string &text, SendLimit &limit);
+
+// Splits a TCP address ("host:port", "[v6]:port") into a non-empty host
+// and a port from 1 to 65535. False for anything else (unix: included).
+bool parse_redis_tcp_address(const std::string &address, std::string &host, int &port);
+
+// A config error names where it happened ("FILE:LINE: key: problem").
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What the command line asked for besides config keys.
+struct CommandLine {
+    std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
+    bool foreground = false;
+    bool check_only = false;
+    bool show_help = false;
+    bool show_version = false;
+    std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload
+};
+
+// Parses argv. Throws ConfigError on unknown or malformed options.
+CommandLine parse_command_line(int argc, const char *const argv[]);
+
+// Reads the config file named by the command line, then applies the
+// command-line overrides, validates and reads secret files.
+// Throws ConfigError naming file, line and key.
+std::shared_ptr<const Config> load_config(const CommandLine &cmdline);
+
+// Same, from a config text (tests); `name` is used in messages.
+std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
+                                               const std::vector<std::string> &overrides = {});
+
+// A warning when anyone on the network who reaches Redis could write cache
+// records and send counts the daemon trusts: Redis on another host than
+// loopback or a unix socket, without redis.hmac_key_file. "" otherwise.
+std::string redis_integrity_warning(const Config &config);
+
+// --help text: usage plus every key with its default and description.
+std::string help_text(const char *program);
+
+}  // namespace sendas
+
+#endif

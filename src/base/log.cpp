@@ -1,0 +1,51 @@
+// Syslog plus optional stderr; see log.h.
+#include "base/log.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <syslog.h>
+#include <unistd.h>
+
+namespace sendas {
+namespace {
+std::atomic<bool> syslog_on{true}, stderr_on{false};
+}
+
+void log_open(const char *ident, bool also_stderr) {
+    stderr_on = also_stderr;
+    openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void log_targets(bool to_syslog, bool to_stderr) {
+    syslog_on = to_syslog;
+    stderr_on = to_stderr;
+}
+
+void log(Severity severity, const std::string &line) {
+    // Postfix style: the severity is a word in the text, for grep.
+    int priority = severity == Severity::info ? LOG_INFO : severity == Severity::warning ? LOG_WARNING : LOG_ERR;
+    const char *prefix = severity == Severity::info ? "" : severity == Severity::warning ? "warning: " : "error: ";
+    if (syslog_on) syslog(priority, "%s%s", prefix, line.c_str());
+    if (stderr_on) {
+        // One write(2) per line: whole lines however many threads log, and
+        // no stdio lock for them to queue on.
+        std::string out;
+        out.reserve(std::strlen(prefix) + line.size() + 1);
+        out.append(prefix).append(line) += '\n';
+        for (size_t done = 0; done < out.size();) {
+            ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // nowhere left to report it
+            done += static_cast<size_t>(n);
+        }
+    }
+}
+
+std::string error_text(int error_number) {
+    char buffer[256];
+    // The GNU strerror_r returns the text, in `buffer` or static.
+    return strerror_r(error_number, buffer, sizeof buffer);
+}
+
+}  // namespace sendas

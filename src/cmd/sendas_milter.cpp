@@ -1,0 +1,227 @@
+// sendas-milter: the daemon's main. Startup order: config -> socket ->
+// detach -> reload thread -> drop privileges -> smfi_main.
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <grp.h>
+#include <iostream>
+#include <pthread.h>
+#include <pwd.h>
+#include <sysexits.h>
+#include <thread>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "milter/glue.h"
+#include "cmd/startup.h"
+
+using namespace sendas;
+
+namespace {
+
+std::string unix_socket_path(const std::string &spec) {
+    for (const char *prefix : {"unix:", "local:"})
+        if (spec.rfind(prefix, 0) == 0) return spec.substr(std::strlen(prefix));
+    return spec.find(':') == std::string::npos ? spec : "";
+}
+
+struct Identity {
+    uid_t uid;
+    gid_t gid;
+};
+
+// Resolves user/group; an empty user means "stay who we are".
+bool resolve_identity(const Config &config, Identity &id, std::string &error) {
+    id = {getuid(), getgid()};
+    if (config.user.empty()) return true;
+    const passwd *pw = getpwnam(config.user.c_str());  // NOLINT(concurrency-mt-unsafe): before any thread
+    if (!pw) {
+        error = "user " + config.user + " does not exist";
+        return false;
+    }
+    id = {pw->pw_uid, pw->pw_gid};
+    if (!config.group.empty()) {
+        const group *gr = getgrnam(config.group.c_str());  // NOLINT(concurrency-mt-unsafe): before any thread
+        if (!gr) {
+            error = "group " + config.group + " does not exist";
+            return false;
+        }
+        id.gid = gr->gr_gid;
+    }
+    return true;
+}
+
+bool drop_privileges(const Config &config, const Identity &id, std::string &error) {
+    if (config.user.empty() || geteuid() != 0) return true;
+    if (initgroups(config.user.c_str(), id.gid) != 0 || setgid(id.gid) != 0 || setuid(id.uid) != 0) {
+        error = std::string("cannot change to user ") + config.user + ": " + error_text(errno);
+        return false;
+    }
+    if (setuid(0) == 0) {
+        error = "could regain root after dropping privileges";
+        return false;
+    }
+    return true;
+}
+
+// Under systemd stderr is the journal: read once in main, before threads.
+bool under_journal = false;
+
+// Lines go to syslog unless `syslog = no` (which needs --foreground), and
+// to stderr while attached to it; under the journal each line once.
+// Returns an error, or "" once the targets are set.
+std::string set_log_targets(const Config &config, bool foreground, bool attached) {
+    if (!config.syslog && !foreground)
+        return config.source + ": syslog = no needs --foreground: nothing would be logged";
+    log_targets(config.syslog, attached && (!under_journal || !config.syslog));
+    return "";
+}
+
+// Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
+// the old one. Runs for the life of the process.
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    for (;;) {
+        int signal = 0;
+        if (sigwait(&set, &signal) != 0) continue;
+        try {
+            std::shared_ptr<const Config> config = load_config(cmd);
+            std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
+            if (!error.empty()) throw ConfigError(error);
+            holder->replace(make_services(config).runtime);
+            log(Severity::info, "configuration reloaded from " + cmd.config_file);
+        } catch (const std::exception &e) {
+            log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
+        }
+    }
+}
+
+// daemon() changes to "/": a relative -c would no longer open on reload.
+std::string absolute_path(const std::string &path) {
+    if (path.empty() || path[0] == '/') return path;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return path;
+    return std::string(cwd) + "/" + path;
+}
+
+bool write_pidfile(const std::string &path) {
+    if (path.empty()) return true;
+    std::ofstream out(path, std::ios::trunc);
+    out << getpid() << "\n";
+    return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    // Blocked before any thread exists (libldap, libmilter and ours inherit
+    // the mask): SIGUSR1 is taken by reload_loop's sigwait, the others by
+    // libmilter's signal thread. Unblocked anywhere, they would kill us.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    CommandLine cmd;
+    try {
+        cmd = parse_command_line(argc, argv);
+    } catch (const ConfigError &e) {
+        std::cerr << "sendas-milter: " << e.what() << "\n";
+        return EX_USAGE;
+    }
+    if (cmd.show_help) {
+        std::cout << help_text("sendas-milter");
+        return 0;
+    }
+    if (cmd.show_version) {
+        std::cout << "sendas-milter " PACKAGE_VERSION "\n";
+        return 0;
+    }
+    cmd.config_file = absolute_path(cmd.config_file);
+    // Until detached, stderr is where an admin starting it by hand looks.
+    under_journal = std::getenv("JOURNAL_STREAM") != nullptr;  // NOLINT(concurrency-mt-unsafe): before any thread
+    log_open("sendas-milter", !under_journal);
+
+    std::shared_ptr<const Config> config;
+    try {
+        config = load_config(cmd);
+    } catch (const ConfigError &e) {
+        log(Severity::error, e.what());
+        return EX_CONFIG;
+    }
+    std::string error = set_log_targets(*config, cmd.foreground, true);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_CONFIG;
+    }
+    Identity identity;
+    if (!resolve_identity(*config, identity, error)) {
+        log(Severity::error, config->source + ": " + error);
+        return EX_CONFIG;
+    }
+    RuntimeHolder holder;
+    if (cmd.check_only) {
+        const Services services = make_services(config);
+        std::string problem = services.runtime->directory->probe();
+        if (!problem.empty()) {
+            log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
+            return EX_UNAVAILABLE;
+        }
+        problem = services.redis ? services.redis->probe() : "";
+        if (!problem.empty()) {
+            log(Severity::error, "Redis " + config->redis.address + ": " + problem);
+            return EX_UNAVAILABLE;
+        }
+        std::cout << config->source << ": configuration OK, LDAP reachable"
+                  << (services.redis ? ", Redis reachable" : "") << "\n";
+        return 0;
+    }
+
+    error = milter_setup(holder, config->socket);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
+    }
+    std::string path = unix_socket_path(config->socket);
+    if (!path.empty() && geteuid() == 0 && chown(path.c_str(), identity.uid, identity.gid) != 0) {
+        log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + error_text(errno));
+        return EX_OSERR;
+    }
+    if (!cmd.foreground) {
+        if (daemon(0, 0) != 0) {
+            log(Severity::error, std::string("cannot detach: ") + error_text(errno));
+            return EX_OSERR;
+        }
+        set_log_targets(*config, false, false);
+    }
+    // Only now: the runtime may start threads (the Redis flush listener),
+    // and daemon()'s fork would leave them behind in the parent.
+    holder.replace(make_services(config).runtime);
+    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
+
+    std::thread(reload_loop, cmd, &holder).detach();
+
+    if (!drop_privileges(*config, identity, error)) {
+        log(Severity::error, error);
+        return EX_OSERR;
+    }
+    // After dropping root: the endpoint should not run privileged.
+    error = metrics::start(config->metrics_listen);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
+    }
+    log(Severity::info, "starting on " + config->socket);
+    int rc = smfi_main();
+    if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
+    log(Severity::info, "stopped");
+    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}

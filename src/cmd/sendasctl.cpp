@@ -1,0 +1,258 @@
+// sendasctl: the admin's view of what the daemon decides and caches.
+//   explain USER ADDRESS   the decision for USER sending as ADDRESS, and why
+//   cache flush [USER]     drop cached answers on every daemon sharing Redis
+//   cache stats            hits and misses per tier, LDAP searches, per daemon
+//   audit [--format text|csv|json] [--mailbox ADDR]
+//                          who holds which right on every mailbox, and findings
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+#include <sstream>
+#include <sysexits.h>
+
+#include <boost/program_options.hpp>
+
+#include "directory/ldap_directory.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "directory/resolver.h"
+#include "cache/redis_tier.h"
+#include "cache/caching_directory.h"
+#include "cmd/startup.h"
+#include "ops/rights_audit.h"
+
+namespace po = boost::program_options;
+using namespace sendas;
+
+namespace {
+
+// explain's exit status, for scripts.
+constexpr int exit_allow = 0, exit_deny = 1, exit_unknown = 2;
+
+std::string joined(const std::vector<std::string> &items, const char *separator) {
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+std::string actions_of(const Decision &d) {
+    std::vector<std::string> actions;
+    if (d.set_sender) actions.push_back("set Sender: " + *d.set_sender);
+    if (d.remove_sender) actions.push_back("remove Sender:");
+    if (d.envelope_from) actions.push_back("envelope sender " + *d.envelope_from);
+    for (const auto &copy : d.sent_copies) actions.push_back("Sent copy to " + copy + " (NOTIFY=NEVER)");
+    return actions.empty() ? "none" : joined(actions, "; ");
+}
+
+int explain(const Config &config, const std::string &login, const std::string &address) {
+    const auto runtime = make_services(std::make_shared<Config>(config)).runtime;
+    const auto before = runtime->directory->stats();
+
+    MessageFacts facts;
+    facts.queue_id = "explain";
+    facts.auth_user = login;
+    facts.envelope_from = "<>";  // only the From: claim is explained
+    facts.from_values = {address};
+    const Claims claims = parse_claims(facts);
+    LookupContext context(config.ldap.max_searches_per_message);
+    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config, context);
+    const Decision d = decide(facts, claims, answers, config);
+
+    std::cout << "user:     " << login;
+    if (answers.user_status == LookupStatus::found)
+        std::cout << " (" << answers.user.dn << "), own addresses: " << joined(answers.user.addresses, ", ");
+    else
+        std::cout << (answers.user_status == LookupStatus::unavailable ? " (directory unavailable)"
+                                                                       : " (not in the directory)");
+    std::cout << "\n";
+    for (const auto &checked : d.checked) {
+        std::cout << "address:  " << checked.address << "\n";
+        if (!checked.base.empty())
+            std::cout << "base:     " << checked.base << " (" << checked.address << " is no mailbox of its own)\n";
+        std::cout << "right:    " << right_name(checked.right) << "\n";
+        auto it = answers.rights.find(checked.mailbox());
+        if (it == answers.rights.end()) continue;
+        const MailboxRights &r = it->second.second;
+        if (!r.path.empty()) std::cout << "path:     " << joined(r.path.dns(), " -> ") << "\n";
+        std::vector<std::string> held;
+        if (r.send_as) held.push_back("send-as");
+        if (r.send_on_behalf) held.push_back("send-on-behalf");
+        if (r.full_access) held.push_back("full-access");
+        std::cout << "holds:    " << (held.empty() ? "nothing" : joined(held, ", ")) << "\n";
+    }
+    const bool asked_ldap = runtime->directory->stats().at("ldap_searches") != before.at("ldap_searches");
+    const bool unanswered =
+        answers.user_status == LookupStatus::unavailable ||
+        std::any_of(answers.rights.begin(), answers.rights.end(),
+                    [](const auto &entry) { return entry.second.first == LookupStatus::unavailable; });
+    std::cout << "source:   "
+              << (answers.stale()  ? "stale cache (LDAP down)"
+                  : unanswered     ? "none (LDAP unavailable)"
+                  : asked_ldap     ? "LDAP"
+                                   : "cache")
+              << "\n";
+    switch (d.verdict) {
+    case Verdict::accept:
+        std::cout << "decision: accept" << (d.reason.empty() ? "" : " (" + d.reason + ")") << "\n";
+        std::cout << "actions:  " << actions_of(d) << "\n";
+        return d.reason == "directory_unavailable" ? exit_unknown : exit_allow;
+    case Verdict::reject:
+        std::cout << "decision: reject " << d.smtp_code << " " << d.enhanced_code << " " << d.reply_text << "\n";
+        return d.reason == "directory_unavailable" ? exit_unknown : exit_deny;
+    case Verdict::tempfail:
+        std::cout << "decision: tempfail " << d.smtp_code << " " << d.enhanced_code << " " << d.reply_text << "\n";
+        return exit_unknown;
+    }
+    return exit_unknown;
+}
+
+std::unique_ptr<RedisTier> redis_for(const Config &config) {
+    const RedisSection &r = config.redis;
+    if (r.address.empty()) return nullptr;
+    return std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, 1);
+}
+
+int redis_unavailable(const Config &config) {
+    std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+    return EX_UNAVAILABLE;
+}
+
+int cache_flush(const Config &config, const std::string &login) {
+    auto redis = redis_for(config);
+    if (!redis) {
+        std::cerr << "sendasctl: no redis.address configured: each daemon's in-process cache expires within "
+                  << config.cache.local_ttl << " s; reload the daemon (SIGUSR1) to drop it now\n";
+        return EX_UNAVAILABLE;
+    }
+    if (login.empty()) {
+        if (!redis->flush(login)) return redis_unavailable(config);
+        std::cout << "flushed all cached answers\n";
+        return 0;
+    }
+    // Every spelling LDAP folds into the same entry ("Alice", " alice")
+    // was cached on its own: flush them all by the entry's identity.
+    LdapDirectory directory(config.ldap, address_rules(config));
+    LookupContext context(config.ldap.max_searches_per_message);
+    UserInfo user;
+    const LookupStatus status = directory.find_user(login, user, context);
+    if (status != LookupStatus::found) {
+        if (!redis->flush(login)) return redis_unavailable(config);
+        std::cout << "flushed cached answers for " << login << " ("
+                  << (status == LookupStatus::not_found ? "not in the directory"
+                                                        : "LDAP unavailable: other spellings of the login are kept")
+                  << ")\n";
+        return status == LookupStatus::not_found ? 0 : EX_TEMPFAIL;
+    }
+    size_t spellings = 0;
+    if (!redis->flush_identity(identity_of(user), login, spellings)) return redis_unavailable(config);
+    std::cout << "flushed cached answers for " << login << " (" << user.dn << ", " << spellings
+              << " cached spelling" << (spellings == 1 ? "" : "s") << ")\n";
+    return 0;
+}
+
+int cache_stats(const Config &config) {
+    auto redis = redis_for(config);
+    if (!redis) {
+        std::cerr << "sendasctl: no redis.address configured: daemons publish their counters through Redis\n";
+        return EX_UNAVAILABLE;
+    }
+    std::map<std::string, std::map<std::string, std::string>> daemons;
+    if (!redis->read_stats(daemons)) {
+        std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+        return EX_UNAVAILABLE;
+    }
+    std::map<std::string, unsigned long long> total;
+    for (const auto &[daemon, counters] : daemons) {
+        std::cout << daemon << ":";
+        for (const auto &[name, value] : counters) {
+            std::cout << " " << name << "=" << value;
+            // Whatever else is in Redis is shown, not added.
+            unsigned long long n = 0;
+            const auto parsed = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (parsed.ec == std::errc() && parsed.ptr == value.data() + value.size()) total[name] += n;
+        }
+        std::cout << "\n";
+    }
+    std::cout << "total (" << daemons.size() << " daemons):";
+    for (const auto &[name, value] : total) std::cout << " " << name << "=" << value;
+    std::cout << "\n";
+    return 0;
+}
+
+int audit(const Config &config, const std::string &format, const std::string &mailbox) {
+    ReportFormat report_format;
+    if (format == "text") report_format = ReportFormat::text;
+    else if (format == "csv") report_format = ReportFormat::csv;
+    else if (format == "json") report_format = ReportFormat::json;
+    else {
+        std::cerr << "sendasctl: --format is text, csv or json\n";
+        return EX_USAGE;
+    }
+    // Straight from LDAP: an audit must not trust a cache.
+    LdapDirectory directory(config.ldap, address_rules(config));
+    DirectorySnapshot snapshot;
+    std::string error = directory.snapshot(snapshot);
+    if (!error.empty()) {
+        std::cerr << "sendasctl: LDAP " << config.ldap.uri << ": " << error << "\n";
+        return EX_UNAVAILABLE;
+    }
+    std::cout << format_report(audit_rights(snapshot, config.ldap.nested_depth, normalize_dn), report_format, mailbox);
+    return 0;
+}
+
+const char *usage =
+    "Usage: sendasctl [-c FILE] explain USER ADDRESS\n"
+    "       sendasctl [-c FILE] cache flush [USER]\n"
+    "       sendasctl [-c FILE] cache stats\n"
+    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n";
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    po::options_description options("Options");
+    options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
+        "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
+        "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
+        "version", "print the version");
+    po::options_description all;
+    all.add(options).add_options()("words", po::value<std::vector<std::string>>());
+    po::positional_options_description positional;
+    positional.add("words", -1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    } catch (const po::error &e) {
+        std::cerr << "sendasctl: " << e.what() << "\n" << usage;
+        return EX_USAGE;
+    }
+    if (vm.count("help")) {
+        std::cout << usage << "\n" << options;
+        return 0;
+    }
+    if (vm.count("version")) {
+        std::cout << "sendasctl " PACKAGE_VERSION "\n";
+        return 0;
+    }
+    const auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    CommandLine cmd;
+    const char *argv0[] = {"sendasctl"};
+    cmd = parse_command_line(1, argv0);  // the daemon's default config file
+    if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
+    std::shared_ptr<const Config> config;
+    try {
+        config = load_config(cmd);
+    } catch (const ConfigError &e) {
+        std::cerr << "sendasctl: " << e.what() << "\n";
+        return EX_CONFIG;
+    }
+    log_open("sendasctl", true);
+
+    if (words.size() == 3 && words[0] == "explain") return explain(*config, words[1], words[2]);
+    if (words.size() >= 2 && words.size() <= 3 && words[0] == "cache" && words[1] == "flush")
+        return cache_flush(*config, words.size() == 3 ? words[2] : "");
+    if (words.size() == 2 && words[0] == "cache" && words[1] == "stats") return cache_stats(*config);
+    if (words.size() == 1 && words[0] == "audit")
+        return audit(*config, vm["format"].as<std::string>(), vm["mailbox"].as<std::string>());
+    std::cerr << usage;
+    return EX_USAGE;
+}

@@ -1,0 +1,60 @@
+// Start-up wiring; see startup.h.
+#include "cmd/startup.h"
+
+#include "base/log.h"
+#include "cache/caching_directory.h"
+#include "directory/ldap_directory.h"
+
+namespace sendas {
+namespace {
+
+// The send limiter's shared lists are lists in Redis.
+class RedisLists : public SharedLists {
+public:
+    explicit RedisLists(std::shared_ptr<RedisTier> redis) : redis_(std::move(redis)) {}
+    bool push(const std::string &name, const std::string &entry, int64_t ttl, long long &length) override {
+        return redis_->push(name, entry, ttl, length);
+    }
+    bool read_list(const std::string &name, long long count, std::vector<std::string> &entries) override {
+        return redis_->read_list(name, count, entries);
+    }
+    std::string key(const std::string &name) const override { return redis_->key(name); }
+    const std::string &mac_key() const override { return redis_->mac_key(); }
+
+private:
+    const std::shared_ptr<RedisTier> redis_;
+};
+
+CacheSettings cache_settings(const Config &config) {
+    CacheSettings settings;
+    settings.ttl = config.redis.ttl;
+    settings.negative_ttl = config.redis.negative_ttl;
+    settings.local_ttl = config.cache.local_ttl;
+    settings.stale_ttl = config.cache.stale_ttl;
+    settings.local_max_entries = config.cache.local_max_entries;
+    settings.local_max_bytes = config.cache.local_max_bytes;
+    return settings;
+}
+
+}  // namespace
+
+Services make_services(std::shared_ptr<const Config> config) {
+    Services services;
+    auto runtime = std::make_shared<Runtime>();
+    const RedisSection &r = config->redis;
+    if (!r.address.empty())
+        services.redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix,
+                                                     r.pool_size, r.hmac_key);
+    const std::string warning = redis_integrity_warning(*config);
+    if (!warning.empty()) log(Severity::warning, warning);
+    if (config->send_limit.count > 0)
+        runtime->limiter = std::make_shared<SendLimiter>(
+            config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);
+    runtime->directory = std::make_shared<CachingDirectory>(
+        std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
+    runtime->config = std::move(config);
+    services.runtime = std::move(runtime);
+    return services;
+}
+
+}  // namespace sendas

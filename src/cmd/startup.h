@@ -1,0 +1,26 @@
+// Start-up: what one config snapshot is built into. Shared by the daemon
+// (start, -t, reload) and sendasctl.
+#ifndef SENDAS_STARTUP_H
+#define SENDAS_STARTUP_H
+
+#include <memory>
+
+#include "base/config.h"
+#include "cache/redis_tier.h"
+#include "milter/runtime.h"
+
+namespace sendas {
+
+struct Services {
+    std::shared_ptr<const Runtime> runtime;
+    std::shared_ptr<RedisTier> redis;  // null without redis.address; for -t
+};
+
+// LDAP behind the cache tiers, and the send limiter counting in Redis.
+// Connects nothing yet, but logs redis_integrity_warning(), so at
+// start-up, with -t and on reload.
+Services make_services(std::shared_ptr<const Config> config);
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,246 @@
+// libldap connections and their pool; see ldap_connection.h.
+#include "directory/ldap_connection.h"
+#include "base/string_util.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <ldap.h>
+
+#include "base/log.h"
+#include "base/metrics.h"
+
+namespace sendas {
+namespace {
+
+// How long a refused bind is answered from memory before binding again.
+constexpr std::chrono::seconds refusal_hold{5};
+
+bool is_transient(int rc) {
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
+           rc == LDAP_BUSY || rc == LDAP_TIMELIMIT_EXCEEDED;
+}
+
+// Owns a libldap message chain.
+struct MessageGuard {
+    LDAPMessage *msg = nullptr;
+    ~MessageGuard() {
+        if (msg) ldap_msgfree(msg);
+    }
+};
+
+LdapEntry read_entry(LDAP *ld, LDAPMessage *entry) {
+    LdapEntry out;
+    if (char *dn = ldap_get_dn(ld, entry)) {
+        out.dn = dn;
+        ldap_memfree(dn);
+    }
+    BerElement *ber = nullptr;
+    for (char *attr = ldap_first_attribute(ld, entry, &ber); attr; attr = ldap_next_attribute(ld, entry, ber)) {
+        std::vector<std::string> &values = out.attributes[lower(attr)];
+        if (berval **vals = ldap_get_values_len(ld, entry, attr)) {
+            for (berval **v = vals; *v; ++v) values.emplace_back((*v)->bv_val, (*v)->bv_len);
+            ldap_value_free_len(vals);
+        }
+        ldap_memfree(attr);
+    }
+    if (ber) ber_free(ber, 0);
+    return out;
+}
+
+}  // namespace
+
+const std::vector<std::string> &LdapEntry::values(const std::string &lowercase_name) const {
+    static const std::vector<std::string> none;
+    auto it = attributes.find(lowercase_name);
+    return it == attributes.end() ? none : it->second;
+}
+
+LdapConnection::LdapConnection(const LdapConfig &config) : config_(config) {}
+
+LdapConnection::~LdapConnection() {
+    if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
+}
+
+bool LdapConnection::open(std::string &error) {
+    if (ld_) return true;
+    LDAP *ld = nullptr;
+    int rc = ldap_initialize(&ld, config_.uri.c_str());
+    if (rc != LDAP_SUCCESS) {
+        error = std::string("ldap_initialize: ") + ldap_err2string(rc);
+        return false;
+    }
+    ld_ = ld;
+    int version = LDAP_VERSION3;
+    timeval timeout{static_cast<time_t>(config_.timeout), 0};
+    ldap_set_option(ld_, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld_, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    ldap_set_option(ld_, LDAP_OPT_NETWORK_TIMEOUT, &timeout);
+    ldap_set_option(ld_, LDAP_OPT_TIMEOUT, &timeout);
+    if (!config_.ca_file.empty()) {
+        int demand = LDAP_OPT_X_TLS_DEMAND, newctx = 0;
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_CACERTFILE, config_.ca_file.c_str());
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+        ldap_set_option(ld_, LDAP_OPT_X_TLS_NEWCTX, &newctx);
+    }
+    if (config_.starttls) {
+        rc = ldap_start_tls_s(ld_, nullptr, nullptr);
+        if (rc != LDAP_SUCCESS) {
+            error = std::string("StartTLS: ") + ldap_err2string(rc);
+            broken_ = true;
+            refused_ = !is_transient(rc);
+            return false;
+        }
+    }
+    // A bind, even anonymous, makes the connection now, so a dead server
+    // shows here and not in the middle of a lookup.
+    berval cred{static_cast<ber_len_t>(config_.bind_password.size()), const_cast<char *>(config_.bind_password.data())};
+    rc = ldap_sasl_bind_s(ld_, config_.bind_dn.empty() ? nullptr : config_.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred,
+                          nullptr, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+        error = std::string("bind: ") + ldap_err2string(rc);
+        broken_ = true;
+        // Wrong credentials or a refused bind is the config, not the network.
+        refused_ = !is_transient(rc);
+        return false;
+    }
+    return true;
+}
+
+SearchResult LdapConnection::search(const std::string &base, Scope scope, const std::string &filter,
+                                    const std::vector<std::string> &attributes, int size_limit, bool paged) {
+    SearchResult result;
+    if (!open(result.error)) {
+        result.status = refused_ ? SearchStatus::refused : SearchStatus::transient;
+        return result;
+    }
+    std::vector<char *> attrs;
+    attrs.reserve(attributes.size() + 1);
+    for (const auto &a : attributes) attrs.push_back(const_cast<char *>(a.c_str()));
+    attrs.push_back(nullptr);
+    timeval timeout{static_cast<time_t>(config_.timeout), 0};
+    constexpr ber_int_t page_size = 500;
+    berval cookie{0, nullptr};
+    auto fail = [&](int rc, const char *what) {
+        result.error = std::string(what) + ": " + ldap_err2string(rc);
+        result.status = is_transient(rc) ? SearchStatus::transient : SearchStatus::failed;
+        broken_ = result.status == SearchStatus::transient;
+        result.entries.clear();
+    };
+    do {
+        LDAPControl *page = nullptr;
+        if (paged) ldap_create_page_control(ld_, page_size, &cookie, 0, &page);
+        LDAPControl *server_controls[] = {page, nullptr};
+        MessageGuard res;
+        int rc = ldap_search_ext_s(ld_, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
+                                   filter.c_str(), attrs.data(), 0, paged ? server_controls : nullptr, nullptr,
+                                   &timeout, size_limit, &res.msg);
+        if (page) ldap_control_free(page);
+        if (cookie.bv_val) ber_memfree(cookie.bv_val);
+        cookie = {0, nullptr};
+        if (rc == LDAP_NO_SUCH_OBJECT) break;
+        // A truncated answer is only fine when the caller asked for a limit
+        // (to spot an ambiguous login); elsewhere it would hide members.
+        if (rc == LDAP_SIZELIMIT_EXCEEDED && size_limit == 0) {
+            fail(rc, "search (raise the server's size limit for this bind DN)");
+            return result;
+        }
+        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+            fail(rc, "search");
+            return result;
+        }
+        for (LDAPMessage *e = ldap_first_entry(ld_, res.msg); e; e = ldap_next_entry(ld_, e))
+            result.entries.push_back(read_entry(ld_, e));
+        if (!paged) break;
+        LDAPControl **controls = nullptr;
+        int err = LDAP_SUCCESS;
+        rc = ldap_parse_result(ld_, res.msg, &err, nullptr, nullptr, nullptr, &controls, 0);
+        LDAPControl *response =
+            rc == LDAP_SUCCESS ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, controls, nullptr) : nullptr;
+        ber_int_t estimate = 0;
+        if (response) ldap_parse_pageresponse_control(ld_, response, &estimate, &cookie);
+        if (controls) ldap_controls_free(controls);
+    } while (cookie.bv_len > 0);
+    if (cookie.bv_val) ber_memfree(cookie.bv_val);
+    result.status = SearchStatus::ok;
+    return result;
+}
+
+LdapPool::LdapPool(LdapConfig config) : config_(std::move(config)) {}
+
+LdapPool::Lease LdapPool::borrow() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeout);
+    if (!freed_.wait_until(lock, deadline, [this] { return !idle_.empty() || out_ < config_.pool_size; }))
+        return Lease(*this, nullptr);
+    ++out_;
+    if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(*this, std::move(conn));
+    }
+    lock.unlock();
+    return Lease(*this, std::make_unique<LdapConnection>(config_));
+}
+
+void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
+    if (!conn) return;  // an empty lease never took a slot
+    std::lock_guard<std::mutex> lock(mutex_);
+    --out_;
+    if (conn->broken())
+        idle_.clear();  // they talked to the same server: likely dead too
+    else
+        idle_.push_back(std::move(conn));
+    freed_.notify_one();  // one connection or slot came back: one waiter can use it
+}
+
+SearchResult LdapPool::search(const std::string &base, Scope scope, const std::string &filter,
+                              const std::vector<std::string> &attributes, int size_limit, bool paged) {
+    SearchResult result;
+    if (refused_recently(result)) return result;
+    result.status = SearchStatus::transient;
+    result.error = "no LDAP connection free within ldap.timeout";
+    // A kept connection may have died since its last use: one retry on a
+    // fresh one tells a restarted server from a dead one.
+    for (int attempt = 0; attempt < 2 && result.status == SearchStatus::transient; ++attempt) {
+        Lease conn = borrow();
+        if (!conn) break;
+        ++searches_;
+        auto started = std::chrono::steady_clock::now();
+        result = conn->search(base, scope, filter, attributes, size_limit, paged);
+        metrics::ldap_search(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                             result.status == SearchStatus::ok);
+    }
+    note_outcome(result);
+    return result;
+}
+
+bool LdapPool::refused_recently(SearchResult &result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::chrono::steady_clock::now() >= refused_until_) return false;
+    result.status = SearchStatus::refused;
+    result.error = refusal_;
+    return true;
+}
+
+void LdapPool::note_outcome(const SearchResult &result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (result.status == SearchStatus::refused) {
+        // No bind per message while the credentials are wrong; a reload
+        // with fixed ones builds a new pool.
+        refused_until_ = std::chrono::steady_clock::now() + refusal_hold;
+        refusal_ = result.error;
+    }
+    bool ok = result.status == SearchStatus::ok;
+    if (ok == !failing_) return;
+    failing_ = !ok;
+    if (ok)
+        log(Severity::info, "LDAP " + config_.uri + " answering again");
+    else
+        log(Severity::warning, "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error +
+                                   (result.status == SearchStatus::refused
+                                        ? " (check ldap.bind_dn, ldap.bind_password_file and the TLS settings)"
+                                        : ""));
+}
+
+}  // namespace sendas

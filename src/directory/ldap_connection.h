@@ -1,0 +1,120 @@
+// One owned libldap connection and a bounded pool of them.
+//
+// libldap handles are not safe to share between threads unlocked, and one
+// mutexed handle would serialise every lookup; so each lookup borrows a
+// handle from the pool for its duration.
+#ifndef SENDAS_LDAP_CONNECTION_H
+#define SENDAS_LDAP_CONNECTION_H
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+
+typedef struct ldap LDAP;
+
+namespace sendas {
+
+struct LdapEntry {
+    std::string dn;
+    std::map<std::string, std::vector<std::string>> attributes;  // names lower-cased
+
+    const std::vector<std::string> &values(const std::string &lowercase_name) const;
+};
+
+enum class SearchStatus {
+    ok,          // entries filled (a missing base is ok with no entries)
+    transient,   // server down, timeout: the handle is spent, retry on a new one
+    failed,      // the server refused the search (bad filter, base): don't retry
+    refused,     // the bind or StartTLS was refused (credentials, TLS): a config error
+};
+
+struct SearchResult {
+    SearchStatus status = SearchStatus::failed;
+    std::vector<LdapEntry> entries;
+    std::string error;  // set unless ok
+};
+
+enum class Scope { base, subtree };
+
+// One connection; owned by the pool (or a caller), destroyed when broken.
+class LdapConnection {
+public:
+    explicit LdapConnection(const LdapConfig &config);
+    ~LdapConnection();
+    LdapConnection(const LdapConnection &) = delete;
+    LdapConnection &operator=(const LdapConnection &) = delete;
+
+    // Connects and binds if not yet done. Returns false with `error` set.
+    bool open(std::string &error);
+
+    // A search with the configured timeout (per request). `size_limit` 0 =
+    // none. `paged` reads the result in pages (RFC 2696), past the
+    // server's size limit: for whole-directory reads such as the audit.
+    SearchResult search(const std::string &base, Scope scope, const std::string &filter,
+                        const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+
+    bool broken() const { return broken_; }
+
+private:
+    const LdapConfig &config_;
+    LDAP *ld_ = nullptr;
+    bool broken_ = false;
+    bool refused_ = false;  // open() failed for a reason retrying cannot fix
+};
+
+// Up to `pool_size` connections, opened lazily and reused. Thread-safe.
+// A connection lives until it breaks or the pool is destroyed; the pool
+// must outlive every lease.
+class LdapPool {
+public:
+    explicit LdapPool(LdapConfig config);
+
+    class Lease {
+    public:
+        Lease(LdapPool &pool, std::unique_ptr<LdapConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
+        ~Lease() { pool_.give_back(std::move(conn_)); }
+        Lease(const Lease &) = delete;
+        Lease &operator=(const Lease &) = delete;
+        LdapConnection *operator->() { return conn_.get(); }
+        explicit operator bool() const { return conn_ != nullptr; }
+
+    private:
+        LdapPool &pool_;
+        std::unique_ptr<LdapConnection> conn_;
+    };
+
+    // Waits up to ldap.timeout for a free slot; an empty lease on timeout.
+    Lease borrow();
+
+    // Search with one retry on a fresh connection after a transient error.
+    SearchResult search(const std::string &base, Scope scope, const std::string &filter,
+                        const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+
+    const LdapConfig &config() const { return config_; }
+    unsigned long long searches() const { return searches_; }
+
+private:
+    void give_back(std::unique_ptr<LdapConnection> conn);
+    void note_outcome(const SearchResult &result);
+    bool refused_recently(SearchResult &result);
+
+    const LdapConfig config_;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    std::vector<std::unique_ptr<LdapConnection>> idle_;
+    unsigned out_ = 0;  // connections (or slots) currently lent
+    std::atomic<unsigned long long> searches_{0};
+    bool failing_ = false;  // under mutex_: one warning per outage, one line on recovery
+    std::chrono::steady_clock::time_point refused_until_{};  // under mutex_
+    std::string refusal_;                                    // under mutex_: the refused bind's error
+};
+
+}  // namespace sendas
+
+#endif

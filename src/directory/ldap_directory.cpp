@@ -1,0 +1,382 @@
+// Users and mailbox rights from LDAP; see ldap_directory.h.
+#include "directory/ldap_directory.h"
+#include "base/string_util.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include <ldap.h>
+
+#include "directory/ldap_filter.h"
+#include "base/log.h"
+#include "base/mailbox_match.h"
+
+namespace sendas {
+namespace {
+
+// Bounds the upward walk on directories with huge group graphs.
+constexpr size_t max_groups_walked = 2000;
+
+// A DN's RDNs, root first, in RFC 4514 form as written (so escaped commas
+// stay inside their RDN); empty when it does not parse.
+std::vector<std::string> rdns_of(const std::string &dn) {
+    std::vector<std::string> rdns;
+    LDAPDN parsed = nullptr;
+    if (ldap_str2dn(dn.c_str(), &parsed, LDAP_DN_FORMAT_LDAP) != LDAP_SUCCESS) return rdns;
+    for (int i = 0; parsed && parsed[i]; ++i) {
+        char *rdn = nullptr;
+        if (ldap_rdn2str(parsed[i], &rdn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !rdn) {
+            rdns.clear();
+            break;
+        }
+        rdns.emplace_back(rdn);
+        ldap_memfree(rdn);
+    }
+    ldap_dnfree(parsed);
+    std::reverse(rdns.begin(), rdns.end());
+    return rdns;
+}
+
+// Compared as normalize_dn compares whole DNs.
+bool same_rdn(const std::string &a, const std::string &b) { return lower(a) == lower(b); }
+
+// True when `dn` is `base` or lies under it.
+bool within(const std::vector<std::string> &dn, const std::vector<std::string> &base) {
+    return !base.empty() && base.size() <= dn.size() && std::equal(base.begin(), base.end(), dn.begin(), same_rdn);
+}
+
+// A node of the upward walk and the edge that reached it first (breadth
+// first, so paths are shortest).
+struct Reached {
+    std::string dn;      // as the server wrote it
+    std::string parent;  // normalized DN of the member that put it here
+};
+
+// The breadth-first walk from a user up through the groups that contain it,
+// level by level to ldap.nested_depth, shared by the rights groups of one
+// lookup: each question goes on with the walk only until its group is
+// reached, and what was learned serves the next question.
+class UpwardWalk {
+public:
+    UpwardWalk(LdapPool &pool, const std::string &user_dn)
+        : pool_(pool), user_dn_(user_dn), root_(normalize_dn(user_dn)), frontier_{root_} {
+        reached_[root_] = Reached{user_dn, ""};
+    }
+
+    // Fills `path`, user first, when `group_dn` is within reach. Each
+    // search is charged to `context`.
+    LookupStatus path_to(const std::string &group_dn, std::vector<std::string> &path, LookupContext &context) {
+        const LdapConfig &cfg = pool_.config();
+        const std::string target = normalize_dn(group_dn);
+        while (target == root_ || reached_.count(target) == 0) {
+            if (done_) return LookupStatus::not_found;
+            if (pos_ == frontier_.size()) {  // level done: on to the next, if allowed
+                if (next_.empty() || level_ == cfg.nested_depth) {
+                    done_ = true;
+                    return LookupStatus::not_found;
+                }
+                frontier_ = std::move(next_);
+                next_.clear();
+                pos_ = 0;
+                ++level_;
+            }
+            const std::string &node = frontier_[pos_];
+            std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached_[node].dn) + ")";
+            if (!context.charge()) return LookupStatus::unavailable;
+            SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
+            if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
+            for (const auto &entry : res.entries) {
+                std::string dn = normalize_dn(entry.dn);
+                if (reached_.emplace(dn, Reached{entry.dn, node}).second) next_.push_back(dn);  // else cycle or seen
+            }
+            ++pos_;
+            if (reached_.size() > max_groups_walked) {
+                // Groups reached before the cap still count, as they did when
+                // each group had a walk of its own that stopped at the cap.
+                log(Severity::warning,
+                    "group walk stopped after " + std::to_string(max_groups_walked) + " groups for " + user_dn_);
+                done_ = true;
+            }
+        }
+        for (std::string at = target; !at.empty(); at = reached_[at].parent) path.push_back(reached_[at].dn);
+        std::reverse(path.begin(), path.end());
+        return LookupStatus::found;
+    }
+
+private:
+    LdapPool &pool_;
+    const std::string user_dn_;
+    const std::string root_;                  // the user, normalized: level 0
+    std::map<std::string, Reached> reached_;  // normalized DN -> how it was reached
+    std::vector<std::string> frontier_;       // the level being searched
+    size_t pos_ = 0;                          // its next node to search
+    std::vector<std::string> next_;           // the level after it, as far as found
+    unsigned level_ = 0;
+    bool done_ = false;  // depth, cap or the top of the graph reached
+};
+
+// One walk per user and message: the rights lookups of one message (a
+// From: with several mailboxes, Sender:, the envelope) go on with the same
+// walk instead of each starting from the user again.
+class GroupWalks : public MembershipMemo {
+public:
+    UpwardWalk &for_user(LdapPool &pool, const std::string &user_dn) {
+        auto &walk = walks_[normalize_dn(user_dn)];
+        if (!walk) walk = std::make_unique<UpwardWalk>(pool, user_dn);
+        return *walk;
+    }
+
+private:
+    std::map<std::string, std::unique_ptr<UpwardWalk>> walks_;
+};
+
+UpwardWalk &walk_for(LookupContext &context, LdapPool &pool, const std::string &user_dn) {
+    auto *walks = dynamic_cast<GroupWalks *>(context.memo.get());
+    if (!walks) {
+        context.memo = std::make_unique<GroupWalks>();
+        walks = static_cast<GroupWalks *>(context.memo.get());
+    }
+    return walks->for_user(pool, user_dn);
+}
+
+// Whether an entry the server matched for `mailbox` names exactly it by
+// the milter's own comparison: servers fold spaces, case and Unicode
+// lookalikes (" support", U+017F) that the milter keeps apart.
+bool names_mailbox(const LdapEntry &entry, const std::string &mail_attribute, const std::string &mailbox,
+                   bool local_part_case_sensitive) {
+    for (const char *attribute : {"cn", mail_attribute.c_str()})
+        for (const auto &value : entry.values(attribute))
+            if (canonical_address(value, local_part_case_sensitive) == mailbox) return true;
+    return false;
+}
+
+}  // namespace
+
+std::string normalize_dn(const std::string &dn) {
+    LDAPDN parsed = nullptr;
+    if (ldap_str2dn(dn.c_str(), &parsed, LDAP_DN_FORMAT_LDAP) != LDAP_SUCCESS) return lower(dn);
+    char *out = nullptr;
+    int rc = ldap_dn2str(parsed, &out, LDAP_DN_FORMAT_LDAPV3);
+    ldap_dnfree(parsed);
+    std::string result = rc == LDAP_SUCCESS && out ? lower(out) : lower(dn);
+    if (out) ldap_memfree(out);
+    return result;
+}
+
+LdapDirectory::LdapDirectory(const LdapConfig &config, AddressRules rules)
+    : pool_(config), subtrees_(plan_rights_subtrees(config)), rules_(std::move(rules)) {}
+
+bool LdapDirectory::charged_search(LookupContext &context, const std::string &base, const std::string &filter,
+                                   const std::vector<std::string> &attributes, SearchResult &result, int size_limit) {
+    if (!context.charge()) return false;
+    result = pool_.search(base, Scope::subtree, filter, attributes, size_limit);
+    return result.status == SearchStatus::ok;
+}
+
+// One search under the bases' deepest common ancestor when that lies within
+// ldap.base, which we know the server holds and lets us search; otherwise
+// (e.g. bases in different naming contexts, where the ancestor may not
+// exist or be a referral) one search per base.
+LdapDirectory::RightsSubtrees LdapDirectory::plan_rights_subtrees(const LdapConfig &config) {
+    RightsSubtrees plan;
+    plan.bases = {config.send_as_base, config.send_on_behalf_base, config.full_access_base};
+    for (const auto &base : plan.bases) plan.base_rdns.push_back(rdns_of(base));
+    const std::vector<std::string> &first = plan.base_rdns.front();
+    auto common = static_cast<std::ptrdiff_t>(first.size());
+    for (const auto &rdns : plan.base_rdns) {
+        auto end = rdns.begin() + std::min(common, static_cast<std::ptrdiff_t>(rdns.size()));
+        common = std::mismatch(rdns.begin(), end, first.begin(), same_rdn).first - rdns.begin();
+    }
+    const std::vector<std::string> ancestor(first.begin(), first.begin() + common);
+    if (!within(ancestor, rdns_of(config.base))) return plan;
+    for (auto rdn = ancestor.rbegin(); rdn != ancestor.rend(); ++rdn)
+        plan.ancestor += (plan.ancestor.empty() ? "" : ",") + *rdn;
+    return plan;
+}
+
+// The groups matching `filter` under each rights subtree, in their order,
+// that name exactly `mailbox`.
+bool LdapDirectory::search_rights_subtrees(const std::string &filter, const std::string &mailbox,
+                                           std::vector<std::vector<LdapEntry>> &found, LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
+    const std::vector<std::string> attributes = {cfg.member_attribute, "cn", cfg.mail_attribute};
+    const std::string mail_attr = lower(cfg.mail_attribute);
+    found.assign(subtrees_.bases.size(), {});
+    auto keep = [&](size_t subtree, LdapEntry &entry) {
+        if (names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive))
+            found[subtree].push_back(std::move(entry));
+    };
+    SearchResult res;
+    if (subtrees_.ancestor.empty()) {
+        for (size_t i = 0; i < subtrees_.bases.size(); ++i) {
+            if (!charged_search(context, subtrees_.bases[i], filter, attributes, res)) return false;
+            for (auto &entry : res.entries) keep(i, entry);
+        }
+        return true;
+    }
+    if (!charged_search(context, subtrees_.ancestor, filter, attributes, res)) return false;
+    for (auto &entry : res.entries) {
+        const auto rdns = rdns_of(entry.dn);
+        for (size_t i = 0; i < subtrees_.bases.size(); ++i)
+            if (within(rdns, subtrees_.base_rdns[i])) {
+                LdapEntry copy = entry;  // under nested bases: each
+                keep(i, copy);
+            }
+    }
+    return true;
+}
+
+LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
+    FilterTokens tokens{login, login, ""};
+    auto display_attrs = split_words(cfg.display_name_attribute);
+    std::vector<std::string> attrs = display_attrs;
+    attrs.push_back(cfg.mail_attribute);
+    // Two entries are enough to see that a login is ambiguous.
+    SearchResult res;
+    if (!charged_search(context, cfg.base, expand_filter(cfg.user_filter, tokens), attrs, res, 2))
+        return LookupStatus::unavailable;  // the pool logs an outage
+    if (res.entries.empty()) return LookupStatus::not_found;
+    if (res.entries.size() > 1) {
+        log(Severity::warning, "login matches more than one LDAP entry, treated as unknown: " + login);
+        return LookupStatus::not_found;
+    }
+    const LdapEntry &entry = res.entries.front();
+    user.dn = entry.dn;
+    user.addresses = entry.values(lower(cfg.mail_attribute));
+    user.display_name.clear();
+    for (const auto &attr : display_attrs) {
+        const auto &values = entry.values(lower(attr));
+        if (!values.empty()) {
+            user.display_name = values.front();
+            break;
+        }
+    }
+    return LookupStatus::found;
+}
+
+LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                        MailboxRights &rights, LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
+    rights = MailboxRights{};
+    if (user.dn.empty()) return LookupStatus::not_found;
+    FilterTokens tokens{login, mailbox, user.dn};
+    const std::string filter = expand_filter(cfg.group_filter, tokens);
+    // With %D the server itself decides membership (e.g. AD's in-chain rule).
+    const bool filter_proves_membership = cfg.group_filter.find("%D") != std::string::npos;
+    const std::string member_attr = lower(cfg.member_attribute);
+    const std::string user_dn = normalize_dn(user.dn);
+
+    // Strongest first: the first path found is the one reported.
+    bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
+    std::vector<std::vector<LdapEntry>> groups;
+    if (!search_rights_subtrees(filter, mailbox, groups, context)) return LookupStatus::unavailable;
+    UpwardWalk &walk = walk_for(context, pool_, user.dn);
+    for (size_t i = 0; i < groups.size(); ++i) {
+        if (!groups[i].empty()) rights.is_mailbox = true;
+        for (const auto &group : groups[i]) {
+            std::vector<std::string> path;
+            const auto &members = group.values(member_attr);
+            bool direct = filter_proves_membership ||
+                          std::any_of(members.begin(), members.end(),
+                                      [&](const std::string &m) { return normalize_dn(m) == user_dn; });
+            if (direct) {
+                path = {user.dn, group.dn};
+            } else if (!members.empty()) {
+                LookupStatus status = walk.path_to(group.dn, path, context);
+                if (status == LookupStatus::unavailable) return status;
+            }
+            if (path.empty()) continue;
+            *flags[i] = true;
+            if (rights.path.empty()) rights.path = std::move(path);
+            break;
+        }
+    }
+    // A detail address with no group of its own may still be someone's
+    // mail value: then it is a mailbox, and never decided by its base.
+    if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters)) {
+        const std::string mail_attr = lower(cfg.mail_attribute);
+        SearchResult res;
+        if (!charged_search(context, cfg.base, "(" + cfg.mail_attribute + "=" + escape_filter_value(mailbox) + ")",
+                            {cfg.mail_attribute}, res))
+            return LookupStatus::unavailable;
+        rights.is_mailbox = std::any_of(res.entries.begin(), res.entries.end(), [&](const LdapEntry &entry) {
+            return names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive);
+        });
+    }
+    // Per-mailbox settings: membership of admin-kept lists.
+    const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);
+    bool listed = false;
+    auto in_list = [&](const std::string &base) {
+        if (base.empty()) return true;
+        SearchResult res;
+        if (!charged_search(context, base, list_filter, {"1.1"}, res)) return false;
+        listed = !res.entries.empty();
+        return true;
+    };
+    if (rights.send_as || rights.send_on_behalf) {
+        if (!in_list(cfg.no_sent_copy_base)) return LookupStatus::unavailable;
+        if (listed) rights.sent_copy = MailboxRights::SentCopy::off;
+        listed = false;
+        if (rights.sent_copy == MailboxRights::SentCopy::unset) {
+            if (!in_list(cfg.sent_copy_base)) return LookupStatus::unavailable;
+            if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
+        }
+    }
+    listed = false;
+    if (!in_list(cfg.enforce_base)) return LookupStatus::unavailable;
+    if (listed) rights.mode = MailboxRights::Mode::enforce;
+    listed = false;
+    if (rights.mode == MailboxRights::Mode::unset) {
+        if (!in_list(cfg.report_base)) return LookupStatus::unavailable;
+        if (listed) rights.mode = MailboxRights::Mode::report;
+    }
+    return LookupStatus::found;
+}
+
+std::string LdapDirectory::probe() {
+    const LdapConfig &cfg = pool_.config();
+    SearchResult res = pool_.search(cfg.base, Scope::base, "(objectClass=*)", {"1.1"});
+    if (res.status != SearchStatus::ok) return res.error;
+    if (res.entries.empty()) return "ldap.base " + cfg.base + " does not exist";
+    return "";
+}
+
+std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
+    const LdapConfig &cfg = pool_.config();
+    const std::string mail_attr = lower(cfg.mail_attribute), member_attr = lower(cfg.member_attribute);
+    auto read = [&](const std::string &base, const std::string &filter, const std::vector<std::string> &attrs,
+                    SearchResult &res) {
+        res = pool_.search(base, Scope::subtree, filter, attrs, 0, true);
+        return res.status == SearchStatus::ok;
+    };
+    SearchResult res;
+    if (!read(cfg.base, "(objectClass=*)", {cfg.mail_attribute, cfg.member_attribute}, res)) return res.error;
+    for (auto &entry : res.entries)
+        out.entries[normalize_dn(entry.dn)] = {entry.dn, entry.values(mail_attr), entry.values(member_attr)};
+    if (!read(cfg.base, cfg.audit_user_filter, {"1.1"}, res)) return res.error;
+    for (const auto &entry : res.entries) out.users.insert(normalize_dn(entry.dn));
+    if (!cfg.audit_disabled_filter.empty()) {
+        if (!read(cfg.base, "(&" + cfg.audit_user_filter + cfg.audit_disabled_filter + ")", {"1.1"}, res))
+            return res.error;
+        for (const auto &entry : res.entries) out.disabled.insert(normalize_dn(entry.dn));
+    }
+    const std::pair<const char *, const std::string *> subtrees[] = {
+        {"send-as", &cfg.send_as_base}, {"send-on-behalf", &cfg.send_on_behalf_base}, {"full-access", &cfg.full_access_base}};
+    for (const auto &[right, base] : subtrees) {
+        if (!read(*base, "(cn=*@*)", {"cn", cfg.member_attribute}, res)) return res.error;
+        for (const auto &entry : res.entries) {
+            // The filter matched a cn the ACLs may still hide from this bind.
+            const auto &cn = entry.values("cn");
+            if (cn.empty()) continue;
+            out.groups.push_back({right, cn.front(), entry.dn, entry.values(member_attr)});
+        }
+    }
+    return "";
+}
+
+}  // namespace sendas
+

@@ -1,0 +1,62 @@
+// The Directory over LDAP: users by login filter, rights as membership of
+// groupOfNames groups named after the mailbox (SPEC §2), nested groups
+// resolved upwards from the user to ldap.nested_depth with cycle detection.
+#ifndef SENDAS_LDAP_DIRECTORY_H
+#define SENDAS_LDAP_DIRECTORY_H
+
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+#include "directory/directory.h"
+#include "directory/ldap_connection.h"
+#include "base/mailbox_match.h"
+#include "directory/snapshot.h"
+
+namespace sendas {
+
+// One per config snapshot; shared by all sessions using that snapshot.
+class LdapDirectory : public Directory {
+public:
+    // `rules`: how the entries the server returns are compared with the
+    // address asked about, and which addresses have a detail part.
+    LdapDirectory(const LdapConfig &config, AddressRules rules);
+
+    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
+    LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                             MailboxRights &rights, LookupContext &context) override;
+    std::string probe() override;
+    std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", pool_.searches()}}; }
+
+    // Reads what `sendasctl audit` needs straight from LDAP, in pages: every
+    // entry under ldap.base, the users, the disabled users and every rights
+    // group. Returns "" or the error.
+    std::string snapshot(DirectorySnapshot &out);
+
+private:
+    // Where the three rights subtrees are searched, worked out once from
+    // the config: one search under `ancestor`, or one per base when empty.
+    struct RightsSubtrees {
+        std::vector<std::string> bases;  // send-as, send-on-behalf, full-access
+        std::vector<std::vector<std::string>> base_rdns;
+        std::string ancestor;
+    };
+    static RightsSubtrees plan_rights_subtrees(const LdapConfig &config);
+    bool search_rights_subtrees(const std::string &filter, const std::string &mailbox,
+                                std::vector<std::vector<LdapEntry>> &found, LookupContext &context);
+    // A subtree search charged to `context`; false when it has no searches
+    // left or the search failed.
+    bool charged_search(LookupContext &context, const std::string &base, const std::string &filter,
+                        const std::vector<std::string> &attributes, SearchResult &result, int size_limit = 0);
+
+    LdapPool pool_;
+    const RightsSubtrees subtrees_;
+    const AddressRules rules_;
+};
+
+// Canonical form of a DN for comparison: RFC 4514 form, lower-cased.
+std::string normalize_dn(const std::string &dn);
+
+}  // namespace sendas
+
+#endif

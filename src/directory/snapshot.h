@@ -1,0 +1,35 @@
+// What `sendasctl audit` reads of the whole directory at once: the
+// entries, the users and every rights group. Filled by
+// LdapDirectory::snapshot(), read by ops/rights_audit.h.
+#ifndef SENDAS_SNAPSHOT_H
+#define SENDAS_SNAPSHOT_H
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sendas {
+
+// The directory as the audit needs it; DNs are keyed normalized.
+struct DirectorySnapshot {
+    struct Entry {
+        std::string dn;                    // as the server wrote it
+        std::vector<std::string> mails;    // mail attribute values
+        std::vector<std::string> members;  // member attribute values (raw DNs)
+    };
+    std::map<std::string, Entry> entries;  // every entry under ldap.base
+    std::set<std::string> users;           // normalized DNs matching audit.user_filter
+    std::set<std::string> disabled;        // normalized DNs matching audit.disabled_filter
+    struct RightsGroup {
+        std::string right;    // "send-as", "send-on-behalf", "full-access"
+        std::string mailbox;  // from the group's cn
+        std::string dn;
+        std::vector<std::string> members;
+    };
+    std::vector<RightsGroup> groups;
+};
+
+}  // namespace sendas
+
+#endif

@@ -1,0 +1,243 @@
+// Rights expansion and findings; see rights_audit.h.
+#include "ops/rights_audit.h"
+#include "base/string_util.h"
+#include "base/json.h"
+
+#include <algorithm>
+#include <deque>
+#include <sstream>
+
+namespace sendas {
+namespace {
+
+const char *const rights_order[] = {"send-as", "send-on-behalf", "full-access"};
+
+class Auditor {
+public:
+    Auditor(const DirectorySnapshot &s, unsigned depth, std::string (*normalize)(const std::string &))
+        : snapshot_(s), nested_depth_(depth), normalize_(normalize) {
+        for (const auto &[dn, entry] : s.entries)
+            for (const auto &mail : entry.mails) mail_owners_.insert(lower(mail));
+    }
+
+    AuditReport run() {
+        for (const auto &group : snapshot_.groups) expand(group);
+        for (const auto &[mailbox, rights] : report_.mailboxes) compare_rights(mailbox, rights);
+        return std::move(report_);
+    }
+
+private:
+    struct Step {
+        std::string dn;                 // raw member DN
+        std::vector<std::string> path;  // rights group first, raw DNs
+    };
+
+    void find(const char *code, const std::string &mailbox, const std::string &dn, const std::string &detail) {
+        report_.findings.push_back({code, mailbox, dn, detail});
+    }
+
+    // Breadth first from the rights group down to users: shortest paths.
+    void expand(const DirectorySnapshot::RightsGroup &group) {
+        auto &holders = report_.mailboxes[lower(group.mailbox)][group.right];
+        const std::string group_norm = normalize_(group.dn);
+        std::set<std::string> seen{group_norm};
+        find_cycles(group, group_norm);
+        std::deque<Step> queue;
+        for (const auto &m : group.members) queue.push_back({m, {group.dn}});
+        while (!queue.empty()) {
+            Step step = std::move(queue.front());
+            queue.pop_front();
+            const std::string norm = normalize_(step.dn);
+            if (!seen.insert(norm).second) continue;
+            const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
+            auto entry = snapshot_.entries.find(norm);
+            if (snapshot_.users.count(norm)) {
+                if (depth > nested_depth_) {
+                    find("NESTED_TOO_DEEP", group.mailbox, step.dn,
+                         "reached through " + std::to_string(depth) + " nested groups, ldap.nested_depth is " +
+                             std::to_string(nested_depth_) + ": the milter does not grant this right");
+                    continue;
+                }
+                if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right);
+                Holder holder{primary_of(entry), step.dn, {step.dn}};
+                holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
+                holders.push_back(holder);
+            } else if (entry == snapshot_.entries.end()) {
+                find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist");
+            } else if (!entry->second.members.empty()) {
+                Step next{"", step.path};
+                next.path.push_back(step.dn);
+                for (const auto &m : entry->second.members) {
+                    next.dn = m;
+                    queue.push_back(next);
+                }
+            } else {
+                find("NOT_A_USER", group.mailbox, step.dn, "member of " + step.path.back() + " is neither a user nor a group");
+            }
+        }
+        if (holders.empty()) find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody");
+        if (!mail_owners_.count(lower(group.mailbox)) && missing_reported_.insert(lower(group.mailbox)).second)
+            find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
+    }
+
+    // Depth first from the rights group: a member already on the stack
+    // closes a loop. Reported once per mailbox and set of groups, so that
+    // every mailbox the loop feeds shows it (also with --mailbox).
+    void find_cycles(const DirectorySnapshot::RightsGroup &group, const std::string &group_norm) {
+        struct Frame {
+            std::string norm, dn;
+            const std::vector<std::string> *members;
+            size_t next = 0;
+        };
+        std::vector<Frame> stack{{group_norm, group.dn, &group.members}};
+        std::set<std::string> on_stack{group_norm}, done;
+        while (!stack.empty()) {
+            Frame &top = stack.back();
+            if (top.next == top.members->size()) {
+                on_stack.erase(top.norm);
+                done.insert(top.norm);
+                stack.pop_back();
+                continue;
+            }
+            const std::string &member = (*top.members)[top.next++];
+            const std::string norm = normalize_(member);
+            if (on_stack.count(norm)) {
+                report_cycle(group.mailbox, stack, norm, member);
+                continue;
+            }
+            auto entry = snapshot_.entries.find(norm);
+            if (done.count(norm) || entry == snapshot_.entries.end() || entry->second.members.empty()) continue;
+            stack.push_back({norm, member, &entry->second.members});
+            on_stack.insert(norm);
+        }
+    }
+
+    template <typename Stack>
+    void report_cycle(const std::string &mailbox, const Stack &stack, const std::string &norm,
+                      const std::string &closing_member) {
+        auto start = std::find_if(stack.begin(), stack.end(), [&](const auto &f) { return f.norm == norm; });
+        std::vector<std::string> key{lower(mailbox)};
+        std::string detail;
+        for (auto f = start; f != stack.end(); ++f) {
+            key.push_back(f->norm);
+            detail += f->dn + " -> ";
+        }
+        std::sort(key.begin() + 1, key.end());
+        if (cycles_.insert(key).second) find("GROUP_CYCLE", mailbox, closing_member, detail + closing_member);
+    }
+
+    std::string primary_of(std::map<std::string, DirectorySnapshot::Entry>::const_iterator entry) const {
+        if (entry == snapshot_.entries.end() || entry->second.mails.empty()) return "";
+        return entry->second.mails.front();
+    }
+
+    void compare_rights(const std::string &mailbox, const std::map<std::string, std::vector<Holder>> &rights) {
+        auto holders_of = [&](const char *right) {
+            std::map<std::string, std::string> dns;  // normalized -> as written
+            auto it = rights.find(right);
+            if (it != rights.end())
+                for (const auto &h : it->second) dns.emplace(normalize_(h.dn), h.dn);
+            return dns;
+        };
+        auto send_as = holders_of("send-as"), behalf = holders_of("send-on-behalf");
+        auto full = rights.find("full-access");
+        for (const auto &h : full == rights.end() ? std::vector<Holder>{} : full->second) {
+            std::string norm = normalize_(h.dn);
+            if (!send_as.count(norm) && !behalf.count(norm))
+                find("FULL_ACCESS_WITHOUT_SEND", mailbox, h.dn, "Full Access without Send As or Send on Behalf");
+        }
+        for (const auto &[norm, dn] : send_as)
+            if (behalf.count(norm)) find("SEND_AS_AND_ON_BEHALF", mailbox, dn, "holds both; Send As wins");
+    }
+
+    const DirectorySnapshot &snapshot_;
+    const unsigned nested_depth_;
+    std::string (*normalize_)(const std::string &);
+    std::set<std::string> mail_owners_, missing_reported_;
+    std::set<std::vector<std::string>> cycles_;
+    AuditReport report_;
+};
+
+std::string csv_field(const std::string &v) {
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string join(const std::vector<std::string> &items, const std::string &separator) {
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+}  // namespace
+
+AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_depth,
+                         std::string (*normalize)(const std::string &)) {
+    return Auditor(snapshot, nested_depth, normalize).run();
+}
+
+std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only) {
+    const std::string wanted = lower(only);
+    auto selected = [&](const std::string &mailbox) { return wanted.empty() || lower(mailbox) == wanted; };
+    std::ostringstream out;
+    if (format == ReportFormat::csv) out << "kind,mailbox,right,user,dn,path,code,detail\n";
+    if (format == ReportFormat::json) out << "{\"version\":1,\"mailboxes\":[";
+    bool first_mailbox = true;
+    for (const auto &[mailbox, rights] : report.mailboxes) {
+        if (!selected(mailbox)) continue;
+        if (format == ReportFormat::text) out << mailbox << "\n";
+        if (format == ReportFormat::json)
+            out << (first_mailbox ? "" : ",") << "{\"mailbox\":" << json_string(mailbox) << ",\"rights\":{";
+        first_mailbox = false;
+        bool first_right = true;
+        for (const char *right : rights_order) {
+            auto it = rights.find(right);
+            const std::vector<Holder> none;
+            const auto &holders = it == rights.end() ? none : it->second;
+            if (format == ReportFormat::json) {
+                out << (first_right ? "" : ",") << json_string(right) << ":[";
+                for (size_t i = 0; i < holders.size(); ++i) {
+                    out << (i ? "," : "") << "{\"user\":" << json_string(holders[i].user)
+                        << ",\"dn\":" << json_string(holders[i].dn) << ",\"path\":[";
+                    for (size_t j = 0; j < holders[i].path.size(); ++j)
+                        out << (j ? "," : "") << json_string(holders[i].path[j]);
+                    out << "]}";
+                }
+                out << "]";
+            }
+            first_right = false;
+            for (const auto &h : holders) {
+                if (format == ReportFormat::text)
+                    out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  ("
+                        << join(h.path, " -> ") << ")\n";
+                if (format == ReportFormat::csv)
+                    out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
+                        << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";
+            }
+        }
+        if (format == ReportFormat::json) out << "}}";
+    }
+    if (format == ReportFormat::json) out << "],\"findings\":[";
+    if (format == ReportFormat::text) out << "findings:\n";
+    bool first_finding = true;
+    for (const auto &f : report.findings) {
+        if (!selected(f.mailbox)) continue;
+        if (format == ReportFormat::text)
+            out << "  " << f.code << " " << f.mailbox << " " << f.dn << ": " << f.detail << "\n";
+        if (format == ReportFormat::csv)
+            out << "finding," << csv_field(f.mailbox) << ",,," << csv_field(f.dn) << ",," << f.code << ","
+                << csv_field(f.detail) << "\n";
+        if (format == ReportFormat::json)
+            out << (first_finding ? "" : ",") << "{\"code\":" << json_string(f.code)
+                << ",\"mailbox\":" << json_string(f.mailbox) << ",\"dn\":" << json_string(f.dn)
+                << ",\"detail\":" << json_string(f.detail) << "}";
+        first_finding = false;
+    }
+    if (format == ReportFormat::text && first_finding) out << "  none\n";
+    if (format == ReportFormat::json) out << "]}\n";
+    return out.str();
+}
+
+}  // namespace sendas

@@ -1,0 +1,47 @@
+// The permissions audit behind `sendasctl audit`: every mailbox with a
+// rights group, who holds which right (nested groups expanded, with the
+// group path), and findings with stable codes. Pure: it works on a
+// snapshot of the directory read beforehand (LdapDirectory::snapshot).
+#ifndef SENDAS_RIGHTS_AUDIT_H
+#define SENDAS_RIGHTS_AUDIT_H
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "directory/snapshot.h"
+
+namespace sendas {
+
+struct Holder {
+    std::string user;                // the user's primary address, or the DN without one
+    std::string dn;
+    std::vector<std::string> path;   // user, groups..., rights group
+};
+
+struct Finding {
+    std::string code;     // stable: see sendasctl(8), FINDINGS
+    std::string mailbox;
+    std::string dn;       // the entry concerned
+    std::string detail;
+};
+
+struct AuditReport {
+    // mailbox -> right -> holders
+    std::map<std::string, std::map<std::string, std::vector<Holder>>> mailboxes;
+    std::vector<Finding> findings;
+};
+
+// `normalize` maps a DN to its comparison form (normalize_dn in practice).
+AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_depth,
+                         std::string (*normalize)(const std::string &));
+
+enum class ReportFormat { text, csv, json };
+
+// `only` non-empty: only that mailbox and its findings.
+std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only = "");
+
+}  // namespace sendas
+
+#endif

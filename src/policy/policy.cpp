@@ -1,0 +1,452 @@
+// The decision table of SPEC §1 as a pure function.
+#include "policy/policy.h"
+#include "base/mailbox_match.h"
+#include "base/string_util.h"
+
+#include <algorithm>
+
+namespace sendas {
+namespace {
+
+}  // namespace
+
+Claims parse_claims(const MessageFacts &facts) {
+    Claims claims;
+    auto fail = [&](const char *reason, std::string text) {
+        claims.error_reason = reason;
+        claims.error_text = std::move(text);
+        return claims;
+    };
+    if (facts.from_values.size() > 1) return fail("multiple_from", "message has more than one From: header");
+    if (facts.from_values.size() == 1) {
+        auto parsed = parse_mailbox_list(facts.from_values.front());
+        if (!parsed.ok()) return fail("from_syntax", std::string("From: header rejected: ") + describe(parsed.error));
+        claims.authors = parsed.mailboxes;
+    } else {
+        claims.from_missing = true;
+    }
+    if (facts.sender_values.size() > 1) return fail("multiple_sender", "message has more than one Sender: header");
+    if (facts.sender_values.size() == 1) {
+        auto parsed = parse_mailbox_list(facts.sender_values.front());
+        if (!parsed.ok())
+            return fail("sender_syntax", std::string("Sender: header rejected: ") + describe(parsed.error));
+        if (parsed.mailboxes.size() != 1)
+            return fail("sender_syntax", "Sender: header rejected: it must name exactly one mailbox");
+        claims.sender = parsed.mailboxes.front();
+        claims.sender_present = true;
+    }
+    if (!facts.resent_from_values.empty()) {
+        auto parsed = parse_mailbox_list(facts.resent_from_values.front());
+        if (!parsed.ok())
+            return fail("resent_syntax", std::string("Resent-From: header rejected: ") + describe(parsed.error));
+        claims.resent_authors = parsed.mailboxes;
+    }
+    if (!facts.resent_sender_values.empty()) {
+        auto parsed = parse_mailbox_list(facts.resent_sender_values.front());
+        if (!parsed.ok() || parsed.mailboxes.size() != 1)
+            return fail("resent_syntax", "Resent-Sender: header rejected: it must name exactly one mailbox");
+        claims.resent_sender = parsed.mailboxes.front();
+    }
+    Mailbox envelope;
+    if (!parse_envelope_address(facts.envelope_from, envelope))
+        return fail("envelope_syntax", "envelope sender is not a valid address");
+    if (!envelope.local.empty()) claims.envelope = envelope;
+    if (claims.from_missing && claims.envelope) claims.authors.push_back(*claims.envelope);
+    return claims;
+}
+
+namespace {
+
+Decision reject(const char *reason, std::string text) {
+    Decision d;
+    d.verdict = Verdict::reject;
+    d.acted = true;
+    d.smtp_code = "550";
+    d.enhanced_code = "5.7.1";
+    d.reason = reason;
+    d.reply_text = std::move(text);
+    return d;
+}
+
+Decision directory_error(const Config &config) {
+    Decision d;
+    d.acted = true;
+    d.reason = "directory_unavailable";
+    switch (config.on_directory_error) {
+    case DirectoryErrorAction::tempfail:
+        d.verdict = Verdict::tempfail;
+        d.smtp_code = "451";
+        d.enhanced_code = "4.7.1";
+        d.reply_text = "sender rights cannot be verified now, try again later";
+        break;
+    case DirectoryErrorAction::reject:
+        d = reject("directory_unavailable", "sender rights cannot be verified");
+        break;
+    case DirectoryErrorAction::accept:
+        break;
+    }
+    d.right = "unknown";
+    return d;
+}
+
+std::string bracketed(const std::string &s) { return "<" + s + ">"; }
+
+// The user's addresses in the same canonical form as the claims: a handful,
+// so a vector searched in order beats a set.
+using OwnAddresses = std::vector<std::string>;
+
+bool is_own(const OwnAddresses &own, const std::string &address) {
+    return std::find(own.begin(), own.end(), address) != own.end();
+}
+
+std::string domain_of(const std::string &address) { return address.substr(address.rfind('@') + 1); }
+
+// The address a claim is decided by: its base when it fell back to one.
+const std::string &decided_by(const std::string &address, const DirectoryAnswers &answers) {
+    auto it = answers.fallback.find(address);
+    return it == answers.fallback.end() ? address : it->second;
+}
+
+// The right the user holds on one claimed address; Send As wins.
+Right classify(const std::string &claimed, const OwnAddresses &own, const DirectoryAnswers &answers,
+               const Config &config) {
+    if (is_own(own, claimed)) return Right::own;
+    if (!config.is_local_domain(domain_of(claimed))) return Right::none;
+    const std::string &address = decided_by(claimed, answers);
+    if (is_own(own, address)) return Right::own;
+    auto it = answers.rights.find(address);
+    if (it == answers.rights.end() || it->second.first == LookupStatus::unavailable) return Right::unknown;
+    const MailboxRights &r = it->second.second;
+    if (it->second.first == LookupStatus::not_found) return Right::none;
+    if (r.send_as) return Right::send_as;
+    if (r.send_on_behalf) return Right::send_on_behalf;
+    if (r.full_access) return Right::full_access_only;
+    return Right::none;
+}
+
+}  // namespace
+
+std::string normalize_address(const Mailbox &mailbox, const Config &config) {
+    return canonical_address(mailbox.local, mailbox.domain, config.local_part_case_sensitive);
+}
+
+namespace {
+
+// The user's addresses, normalized and never stripped.
+OwnAddresses own_addresses(const UserInfo &user, const Config &config) {
+    OwnAddresses own;
+    own.reserve(user.addresses.size());
+    for (const auto &address : user.addresses)
+        if (auto canonical = canonical_address(address, config.local_part_case_sensitive))
+            own.push_back(std::move(*canonical));
+    return own;
+}
+
+size_t author_count(const Claims &claims) { return claims.authors.size() + claims.resent_authors.size(); }
+
+}  // namespace
+
+std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claims &claims,
+                                          const DirectoryAnswers &answers, const Config &config) {
+    std::vector<RightsQuestion> needed;
+    if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
+    if (!claims.error_reason.empty() || author_count(claims) > config.max_from_mailboxes) return needed;
+    const OwnAddresses own = own_addresses(answers.user, config);
+    auto consider = [&](const Mailbox &m, bool decisive) {
+        std::string address = normalize_address(m, config);
+        if (is_own(own, address) || !config.is_local_domain(domain_of(address))) return;
+        auto seen = std::find_if(needed.begin(), needed.end(),
+                                 [&](const RightsQuestion &q) { return q.address == address; });
+        if (seen == needed.end())
+            needed.push_back({std::move(address), decisive});
+        else
+            seen->decisive = seen->decisive || decisive;
+    };
+    for (const auto &m : claims.authors) consider(m, true);
+    for (const auto &m : claims.resent_authors) consider(m, true);
+    if (claims.sender) consider(*claims.sender, false);
+    if (claims.resent_sender) consider(*claims.resent_sender, false);
+    if (claims.envelope) consider(*claims.envelope, false);
+    return needed;
+}
+
+Right classify_address(const std::string &address, const DirectoryAnswers &answers, const Config &config) {
+    return classify(address, own_addresses(answers.user, config), answers, config);
+}
+
+std::string expand_address_template(const std::string &tmpl, const std::string &mailbox, const std::string &login) {
+    auto at = mailbox.rfind('@');
+    std::string local = at == std::string::npos ? mailbox : mailbox.substr(0, at);
+    std::string domain = at == std::string::npos ? std::string() : mailbox.substr(at + 1);
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+        if (tmpl[i] != '%' || i + 1 == tmpl.size()) {
+            out += tmpl[i];
+            continue;
+        }
+        switch (tmpl[++i]) {
+        case 'm': out += mailbox; break;
+        case 'l': out += local; break;
+        case 'd': out += domain; break;
+        case 'u': out += login; break;
+        case '%': out += '%'; break;
+        default: out += '%'; out += tmpl[i];
+        }
+    }
+    return out;
+}
+
+namespace {
+
+Decision decide_unauthenticated(const Claims &claims, const Config &config) {
+    Decision pass;
+    if (config.unauthenticated_local_from == UnauthLocalFrom::accept) return pass;
+    // Only the header From: is protected here; an unreadable one cannot be cleared.
+    if (claims.error_reason == "multiple_from" || claims.error_reason == "from_syntax")
+        return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.from_missing) return pass;
+    for (const auto &m : claims.authors) {
+        std::string address = normalize_address(m, config);
+        if (config.is_local_domain(domain_of(address))) {
+            Decision d = reject("unauthenticated_local_from",
+                                bracketed(address) + " is a local address: authenticate to send as it");
+            d.checked.push_back({"from", address, Right::none, ""});
+            d.right = "none";
+            return d;
+        }
+    }
+    pass.acted = true;
+    pass.right = "none";
+    return pass;
+}
+
+}  // namespace
+
+namespace {
+
+// Every claimed address checked: the rights found and the first definite
+// denial, which outranks an address whose rights are unknown.
+struct ClaimCheck {
+    std::vector<CheckedAddress> checked;
+    std::vector<Right> author_rights;  // one per From: mailbox
+    std::optional<Decision> denial;
+    bool unknown = false;
+    bool foreign_accepted = false;
+    bool any(Right right) const {
+        return std::find(author_rights.begin(), author_rights.end(), right) != author_rights.end();
+    }
+};
+
+class ClaimChecker {
+public:
+    ClaimChecker(const DirectoryAnswers &answers, const Config &config, const std::string &login)
+        : answers_(answers), config_(config), own_(own_addresses(answers.user, config)), login_(login) {}
+
+    Right check(const char *role, const Mailbox &m) {
+        const std::string address = normalize_address(m, config_);
+        const Right right = classify(address, own_, answers_, config_);
+        const bool foreign = right == Right::none && !config_.is_local_domain(domain_of(address));
+        const std::string &decided = decided_by(address, answers_);
+        result_.checked.push_back({role, address, right, decided == address ? std::string() : decided});
+        if (foreign && config_.foreign_from == ForeignFrom::accept) {
+            result_.foreign_accepted = true;
+            return right;
+        }
+        if (right == Right::unknown) result_.unknown = true;
+        if (result_.denial) return right;
+        if (right == Right::full_access_only)
+            result_.denial = reject("full_access_only", login_ + " has Full Access to " + bracketed(address) +
+                                                            " but no Send As or Send on Behalf right");
+        else if (right == Right::none)
+            result_.denial = reject(foreign ? "foreign_from" : "no_right",
+                                    login_ + " is not allowed to send as " + bracketed(address));
+        return right;
+    }
+
+    ClaimCheck &result() { return result_; }
+
+private:
+    const DirectoryAnswers &answers_;
+    const Config &config_;
+    const OwnAddresses own_;
+    const std::string &login_;
+    ClaimCheck result_;
+};
+
+// Whether the Sender: goes: one From: mailbox under Send As (several
+// authors keep it, as RFC 5322 requires one).
+bool sender_removed(const Claims &claims, const ClaimCheck &c, const Config &config) {
+    return c.any(Right::send_as) && !c.any(Right::send_on_behalf) && claims.authors.size() == 1 &&
+           config.rewrite.send_as_remove_sender;
+}
+
+ClaimCheck check_claims(const Claims &claims, const DirectoryAnswers &answers, const Config &config,
+                        const std::string &login) {
+    ClaimChecker checker(answers, config, login);
+    for (const auto &m : claims.authors) checker.result().author_rights.push_back(checker.check("from", m));
+    ClaimCheck &c = checker.result();
+    // A Sender: that survives the rewrite is a claim of its own.
+    if (claims.sender && !c.any(Right::send_on_behalf) && !sender_removed(claims, c, config))
+        checker.check("sender", *claims.sender);
+    if (claims.envelope && !claims.from_missing) checker.check("envelope", *claims.envelope);
+    // The most recent resending is checked like From:/Sender:, never rewritten.
+    for (const auto &m : claims.resent_authors) checker.check("resent-from", m);
+    if (claims.resent_sender) checker.check("resent-sender", *claims.resent_sender);
+    return std::move(c);
+}
+
+// Reasons that stop the message before any right is looked at.
+std::optional<Decision> refuse_early(const Claims &claims, const DirectoryAnswers &answers, const Config &config) {
+    if (!claims.error_reason.empty()) return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.from_missing && config.missing_from == MissingFrom::reject)
+        return reject("missing_from", "message has no From: header");
+    if (author_count(claims) > config.max_from_mailboxes)
+        return reject("too_many_from", "From: and Resent-From: name more than " +
+                                           std::to_string(config.max_from_mailboxes) + " mailboxes");
+    if (claims.resent_authors.size() > 1 && !claims.resent_sender)
+        return reject("sender_required", "Resent-From: with several mailboxes requires a Resent-Sender: header");
+    if (answers.over_budget)
+        return reject("lookup_limit", "checking the sender rights of this message needs too many directory lookups");
+    return std::nullopt;
+}
+
+// Sender: and envelope changes of an accepted message; a reject when the
+// Sender: to set cannot be written.
+std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c, const DirectoryAnswers &answers,
+                                      const Config &config, const std::string &login, Decision &d) {
+    if (c.any(Right::send_on_behalf)) {
+        // Rejected rather than written empty or mangled: format_mailbox
+        // refuses an address it cannot write as it is.
+        d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
+        if (!d.set_sender) return reject("no_primary_address", login + " has no address of its own to name in Sender:");
+    } else if (sender_removed(claims, c, config) && claims.sender_present) {
+        d.remove_sender = true;
+    }
+    if (config.rewrite.send_as_envelope != SendAsEnvelope::mailbox || claims.from_missing) return std::nullopt;
+    for (size_t i = 0; i < claims.authors.size() && !d.envelope_from; ++i)
+        if (c.author_rights[i] == Right::send_as) d.envelope_from = bracketed(c.checked[i].mailbox());
+    return std::nullopt;
+}
+
+// One Sent copy per mailbox whose right was used, unless the config or
+// the mailbox's LDAP listing says no.
+void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, const Config &config,
+                      const std::string &auth_user, Decision &d) {
+    for (size_t i = 0; i < c.author_rights.size(); ++i) {
+        const bool as = c.author_rights[i] == Right::send_as, behalf = c.author_rights[i] == Right::send_on_behalf;
+        if (!as && !behalf) continue;
+        const std::string &mailbox = c.checked[i].mailbox();
+        auto listed = answers.rights.find(mailbox);
+        auto listing = listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.second.sent_copy;
+        bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
+        bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
+        if (!wanted) continue;
+        std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, auth_user));
+        if (std::find(d.sent_copies.begin(), d.sent_copies.end(), copy) == d.sent_copies.end())
+            d.sent_copies.push_back(std::move(copy));
+    }
+}
+
+Decision directory_unavailable(const Claims &claims, const Config &config) {
+    Decision e = directory_error(config);
+    for (const auto &m : claims.authors) e.checked.push_back({"from", normalize_address(m, config), Right::unknown, ""});
+    if (claims.sender) e.checked.push_back({"sender", normalize_address(*claims.sender, config), Right::unknown, ""});
+    if (claims.envelope && !claims.from_missing)
+        e.checked.push_back({"envelope", normalize_address(*claims.envelope, config), Right::unknown, ""});
+    return e;
+}
+
+// The decision table, as enforce mode applies it: check the claims, then
+// plan the rewrites and the Sent copies.
+Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
+                         const Config &config) {
+    if (facts.auth_user.empty()) return decide_unauthenticated(claims, config);
+    if (auto refused = refuse_early(claims, answers, config)) return *refused;
+    if (answers.user_status == LookupStatus::unavailable) return directory_unavailable(claims, config);
+
+    const std::string login = bracketed(facts.auth_user);
+    ClaimCheck c = check_claims(claims, answers, config, login);
+    if (c.denial) {
+        c.denial->checked = std::move(c.checked);
+        c.denial->right = right_name(c.denial->reason == "full_access_only" ? Right::full_access_only : Right::none);
+        return *c.denial;
+    }
+    if (c.unknown) {
+        Decision e = directory_error(config);
+        e.checked = std::move(c.checked);
+        return e;
+    }
+    if (claims.authors.size() > 1 && !claims.sender_present && !c.any(Right::send_on_behalf))
+        return reject("sender_required", "From: with several mailboxes requires a Sender: header");
+
+    Decision d;
+    d.acted = true;
+    d.right = c.any(Right::send_on_behalf) ? "send-on-behalf"
+              : c.any(Right::send_as)      ? "send-as"
+              : c.foreign_accepted         ? "foreign"
+              : claims.authors.empty()     ? "none"
+                                           : "own";
+    if (auto refused = plan_rewrites(claims, c, answers, config, login, d)) return *refused;
+    plan_sent_copies(c, answers, config, facts.auth_user, d);
+    d.checked = std::move(c.checked);
+    return d;
+}
+
+// Mode for one address: a mailbox list in LDAP, then the domain lists,
+// then the global mode.
+Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers, const Config &config) {
+    auto it = answers.rights.find(checked.address);
+    if (it != answers.rights.end()) {
+        if (it->second.second.mode == MailboxRights::Mode::enforce) return Mode::enforce;
+        if (it->second.second.mode == MailboxRights::Mode::report) return Mode::report;
+    }
+    std::string domain = checked.address.substr(checked.address.rfind('@') + 1);
+    auto listed = [&](const std::vector<std::string> &domains) {
+        return std::find(domains.begin(), domains.end(), domain) != domains.end();
+    };
+    if (config.mode == Mode::enforce) return listed(config.report_domains) ? Mode::report : Mode::enforce;
+    return listed(config.enforce_domains) ? Mode::enforce : Mode::report;
+}
+
+}  // namespace
+
+Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
+                const Config &config) {
+    Decision d = decide_enforced(facts, claims, answers, config);
+    if (!d.acted) return d;
+    // One enforced address enforces the message. The user's own addresses
+    // have no say: the mode belongs to the mailboxes being claimed.
+    std::vector<CheckedAddress> claimed;
+    for (const auto &checked : d.checked)
+        if (checked.right != Right::own) claimed.push_back(checked);
+    Mode mode = config.mode;
+    if (!claimed.empty()) {
+        mode = Mode::report;
+        for (const auto &checked : claimed)
+            if (address_mode(checked, answers, config) == Mode::enforce) mode = Mode::enforce;
+    }
+    if (mode == Mode::enforce) return d;
+    d.report = true;
+    d.enforced = d.verdict;
+    d.verdict = Verdict::accept;
+    d.remove_sender = false;
+    d.set_sender.reset();
+    d.envelope_from.reset();
+    d.sent_copies.clear();
+    return d;
+}
+
+Decision over_send_limit(Decision d, const std::string &login, const std::string &mailbox) {
+    d.verdict = Verdict::tempfail;
+    d.smtp_code = "451";
+    d.enhanced_code = "4.7.1";
+    d.reply_text = bracketed(login) + " has sent too many messages as " + bracketed(mailbox) + ", try again later";
+    d.reason = "send_limit";
+    d.remove_sender = false;
+    d.set_sender.reset();
+    d.envelope_from.reset();
+    d.sent_copies.clear();
+    return d;
+}
+
+}  // namespace sendas
