@@ -25,6 +25,15 @@ AM_TESTS_ENVIRONMENT = \
 	export SLAPD SLAPADD MILTERTEST; \
 	MILTER_PROBE='$(abs_top_builddir)/tests/tools/milter-probe'; export MILTER_PROBE; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir;
+if SANITIZERS
+# A finding fails the test: ASan aborts, UBSan halts, LeakSanitizer makes
+# the exit status non-zero. Values already in the environment win.
+AM_TESTS_ENVIRONMENT += \
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}; export UBSAN_OPTIONS; \
+	LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0}; export LSAN_OPTIONS; \
+	TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}; export TSAN_OPTIONS;
+endif
 MILTER_LUA_TESTS = \
 	tests/milter/auth-author.lua \
 	tests/milter/delegate.lua \
@@ -118,4 +127,5 @@ EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \
 	tests/demo.sh \
 	tests/install-deps.sh \
+	tests/lsan.supp \
 	tests/run.sh
