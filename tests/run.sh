@@ -50,7 +50,7 @@ if [ "${SKIP_SANITIZERS:-no}" != yes ] || [ "${SKIP_FUZZ:-no}" != yes ]; then
 fi
 
 # The unit and milter protocol tests under ASan+UBSan (aborting on the
-# first finding, leaks included: tests/local.mk, tests/lsan.supp).
+# first finding, leaks included: tests/local.mk).
 sanitizer_status=skip
 if [ "${SKIP_SANITIZERS:-no}" != yes ]; then
     step_start=$SECONDS
