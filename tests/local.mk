@@ -1,3 +1,7 @@
+# The layering rule of src/LAYERS, checked on every #include.
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh tests/tidy.sh
+
 # Unit tests: pure logic, no servers.
 check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
@@ -29,6 +33,15 @@ AM_TESTS_ENVIRONMENT = \
 	export SLAPD SLAPADD MILTERTEST; \
 	MILTER_PROBE='$(abs_top_builddir)/tests/tools/milter-probe'; export MILTER_PROBE; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir;
+if SANITIZERS
+# A finding fails the test: ASan aborts, UBSan halts, LeakSanitizer makes
+# the exit status non-zero (no leak suppressions: none of the linked
+# libraries leaked in these tests). Values already in the environment win.
+AM_TESTS_ENVIRONMENT += \
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}; export UBSAN_OPTIONS; \
+	TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}; export TSAN_OPTIONS;
+endif
 MILTER_LUA_TESTS = \
 	tests/milter/auth-author.lua \
 	tests/milter/delegate.lua \

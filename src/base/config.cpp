@@ -153,11 +153,20 @@ std::string redis_integrity_warning(const Config &config) {
            "to it can grant any right through the cache";
 }
 
+void refuse_placeholder_options(int argc, const char *const argv[]) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.rfind("--", 0) == 0 && arg.find('%') != std::string::npos && arg.find('=') > arg.find('%'))
+            throw ConfigError("command line: unknown option " + arg.substr(0, arg.find('=')));
+    }
+}
+
 CommandLine parse_command_line(int argc, const char *const argv[]) {
     po::options_description all;
     all.add(generic_options()).add(config_options());
     CommandLine cmd;
     cmd.config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
+    refuse_placeholder_options(argc, argv);
     po::variables_map vm;
     try {
         auto parsed = po::command_line_parser(argc, argv).options(all).style(exact_style).run();

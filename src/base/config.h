@@ -153,6 +153,11 @@ struct CommandLine {
     std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload
 };
 
+// Boost 1.74 loops for ever building the message for an unknown option
+// whose name holds one of its own %placeholders%: no option has a '%', so
+// such an argument is refused first. Throws ConfigError.
+void refuse_placeholder_options(int argc, const char *const argv[]);
+
 // Parses argv. Throws ConfigError on unknown or malformed options.
 CommandLine parse_command_line(int argc, const char *const argv[]);
 

@@ -220,8 +220,12 @@ int main(int argc, char **argv) {
     positional.add("words", -1);
     po::variables_map vm;
     try {
+        refuse_placeholder_options(argc, argv);
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     } catch (const po::error &e) {
+        std::cerr << "sendasctl: " << e.what() << "\n" << usage;
+        return EX_USAGE;
+    } catch (const ConfigError &e) {
         std::cerr << "sendasctl: " << e.what() << "\n" << usage;
         return EX_USAGE;
     }

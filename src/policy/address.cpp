@@ -479,4 +479,20 @@ bool parse_envelope_address(const std::string &value, Mailbox &out) {
     }
 }
 
+std::string smtp_path(const std::string &address) {
+    const auto at = address.rfind('@');
+    const std::string local = address.substr(0, at == std::string::npos ? address.size() : at);
+    const std::string domain = at == std::string::npos ? std::string() : address.substr(at);
+    bool dot_atom = !local.empty() && local.front() != '.' && local.back() != '.' &&
+                    local.find("..") == std::string::npos;
+    for (char c : local) dot_atom = dot_atom && (c == '.' || is_atext(c));
+    if (dot_atom) return "<" + local + domain + ">";
+    std::string quoted = "<\"";
+    for (char c : local) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "\"" + domain + ">";
+}
+
 }  // namespace sendas

@@ -61,6 +61,11 @@ ParsedMailboxes parse_mailbox_list(const std::string &value);
 // std::bad_alloc.
 std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address);
 
+// An address ("local@domain", split at the last '@') as SMTP writes it in
+// MAIL FROM and RCPT TO: "<local@domain>", the local part quoted when it
+// is not a dot-atom ("help desk" -> <"help desk"@domain>), RFC 5321 4.1.2.
+std::string smtp_path(const std::string &address);
+
 // Parses an envelope address as the MTA hands it to the milter: with or
 // without angle brackets; "<>" and "" are the null sender (returns true
 // with an empty mailbox). Returns false when it is not an address, or an

@@ -324,7 +324,7 @@ std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c,
     }
     if (config.rewrite.send_as_envelope != SendAsEnvelope::mailbox || claims.from_missing) return std::nullopt;
     for (size_t i = 0; i < claims.authors.size() && !d.envelope_from; ++i)
-        if (c.author_rights[i] == Right::send_as) d.envelope_from = bracketed(c.checked[i].mailbox());
+        if (c.author_rights[i] == Right::send_as) d.envelope_from = smtp_path(c.checked[i].mailbox());
     return std::nullopt;
 }
 
@@ -341,7 +341,7 @@ void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, cons
         bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
         bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
         if (!wanted) continue;
-        std::string copy = bracketed(expand_address_template(config.sent_copy.address, mailbox, auth_user));
+        std::string copy = smtp_path(expand_address_template(config.sent_copy.address, mailbox, auth_user));
         if (std::find(d.sent_copies.begin(), d.sent_copies.end(), copy) == d.sent_copies.end())
             d.sent_copies.push_back(std::move(copy));
     }

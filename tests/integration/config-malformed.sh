@@ -26,6 +26,13 @@ for shape in "${shapes[@]}"; do
     done
 done
 
+# An option holding one of Boost's %placeholders% once hung both programs.
+for program in "$SENDAS_MILTER" "$SENDASCTL"; do
+    rc=0
+    out=$(timeout 10 "$program" --%canonical_option% 1 2>&1) || rc=$?
+    [ $rc -eq 64 ] || fail "${program##*/} --%canonical_option%: exit $rc (124: hung), expected 64: $out"
+done
+
 # The same file on SIGUSR1: logged with its line, the running config kept.
 cp "$MILTER_CONF" "$T/good.conf"
 printf '[ldap\n' >>"$MILTER_CONF"

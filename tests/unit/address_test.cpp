@@ -452,6 +452,7 @@ class AddressTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testFormatMailboxEncodedWords);
     CPPUNIT_TEST(testFormatMailboxRoundTrip);
     CPPUNIT_TEST(testEnvelopeAddress);
+    CPPUNIT_TEST(testSmtpPath);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -616,6 +617,26 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(what, c.local, out.local);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(what, c.domain, out.domain);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::string(), out.display);
+        }
+    }
+
+    // MAIL FROM / RCPT TO paths the milter writes: a quoted local part
+    // stays quoted, so "x> NOTIFY=SUCCESS <y" cannot become arguments.
+    void testSmtpPath() {
+        const std::pair<const char *, const char *> cases[] = {
+            {"support@example.com", "<support@example.com>"},
+            {"a.b+Sent@example.com", "<a.b+Sent@example.com>"},
+            {"help desk@example.com", "<\"help desk\"@example.com>"},
+            {"x> NOTIFY=SUCCESS <y@example.com", "<\"x> NOTIFY=SUCCESS <y\"@example.com>"},
+            {"a\"b\\c@example.com", "<\"a\\\"b\\\\c\"@example.com>"},
+            {".lead@example.com", "<\".lead\"@example.com>"},
+            {"a..b@example.com", "<\"a..b\"@example.com>"},
+        };
+        for (const auto &[address, path] : cases) {
+            CPPUNIT_ASSERT_EQUAL(std::string(path), sendas::smtp_path(address));
+            sendas::Mailbox back;
+            CPPUNIT_ASSERT_MESSAGE(path, sendas::parse_envelope_address(path, back));
+            CPPUNIT_ASSERT_EQUAL(std::string(address), back.address());
         }
     }
 };
