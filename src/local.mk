@@ -12,8 +12,12 @@ src_libsendas_a_SOURCES = \
 	src/base/record_mac.cpp src/base/record_mac.h \
 	src/base/string_util.h \
 	src/policy/address.cpp src/policy/address.h \
+	src/policy/address_chars.h src/policy/address_format.cpp \
+	src/policy/claims.cpp src/policy/claims.h \
 	src/policy/policy.cpp src/policy/policy.h \
-	src/policy/rights.cpp src/policy/rights.h \
+	src/policy/report_mode.cpp src/policy/report_mode.h \
+	src/policy/rights.h \
+	src/policy/vocabulary.cpp src/policy/vocabulary.h \
 	src/directory/directory.h \
 	src/directory/ldap_connection.cpp src/directory/ldap_connection.h \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \

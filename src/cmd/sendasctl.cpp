@@ -93,12 +93,14 @@ int explain(const Config &config, const std::string &login, const std::string &a
               << "\n";
     switch (d.verdict) {
     case Verdict::accept:
-        std::cout << "decision: accept" << (d.reason.empty() ? "" : " (" + d.reason + ")") << "\n";
+        std::cout << "decision: accept"
+                  << (d.reason == Reason::none ? std::string() : std::string(" (") + reason_name(d.reason) + ")")
+                  << "\n";
         std::cout << "actions:  " << actions_of(d) << "\n";
-        return d.reason == "directory_unavailable" ? exit_unknown : exit_allow;
+        return d.reason == Reason::directory_unavailable ? exit_unknown : exit_allow;
     case Verdict::reject:
         std::cout << "decision: reject " << d.smtp_code << " " << d.enhanced_code << " " << d.reply_text << "\n";
-        return d.reason == "directory_unavailable" ? exit_unknown : exit_deny;
+        return d.reason == Reason::directory_unavailable ? exit_unknown : exit_deny;
     case Verdict::tempfail:
         std::cout << "decision: tempfail " << d.smtp_code << " " << d.enhanced_code << " " << d.reply_text << "\n";
         return exit_unknown;

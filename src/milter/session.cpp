@@ -126,7 +126,7 @@ void MilterSession::enforce_send_limit(Decision &d, const UserInfo &user) {
     // Counted per directory identity: "ALICE" and "alice" are one user.
     const std::string who = lower(user.dn.empty() ? message_.auth_user : user.dn);
     for (const auto &checked : d.checked) {
-        if (checked.role != "from" || (checked.right != Right::send_as && checked.right != Right::send_on_behalf))
+        if (checked.role != Role::from || (checked.right != Right::send_as && checked.right != Right::send_on_behalf))
             continue;
         // Counted on the mailbox whose right was used: team+1@ and team+2@
         // are both team@.
@@ -158,11 +158,11 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;
-        decision.reason = "mta_refused_change";
+        decision.reason = Reason::mta_refused_change;
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
-    if (decision.acted) metrics::decision(action_name(decision), decision.right, decision.reason);
+    if (decision.acted) metrics::decision(action_name(decision), right_name(decision.right), reason_name(decision.reason));
     if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale(), runtime_->config->audit_format));
     Verdict verdict = decision.verdict;
     reset();

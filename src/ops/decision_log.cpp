@@ -34,22 +34,22 @@ template <typename Out>
 void write_fields(const MessageFacts &facts, const Decision &d, bool stale, Out &out) {
     out.value("queue_id", queue_label(facts.queue_id), false);
     out.value("user", facts.auth_user, true);
-    auto checked_as = [&d](const char *role) {
+    auto checked_as = [&d](Role role) {
         return [&d, role](auto &&emit) {
             for (const auto &c : d.checked)
                 if (c.role == role) emit(c.address);
         };
     };
-    auto has_role = [&d](const char *role) {
+    auto has_role = [&d](Role role) {
         for (const auto &c : d.checked)
             if (c.role == role) return true;
         return false;
     };
-    out.list("from", checked_as("from"));
-    if (has_role("sender")) out.list("sender", checked_as("sender"));
-    if (has_role("envelope")) out.list("envelope", checked_as("envelope"));
-    if (has_role("resent-from")) out.list("resent_from", checked_as("resent-from"));
-    if (has_role("resent-sender")) out.list("resent_sender", checked_as("resent-sender"));
+    out.list("from", checked_as(Role::from));
+    if (has_role(Role::sender)) out.list("sender", checked_as(Role::sender));
+    if (has_role(Role::envelope)) out.list("envelope", checked_as(Role::envelope));
+    if (has_role(Role::resent_from)) out.list("resent_from", checked_as(Role::resent_from));
+    if (has_role(Role::resent_sender)) out.list("resent_sender", checked_as(Role::resent_sender));
     // Detail addresses decided by their base mailbox, in the order checked.
     const bool any_base =
         std::any_of(d.checked.begin(), d.checked.end(), [](const CheckedAddress &c) { return !c.base.empty(); });
@@ -58,9 +58,9 @@ void write_fields(const MessageFacts &facts, const Decision &d, bool stale, Out 
             for (const auto &c : d.checked)
                 if (!c.base.empty()) emit(c.base);
         });
-    out.value("right", d.right.empty() ? std::string_view("none") : std::string_view(d.right), false);
+    out.value("right", right_name(d.right), false);
     out.value("action", action_name(d), false);
-    if (!d.reason.empty()) out.value("reason", d.reason, false);
+    if (d.reason != Reason::none) out.value("reason", reason_name(d.reason), false);
     if (d.report) out.value("mode", "report", false);
     if (stale) out.value("stale", "yes", false);
     if (d.verdict != Verdict::accept) return;

@@ -1,5 +1,6 @@
 // RFC 5322 mailbox-list and envelope address parsing, and Sender:/From: rendering.
 #include "policy/address.h"
+#include "policy/address_chars.h"
 
 #include <algorithm>
 #include <string_view>
@@ -11,16 +12,6 @@ namespace {
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 bool is_line_break(char c) { return c == '\r' || c == '\n'; }
-
-// C0 controls except HTAB, and DEL (obs-NO-WS-CTL has no place in a From: we trust).
-bool is_control(char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-bool is_ascii(const std::string &s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
 
 // RFC 5322 atext, extended with all non-ASCII bytes (RFC 6532 UTF8-non-ascii)
 // for display names; addr-specs are checked for them afterwards. A table:
@@ -353,72 +344,6 @@ ParseError parse_path(const std::string &value, bool envelope, Mailbox &out) {
     return envelope ? parser.envelope(out) : parser.lone_addr_spec(out);
 }
 
-// Keeps a written header far below the 998-octet line limit.
-constexpr size_t max_display_bytes = 200;
-// "=?UTF-8?B?" + 60 base64 characters + "?=" is 72 <= 75 characters.
-constexpr size_t max_encoded_word_bytes = 45;
-
-// Drops control characters; HTAB becomes a space.
-std::string without_controls(const std::string &s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '\t') out += ' ';
-        else if (!is_control(c)) out += c;
-    }
-    return out;
-}
-
-std::string trim_spaces(const std::string &s) {
-    const size_t first = s.find_first_not_of(' ');
-    return first == std::string::npos ? std::string() : s.substr(first, s.find_last_not_of(' ') - first + 1);
-}
-
-// The largest cut in (from, limit] that does not split a UTF-8 sequence;
-// limit itself if there is none (invalid input), so callers always progress.
-size_t utf8_cut(const std::string &s, size_t from, size_t limit) {
-    if (limit >= s.size()) return s.size();
-    size_t cut = limit;
-    while (cut > from && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-    return cut > from ? cut : limit;
-}
-
-std::string base64(const std::string &in) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < in.size(); i += 3) {
-        unsigned n = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-        if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-        out += alphabet[n >> 18 & 63];
-        out += alphabet[n >> 12 & 63];
-        out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
-        out += i + 2 < in.size() ? alphabet[n & 63] : '=';
-    }
-    return out;
-}
-
-// RFC 2047 B encoding, one word per chunk, chunks cut at character
-// boundaries so every word decodes on its own.
-std::string encoded_words(const std::string &text) {
-    std::string out;
-    for (size_t pos = 0; pos < text.size();) {
-        const size_t end = utf8_cut(text, pos, pos + max_encoded_word_bytes);
-        if (!out.empty()) out += ' ';
-        out += "=?UTF-8?B?" + base64(text.substr(pos, end - pos)) + "?=";
-        pos = end;
-    }
-    return out;
-}
-
-std::string quoted_string(const std::string &text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + '"';
-}
-
 }  // namespace
 
 const char *describe(ParseError error) {
@@ -456,13 +381,9 @@ ParsedMailboxes parse_mailbox_list(const std::string &value) {
 // ASCII names are always quoted (never emitted as bare atoms), which keeps
 // specials in them inert; other names are RFC 2047 encoded. No catch: an
 // allocation failure reaches the milter callback's guard, which tempfails.
-std::optional<std::string> format_mailbox(const std::string &display_name, const std::string &address) {
+bool is_addr_spec(const std::string &address) {
     Mailbox parsed;
-    if (parse_path(address, false, parsed) != ParseError::none) return std::nullopt;
-    std::string name = without_controls(display_name);
-    name = trim_spaces(name.substr(0, utf8_cut(name, 0, max_display_bytes)));
-    if (name.empty()) return address;
-    return (is_ascii(name) ? quoted_string(name) : encoded_words(name)) + " <" + address + ">";
+    return parse_path(address, false, parsed) == ParseError::none;
 }
 
 // On failure out is left empty.

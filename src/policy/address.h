@@ -66,6 +66,9 @@ std::optional<std::string> format_mailbox(const std::string &display_name, const
 // is not a dot-atom ("help desk" -> <"help desk"@domain>), RFC 5321 4.1.2.
 std::string smtp_path(const std::string &address);
 
+// Whether `address` is one bare addr-spec the parser accepts as it is.
+bool is_addr_spec(const std::string &address);
+
 // Parses an envelope address as the MTA hands it to the milter: with or
 // without angle brackets; "<>" and "" are the null sender (returns true
 // with an empty mailbox). Returns false when it is not an address, or an

@@ -1,63 +1,17 @@
-// The decision table of SPEC §1 as a pure function.
+// The decision table (doc/design.md, section 2) as a pure function.
 #include "policy/policy.h"
-#include "base/mailbox_match.h"
-#include "base/string_util.h"
 
 #include <algorithm>
 
+#include "base/mailbox_match.h"
+#include "base/string_util.h"
+#include "policy/report_mode.h"
+
 namespace sendas {
-namespace {
-
-}  // namespace
-
-Claims parse_claims(const MessageFacts &facts) {
-    Claims claims;
-    auto fail = [&](const char *reason, std::string text) {
-        claims.error_reason = reason;
-        claims.error_text = std::move(text);
-        return claims;
-    };
-    if (facts.from_values.size() > 1) return fail("multiple_from", "message has more than one From: header");
-    if (facts.from_values.size() == 1) {
-        auto parsed = parse_mailbox_list(facts.from_values.front());
-        if (!parsed.ok()) return fail("from_syntax", std::string("From: header rejected: ") + describe(parsed.error));
-        claims.authors = parsed.mailboxes;
-    } else {
-        claims.from_missing = true;
-    }
-    if (facts.sender_values.size() > 1) return fail("multiple_sender", "message has more than one Sender: header");
-    if (facts.sender_values.size() == 1) {
-        auto parsed = parse_mailbox_list(facts.sender_values.front());
-        if (!parsed.ok())
-            return fail("sender_syntax", std::string("Sender: header rejected: ") + describe(parsed.error));
-        if (parsed.mailboxes.size() != 1)
-            return fail("sender_syntax", "Sender: header rejected: it must name exactly one mailbox");
-        claims.sender = parsed.mailboxes.front();
-        claims.sender_present = true;
-    }
-    if (!facts.resent_from_values.empty()) {
-        auto parsed = parse_mailbox_list(facts.resent_from_values.front());
-        if (!parsed.ok())
-            return fail("resent_syntax", std::string("Resent-From: header rejected: ") + describe(parsed.error));
-        claims.resent_authors = parsed.mailboxes;
-    }
-    if (!facts.resent_sender_values.empty()) {
-        auto parsed = parse_mailbox_list(facts.resent_sender_values.front());
-        if (!parsed.ok() || parsed.mailboxes.size() != 1)
-            return fail("resent_syntax", "Resent-Sender: header rejected: it must name exactly one mailbox");
-        claims.resent_sender = parsed.mailboxes.front();
-    }
-    Mailbox envelope;
-    if (!parse_envelope_address(facts.envelope_from, envelope))
-        return fail("envelope_syntax", "envelope sender is not a valid address");
-    if (!envelope.local.empty()) claims.envelope = envelope;
-    if (claims.from_missing && claims.envelope) claims.authors.push_back(*claims.envelope);
-    return claims;
-}
 
 namespace {
 
-Decision reject(const char *reason, std::string text) {
+Decision reject(Reason reason, std::string text) {
     Decision d;
     d.verdict = Verdict::reject;
     d.acted = true;
@@ -71,7 +25,7 @@ Decision reject(const char *reason, std::string text) {
 Decision directory_error(const Config &config) {
     Decision d;
     d.acted = true;
-    d.reason = "directory_unavailable";
+    d.reason = Reason::directory_unavailable;
     switch (config.on_directory_error) {
     case DirectoryErrorAction::tempfail:
         d.verdict = Verdict::tempfail;
@@ -80,12 +34,12 @@ Decision directory_error(const Config &config) {
         d.reply_text = "sender rights cannot be verified now, try again later";
         break;
     case DirectoryErrorAction::reject:
-        d = reject("directory_unavailable", "sender rights cannot be verified");
+        d = reject(Reason::directory_unavailable, "sender rights cannot be verified");
         break;
     case DirectoryErrorAction::accept:
         break;
     }
-    d.right = "unknown";
+    d.right = Right::unknown;
     return d;
 }
 
@@ -126,9 +80,6 @@ Right classify(const std::string &claimed, const OwnAddresses &own, const Direct
 
 }  // namespace
 
-std::string normalize_address(const Mailbox &mailbox, const Config &config) {
-    return canonical_address(mailbox.local, mailbox.domain, config.local_part_case_sensitive);
-}
 
 namespace {
 
@@ -150,7 +101,7 @@ std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claim
                                           const DirectoryAnswers &answers, const Config &config) {
     std::vector<RightsQuestion> needed;
     if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
-    if (!claims.error_reason.empty() || author_count(claims) > config.max_from_mailboxes) return needed;
+    if (claims.error_reason != Reason::none || author_count(claims) > config.max_from_mailboxes) return needed;
     const OwnAddresses own = own_addresses(answers.user, config);
     auto consider = [&](const Mailbox &m, bool decisive) {
         std::string address = normalize_address(m, config);
@@ -202,21 +153,21 @@ Decision decide_unauthenticated(const Claims &claims, const Config &config) {
     Decision pass;
     if (config.unauthenticated_local_from == UnauthLocalFrom::accept) return pass;
     // Only the header From: is protected here; an unreadable one cannot be cleared.
-    if (claims.error_reason == "multiple_from" || claims.error_reason == "from_syntax")
-        return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.error_reason == Reason::multiple_from || claims.error_reason == Reason::from_syntax)
+        return reject(claims.error_reason, claims.error_text);
     if (claims.from_missing) return pass;
     for (const auto &m : claims.authors) {
         std::string address = normalize_address(m, config);
         if (config.is_local_domain(domain_of(address))) {
-            Decision d = reject("unauthenticated_local_from",
+            Decision d = reject(Reason::unauthenticated_local_from,
                                 bracketed(address) + " is a local address: authenticate to send as it");
-            d.checked.push_back({"from", address, Right::none, ""});
-            d.right = "none";
+            d.checked.push_back({Role::from, address, Right::none, {}});
+            d.right = Right::none;
             return d;
         }
     }
     pass.acted = true;
-    pass.right = "none";
+    pass.right = Right::none;
     return pass;
 }
 
@@ -242,7 +193,7 @@ public:
     ClaimChecker(const DirectoryAnswers &answers, const Config &config, const std::string &login)
         : answers_(answers), config_(config), own_(own_addresses(answers.user, config)), login_(login) {}
 
-    Right check(const char *role, const Mailbox &m) {
+    Right check(Role role, const Mailbox &m) {
         const std::string address = normalize_address(m, config_);
         const Right right = classify(address, own_, answers_, config_);
         const bool foreign = right == Right::none && !config_.is_local_domain(domain_of(address));
@@ -255,10 +206,10 @@ public:
         if (right == Right::unknown) result_.unknown = true;
         if (result_.denial) return right;
         if (right == Right::full_access_only)
-            result_.denial = reject("full_access_only", login_ + " has Full Access to " + bracketed(address) +
+            result_.denial = reject(Reason::full_access_only, login_ + " has Full Access to " + bracketed(address) +
                                                             " but no Send As or Send on Behalf right");
         else if (right == Right::none)
-            result_.denial = reject(foreign ? "foreign_from" : "no_right",
+            result_.denial = reject(foreign ? Reason::foreign_from : Reason::no_right,
                                     login_ + " is not allowed to send as " + bracketed(address));
         return right;
     }
@@ -283,30 +234,30 @@ bool sender_removed(const Claims &claims, const ClaimCheck &c, const Config &con
 ClaimCheck check_claims(const Claims &claims, const DirectoryAnswers &answers, const Config &config,
                         const std::string &login) {
     ClaimChecker checker(answers, config, login);
-    for (const auto &m : claims.authors) checker.result().author_rights.push_back(checker.check("from", m));
+    for (const auto &m : claims.authors) checker.result().author_rights.push_back(checker.check(Role::from, m));
     ClaimCheck &c = checker.result();
     // A Sender: that survives the rewrite is a claim of its own.
     if (claims.sender && !c.any(Right::send_on_behalf) && !sender_removed(claims, c, config))
-        checker.check("sender", *claims.sender);
-    if (claims.envelope && !claims.from_missing) checker.check("envelope", *claims.envelope);
+        checker.check(Role::sender, *claims.sender);
+    if (claims.envelope && !claims.from_missing) checker.check(Role::envelope, *claims.envelope);
     // The most recent resending is checked like From:/Sender:, never rewritten.
-    for (const auto &m : claims.resent_authors) checker.check("resent-from", m);
-    if (claims.resent_sender) checker.check("resent-sender", *claims.resent_sender);
+    for (const auto &m : claims.resent_authors) checker.check(Role::resent_from, m);
+    if (claims.resent_sender) checker.check(Role::resent_sender, *claims.resent_sender);
     return std::move(c);
 }
 
 // Reasons that stop the message before any right is looked at.
 std::optional<Decision> refuse_early(const Claims &claims, const DirectoryAnswers &answers, const Config &config) {
-    if (!claims.error_reason.empty()) return reject(claims.error_reason.c_str(), claims.error_text);
+    if (claims.error_reason != Reason::none) return reject(claims.error_reason, claims.error_text);
     if (claims.from_missing && config.missing_from == MissingFrom::reject)
-        return reject("missing_from", "message has no From: header");
+        return reject(Reason::missing_from, "message has no From: header");
     if (author_count(claims) > config.max_from_mailboxes)
-        return reject("too_many_from", "From: and Resent-From: name more than " +
+        return reject(Reason::too_many_from, "From: and Resent-From: name more than " +
                                            std::to_string(config.max_from_mailboxes) + " mailboxes");
     if (claims.resent_authors.size() > 1 && !claims.resent_sender)
-        return reject("sender_required", "Resent-From: with several mailboxes requires a Resent-Sender: header");
+        return reject(Reason::sender_required, "Resent-From: with several mailboxes requires a Resent-Sender: header");
     if (answers.over_budget)
-        return reject("lookup_limit", "checking the sender rights of this message needs too many directory lookups");
+        return reject(Reason::lookup_limit, "checking the sender rights of this message needs too many directory lookups");
     return std::nullopt;
 }
 
@@ -318,7 +269,7 @@ std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c,
         // Rejected rather than written empty or mangled: format_mailbox
         // refuses an address it cannot write as it is.
         d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
-        if (!d.set_sender) return reject("no_primary_address", login + " has no address of its own to name in Sender:");
+        if (!d.set_sender) return reject(Reason::no_primary_address, login + " has no address of its own to name in Sender:");
     } else if (sender_removed(claims, c, config) && claims.sender_present) {
         d.remove_sender = true;
     }
@@ -349,10 +300,10 @@ void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, cons
 
 Decision directory_unavailable(const Claims &claims, const Config &config) {
     Decision e = directory_error(config);
-    for (const auto &m : claims.authors) e.checked.push_back({"from", normalize_address(m, config), Right::unknown, ""});
-    if (claims.sender) e.checked.push_back({"sender", normalize_address(*claims.sender, config), Right::unknown, ""});
+    for (const auto &m : claims.authors) e.checked.push_back({Role::from, normalize_address(m, config), Right::unknown, {}});
+    if (claims.sender) e.checked.push_back({Role::sender, normalize_address(*claims.sender, config), Right::unknown, {}});
     if (claims.envelope && !claims.from_missing)
-        e.checked.push_back({"envelope", normalize_address(*claims.envelope, config), Right::unknown, ""});
+        e.checked.push_back({Role::envelope, normalize_address(*claims.envelope, config), Right::unknown, {}});
     return e;
 }
 
@@ -368,7 +319,7 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
     ClaimCheck c = check_claims(claims, answers, config, login);
     if (c.denial) {
         c.denial->checked = std::move(c.checked);
-        c.denial->right = right_name(c.denial->reason == "full_access_only" ? Right::full_access_only : Right::none);
+        c.denial->right = c.denial->reason == Reason::full_access_only ? Right::full_access_only : Right::none;
         return *c.denial;
     }
     if (c.unknown) {
@@ -377,63 +328,26 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
         return e;
     }
     if (claims.authors.size() > 1 && !claims.sender_present && !c.any(Right::send_on_behalf))
-        return reject("sender_required", "From: with several mailboxes requires a Sender: header");
+        return reject(Reason::sender_required, "From: with several mailboxes requires a Sender: header");
 
     Decision d;
     d.acted = true;
-    d.right = c.any(Right::send_on_behalf) ? "send-on-behalf"
-              : c.any(Right::send_as)      ? "send-as"
-              : c.foreign_accepted         ? "foreign"
-              : claims.authors.empty()     ? "none"
-                                           : "own";
+    d.right = c.any(Right::send_on_behalf) ? Right::send_on_behalf
+              : c.any(Right::send_as)      ? Right::send_as
+              : c.foreign_accepted         ? Right::foreign
+              : claims.authors.empty()     ? Right::none
+                                           : Right::own;
     if (auto refused = plan_rewrites(claims, c, answers, config, login, d)) return *refused;
     plan_sent_copies(c, answers, config, facts.auth_user, d);
     d.checked = std::move(c.checked);
     return d;
 }
 
-// Mode for one address: a mailbox list in LDAP, then the domain lists,
-// then the global mode.
-Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers, const Config &config) {
-    auto it = answers.rights.find(checked.address);
-    if (it != answers.rights.end()) {
-        if (it->second.second.mode == MailboxRights::Mode::enforce) return Mode::enforce;
-        if (it->second.second.mode == MailboxRights::Mode::report) return Mode::report;
-    }
-    std::string domain = checked.address.substr(checked.address.rfind('@') + 1);
-    auto listed = [&](const std::vector<std::string> &domains) {
-        return std::find(domains.begin(), domains.end(), domain) != domains.end();
-    };
-    if (config.mode == Mode::enforce) return listed(config.report_domains) ? Mode::report : Mode::enforce;
-    return listed(config.enforce_domains) ? Mode::enforce : Mode::report;
-}
-
 }  // namespace
 
 Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
                 const Config &config) {
-    Decision d = decide_enforced(facts, claims, answers, config);
-    if (!d.acted) return d;
-    // One enforced address enforces the message. The user's own addresses
-    // have no say: the mode belongs to the mailboxes being claimed.
-    std::vector<CheckedAddress> claimed;
-    for (const auto &checked : d.checked)
-        if (checked.right != Right::own) claimed.push_back(checked);
-    Mode mode = config.mode;
-    if (!claimed.empty()) {
-        mode = Mode::report;
-        for (const auto &checked : claimed)
-            if (address_mode(checked, answers, config) == Mode::enforce) mode = Mode::enforce;
-    }
-    if (mode == Mode::enforce) return d;
-    d.report = true;
-    d.enforced = d.verdict;
-    d.verdict = Verdict::accept;
-    d.remove_sender = false;
-    d.set_sender.reset();
-    d.envelope_from.reset();
-    d.sent_copies.clear();
-    return d;
+    return apply_report_mode(decide_enforced(facts, claims, answers, config), answers, config);
 }
 
 Decision over_send_limit(Decision d, const std::string &login, const std::string &mailbox) {
@@ -441,11 +355,8 @@ Decision over_send_limit(Decision d, const std::string &login, const std::string
     d.smtp_code = "451";
     d.enhanced_code = "4.7.1";
     d.reply_text = bracketed(login) + " has sent too many messages as " + bracketed(mailbox) + ", try again later";
-    d.reason = "send_limit";
-    d.remove_sender = false;
-    d.set_sender.reset();
-    d.envelope_from.reset();
-    d.sent_copies.clear();
+    d.reason = Reason::send_limit;
+    d.drop_changes();
     return d;
 }
 

@@ -1,5 +1,5 @@
-// The decision: a pure function of the message facts, the directory's
-// answers and the config. No I/O, no libmilter, no clock.
+// The decision: a pure function of the message's claims (claims.h), the
+// directory's answers and the config. No I/O, no libmilter, no clock.
 //
 // It runs in steps because the lookups sit between them:
 //   0. parse_claims(): the identities the message claims, parsed once;
@@ -13,48 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "policy/address.h"
 #include "base/config.h"
+#include "policy/claims.h"
 #include "policy/rights.h"
+#include "policy/vocabulary.h"
 
 namespace sendas {
-
-// What the MTA told us about one message (collected by the milter session).
-struct MessageFacts {
-    std::string queue_id;
-    std::string auth_user;              // {auth_authen}; empty: unauthenticated
-    std::string envelope_from;          // as given in MAIL FROM, brackets allowed; "<>" null
-    std::vector<std::string> from_values;    // raw value of each From: header
-    std::vector<std::string> sender_values;  // raw value of each Sender: header
-    // The most recent resent block (the first Resent-From: and the first
-    // Resent-Sender: before a second Resent-From:), raw values.
-    std::vector<std::string> resent_from_values;
-    std::vector<std::string> resent_sender_values;
-};
-
-// The message's identity claims, parsed; `error_reason` set when the
-// headers themselves are unacceptable, whoever sends them.
-struct Claims {
-    std::vector<Mailbox> authors;  // From: mailboxes, or the envelope sender without From:
-    bool from_missing = false;
-    std::optional<Mailbox> sender;  // Sender: header
-    bool sender_present = false;
-    std::optional<Mailbox> envelope;  // non-null envelope sender
-    std::vector<Mailbox> resent_authors;  // Resent-From: of the most recent block
-    std::optional<Mailbox> resent_sender;
-    std::string error_reason;
-    std::string error_text;
-};
-
-Claims parse_claims(const MessageFacts &facts);
-
-// The queue id as logs show it: Postfix's NOQUEUE when there is none yet.
-inline std::string queue_label(const std::string &queue_id) { return queue_id.empty() ? "NOQUEUE" : queue_id; }
-
-// Canonical form used for comparison and lookup (mailbox_match.h): domain
-// lower-cased, local part lower-cased unless configured case-sensitive,
-// nothing stripped.
-std::string normalize_address(const Mailbox &mailbox, const Config &config);
 
 // What the directory answered.
 struct DirectoryAnswers {
@@ -98,7 +62,7 @@ enum class Verdict { accept, reject, tempfail };
 
 // One address the decision covered, for the audit line.
 struct CheckedAddress {
-    std::string role;     // "from", "sender", "envelope", "resent-from", "resent-sender"
+    Role role = Role::from;
     std::string address;  // normalized, as written
     Right right = Right::none;
     std::string base;     // the base it was decided by, when it fell back to one
@@ -111,7 +75,7 @@ struct Decision {
     std::string smtp_code;      // "550" / "451" when not accept
     std::string enhanced_code;  // "5.7.1" / "4.7.1"
     std::string reply_text;     // human text, not yet escaped for the MTA
-    std::string reason;         // short machine word for the audit line
+    Reason reason = Reason::none;
     bool acted = false;         // false: message not subject to the policy (passed untouched)
 
     // Changes, applied only when verdict is accept.
@@ -121,12 +85,20 @@ struct Decision {
     std::vector<std::string> sent_copies;       // envelope recipients to add
 
     std::vector<CheckedAddress> checked;
-    std::string right;          // effective right name for the audit line
+    Right right = Right::none;  // the effective right, for the audit line
 
     // Report mode: the message passes unchanged; `enforced` is what enforce
     // mode would have done (its reply and reason are kept for the audit).
     bool report = false;
     Verdict enforced = Verdict::accept;
+
+    // Keeps the verdict and what was checked, drops every change.
+    void drop_changes() {
+        remove_sender = false;
+        set_sender.reset();
+        envelope_from.reset();
+        sent_copies.clear();
+    }
 };
 
 // The verdict, with report mode applied: in report mode nothing is

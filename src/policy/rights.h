@@ -68,11 +68,6 @@ struct MailboxRights {
     bool stale = false;  // as UserInfo::stale
 };
 
-// The right that applies to one address, strongest first.
-enum class Right { own, send_as, send_on_behalf, full_access_only, none, unknown };
-
-const char *right_name(Right right);  // "own", "send-as", ... as in audit lines
-
 }  // namespace sendas
 
 #endif

@@ -275,8 +275,9 @@ std::string describe(const Scenario &s, const Decision &d) {
         out << "\ngroup " << g.mailbox << " kind " << static_cast<int>(g.kind) << ":";
         for (const auto &m : g.members) out << " " << m;
     }
-    out << "\ndecision: verdict " << static_cast<int>(d.verdict) << " right " << d.right << " reason " << d.reason;
-    for (const auto &c : d.checked) out << "\nchecked " << c.role << " " << c.address << " base " << c.base;
+    out << "\ndecision: verdict " << static_cast<int>(d.verdict) << " right " << right_name(d.right) << " reason "
+        << reason_name(d.reason);
+    for (const auto &c : d.checked) out << "\nchecked " << role_name(c.role) << " " << c.address << " base " << c.base;
     return out.str();
 }
 
@@ -303,7 +304,7 @@ std::string check_decision_property(const uint8_t *data, size_t size, PropertyCo
         if (d.verdict == Verdict::reject) ++coverage->rejected;
         if (d.verdict == Verdict::accept && !s.facts.auth_user.empty()) {
             ++coverage->accepted;
-            if (d.right == "send-as" || d.right == "send-on-behalf") ++coverage->accepted_with_right;
+            if (d.right == Right::send_as || d.right == Right::send_on_behalf) ++coverage->accepted_with_right;
             if (std::any_of(d.checked.begin(), d.checked.end(), [](const CheckedAddress &c) { return !c.base.empty(); }))
                 ++coverage->decided_by_base;
         }

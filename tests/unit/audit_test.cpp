@@ -1018,7 +1018,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("accept"), std::string(verdict(d.verdict)));
         CPPUNIT_ASSERT(d.report);
         CPPUNIT_ASSERT_EQUAL(std::string("reject"), std::string(verdict(d.enforced)));
-        CPPUNIT_ASSERT_EQUAL(std::string("no_right"), d.reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("no_right"), std::string(sendas::reason_name(d.reason)));
         CPPUNIT_ASSERT_EQUAL(std::string("would-reject"), sendas::action_name(d));
         CPPUNIT_ASSERT(!changes_anything(d));
         CPPUNIT_ASSERT_EQUAL(std::string("4Q1: user=<eve> from=<support@example.com> envelope=<eve@example.com> "
@@ -1178,10 +1178,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("451 4.7.1 <alice> has sent too many messages as <support@example.com>, "
                                          "try again later"),
                              d.smtp_code + " " + d.enhanced_code + " " + d.reply_text);
-        CPPUNIT_ASSERT_EQUAL(std::string("send_limit"), d.reason);
+        CPPUNIT_ASSERT_EQUAL(std::string("send_limit"), std::string(sendas::reason_name(d.reason)));
         CPPUNIT_ASSERT(!changes_anything(d));
         CPPUNIT_ASSERT_EQUAL(accepted.checked.size(), d.checked.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("send-as"), d.right);
+        CPPUNIT_ASSERT_EQUAL(std::string("send-as"), std::string(sendas::right_name(d.right)));
         CPPUNIT_ASSERT_EQUAL(
             std::string("4Q1: user=<alice> from=<support@example.com> "
                         "envelope=<alice@example.com> right=send-as action=tempfail reason=send_limit"),

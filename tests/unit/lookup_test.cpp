@@ -109,8 +109,8 @@ Outcome send(const std::string &login, const std::vector<std::string> &from, con
 }
 
 std::string verdict(const Outcome &o) {
-    return o.decision.verdict == Verdict::accept ? "accept " + o.decision.right
-                                                 : "reject " + o.decision.reason;
+    return o.decision.verdict == Verdict::accept ? std::string("accept ") + sendas::right_name(o.decision.right)
+                                                 : std::string("reject ") + sendas::reason_name(o.decision.reason);
 }
 
 }  // namespace
