@@ -107,23 +107,19 @@ std::string generated_mailbox(long k) {
 
 Case named_case(Kind kind, unsigned pick) {
     switch (kind) {
-        case Kind::own:
-            switch (pick % 3) {
-                case 0:
-                    return {kind, "alice", "alice@example.com", "alice@example.com"};
-                case 1:
-                    return {kind, "bob", "bob@example.com", "bob.b@example.com"};
-                default:
-                    return {kind, "dave", "dave@example.com", "dave@example.com"};
-            }
-        case Kind::send_as:
-            return {kind, "alice", "alice@example.com", "support@example.com"};
-        case Kind::behalf:
-            if (pick % 2 == 0) return {kind, "bob", "bob@example.com", "support@example.com"};
-            return {kind, "dave", "dave@example.com", "boss@example.com"};
-        case Kind::denied:
-            if (pick % 2 == 0) return {kind, "eve", "eve@example.com", "support@example.com"};
-            return {kind, "eve", "eve@example.com", "boss@example.com"};
+    case Kind::own:
+        switch (pick % 3) {
+        case 0: return {kind, "alice", "alice@example.com", "alice@example.com"};
+        case 1: return {kind, "bob", "bob@example.com", "bob.b@example.com"};
+        default: return {kind, "dave", "dave@example.com", "dave@example.com"};
+        }
+    case Kind::send_as: return {kind, "alice", "alice@example.com", "support@example.com"};
+    case Kind::behalf:
+        if (pick % 2 == 0) return {kind, "bob", "bob@example.com", "support@example.com"};
+        return {kind, "dave", "dave@example.com", "boss@example.com"};
+    case Kind::denied:
+        if (pick % 2 == 0) return {kind, "eve", "eve@example.com", "support@example.com"};
+        return {kind, "eve", "eve@example.com", "boss@example.com"};
     }
     throw std::logic_error("unknown kind");
 }
@@ -200,19 +196,18 @@ std::string check_policy(const Case &c, const mc::MessageResult &result) {
     }
     if (reply.kind != mc::Reply::Kind::accept) return "expected accept";
     switch (c.kind) {
-        case Kind::own:
-            if (!result.modifications.empty()) return "expected no change";
-            break;
-        case Kind::send_as:
-            if (!copy || sender_set || sender_removed || result.modifications.size() != 1)
-                return "expected exactly the Sent copy " + sent_copy_of(c.mailbox);
-            break;
-        case Kind::behalf:
-            if (!copy || !sender_set || result.modifications.size() != 2)
-                return "expected Sender: set and the Sent copy " + sent_copy_of(c.mailbox);
-            break;
-        case Kind::denied:
-            break;
+    case Kind::own:
+        if (!result.modifications.empty()) return "expected no change";
+        break;
+    case Kind::send_as:
+        if (!copy || sender_set || sender_removed || result.modifications.size() != 1)
+            return "expected exactly the Sent copy " + sent_copy_of(c.mailbox);
+        break;
+    case Kind::behalf:
+        if (!copy || !sender_set || result.modifications.size() != 2)
+            return "expected Sender: set and the Sent copy " + sent_copy_of(c.mailbox);
+        break;
+    case Kind::denied: break;
     }
     return "";
 }
@@ -447,54 +442,25 @@ Options parse_args(int argc, char **argv) {
     for (int opt; (opt = getopt_long(argc, argv, "", long_options, nullptr)) != -1;) {
         std::string arg = optarg ? optarg : "";
         switch (opt) {
-            case socket_opt:
-                opts.socket = arg;
-                break;
-            case connections:
-                opts.connections = static_cast<int>(parse_number(arg, "connections", 1, 4096));
-                break;
-            case per_connection:
-                opts.per_connection = parse_number(arg, "messages-per-connection", 1, 100000000);
-                break;
-            case total:
-                opts.total = parse_number(arg, "total", 1, 1000000000);
-                break;
-            case mix:
-                parse_mix(arg, opts.weights);
-                break;
-            case users:
-                opts.users = parse_number(arg, "users", 1, 1000000);
-                break;
-            case mailboxes:
-                opts.mailboxes = parse_number(arg, "mailboxes", 3, 100000);
-                break;
-            case sequential:
-                opts.sequential = true;
-                break;
-            case offset:
-                opts.offset = parse_number(arg, "user-offset", 0, 1000000000);
-                break;
-            case expect:
-                if (arg != "policy" && arg != "accept") throw UsageError("--expect wants policy or accept");
-                opts.expect_policy = arg == "policy";
-                break;
-            case seed:
-                opts.seed = static_cast<std::uint64_t>(parse_number(arg, "seed", 0, 1L << 62));
-                break;
-            case timeout:
-                opts.timeout_ms = static_cast<int>(parse_number(arg, "timeout", 1, 3600) * 1000);
-                break;
-            case json:
-                opts.json = true;
-                break;
-            case fixture:
-                opts.print_fixture = true;
-                break;
-            case help:
-                opts.help = true;
-                return opts;
-            default:
-                throw UsageError(std::string("unknown option or missing argument: ") + argv[optind - 1]);
+        case socket_opt: opts.socket = arg; break;
+        case connections: opts.connections = static_cast<int>(parse_number(arg, "connections", 1, 4096)); break;
+        case per_connection: opts.per_connection = parse_number(arg, "messages-per-connection", 1, 100000000); break;
+        case total: opts.total = parse_number(arg, "total", 1, 1000000000); break;
+        case mix: parse_mix(arg, opts.weights); break;
+        case users: opts.users = parse_number(arg, "users", 1, 1000000); break;
+        case mailboxes: opts.mailboxes = parse_number(arg, "mailboxes", 3, 100000); break;
+        case sequential: opts.sequential = true; break;
+        case offset: opts.offset = parse_number(arg, "user-offset", 0, 1000000000); break;
+        case expect:
+            if (arg != "policy" && arg != "accept") throw UsageError("--expect wants policy or accept");
+            opts.expect_policy = arg == "policy";
+            break;
+        case seed: opts.seed = static_cast<std::uint64_t>(parse_number(arg, "seed", 0, 1L << 62)); break;
+        case timeout: opts.timeout_ms = static_cast<int>(parse_number(arg, "timeout", 1, 3600) * 1000); break;
+        case json: opts.json = true; break;
+        case fixture: opts.print_fixture = true; break;
+        case help: opts.help = true; return opts;
+        default: throw UsageError(std::string("unknown option or missing argument: ") + argv[optind - 1]);
         }
     }
     if (optind < argc) throw UsageError(std::string("unexpected argument: ") + argv[optind]);

@@ -75,23 +75,19 @@ struct Case {
 // The fixture cases of milter-load, same kinds and users.
 Case draw_case(Kind kind, unsigned pick) {
     switch (kind) {
-        case Kind::own:
-            switch (pick % 3) {
-                case 0:
-                    return {kind, "alice", "alice@example.com", "alice@example.com"};
-                case 1:
-                    return {kind, "bob", "bob@example.com", "bob.b@example.com"};
-                default:
-                    return {kind, "dave", "dave@example.com", "dave@example.com"};
-            }
-        case Kind::send_as:
-            return {kind, "alice", "alice@example.com", "support@example.com"};
-        case Kind::behalf:
-            if (pick % 2 == 0) return {kind, "bob", "bob@example.com", "support@example.com"};
-            return {kind, "dave", "dave@example.com", "boss@example.com"};
-        case Kind::denied:
-            if (pick % 2 == 0) return {kind, "eve", "eve@example.com", "support@example.com"};
-            return {kind, "eve", "eve@example.com", "boss@example.com"};
+    case Kind::own:
+        switch (pick % 3) {
+        case 0: return {kind, "alice", "alice@example.com", "alice@example.com"};
+        case 1: return {kind, "bob", "bob@example.com", "bob.b@example.com"};
+        default: return {kind, "dave", "dave@example.com", "dave@example.com"};
+        }
+    case Kind::send_as: return {kind, "alice", "alice@example.com", "support@example.com"};
+    case Kind::behalf:
+        if (pick % 2 == 0) return {kind, "bob", "bob@example.com", "support@example.com"};
+        return {kind, "dave", "dave@example.com", "boss@example.com"};
+    case Kind::denied:
+        if (pick % 2 == 0) return {kind, "eve", "eve@example.com", "support@example.com"};
+        return {kind, "eve", "eve@example.com", "boss@example.com"};
     }
     throw std::logic_error("unknown kind");
 }
@@ -314,51 +310,27 @@ Options parse_args(int argc, char **argv) {
     for (int opt; (opt = getopt_long(argc, argv, "", long_options, nullptr)) != -1;) {
         std::string arg = optarg ? optarg : "";
         switch (opt) {
-            case server:
-                opts.server = arg;
-                break;
-            case port:
-                opts.port = static_cast<int>(parse_number(arg, "port", 1, 65535));
-                break;
-            case connections:
-                opts.connections = static_cast<int>(parse_number(arg, "connections", 1, 1024));
-                break;
-            case per:
-                opts.per_connection = parse_number(arg, "messages-per-connection", 1, 1000000);
-                break;
-            case total:
-                opts.total = parse_number(arg, "total", 1, 100000000);
-                break;
-            case mix:
-                parse_mix(arg, opts.weights);
-                break;
-            case password:
-                opts.password = arg;
-                break;
-            case envelope:
-                if (arg != "own" && arg != "from") throw UsageError("--envelope wants own or from");
-                opts.envelope_from = arg == "from";
-                break;
-            case rcpt:
-                opts.rcpt = arg;
-                break;
-            case expect:
-                if (arg != "policy" && arg != "accept") throw UsageError("--expect wants policy or accept");
-                opts.expect_refusals = arg == "policy";
-                break;
-            case seed:
-                opts.seed = static_cast<unsigned long>(parse_number(arg, "seed", 0, 1L << 40));
-                break;
-            case timeout:
-                opts.timeout_s = static_cast<int>(parse_number(arg, "timeout", 1, 3600));
-                break;
-            case json:
-                opts.json = true;
-                break;
-            case help:
-                throw UsageError("");
-            default:
-                throw UsageError(std::string("unknown option or missing argument: ") + argv[optind - 1]);
+        case server: opts.server = arg; break;
+        case port: opts.port = static_cast<int>(parse_number(arg, "port", 1, 65535)); break;
+        case connections: opts.connections = static_cast<int>(parse_number(arg, "connections", 1, 1024)); break;
+        case per: opts.per_connection = parse_number(arg, "messages-per-connection", 1, 1000000); break;
+        case total: opts.total = parse_number(arg, "total", 1, 100000000); break;
+        case mix: parse_mix(arg, opts.weights); break;
+        case password: opts.password = arg; break;
+        case envelope:
+            if (arg != "own" && arg != "from") throw UsageError("--envelope wants own or from");
+            opts.envelope_from = arg == "from";
+            break;
+        case rcpt: opts.rcpt = arg; break;
+        case expect:
+            if (arg != "policy" && arg != "accept") throw UsageError("--expect wants policy or accept");
+            opts.expect_refusals = arg == "policy";
+            break;
+        case seed: opts.seed = static_cast<unsigned long>(parse_number(arg, "seed", 0, 1L << 40)); break;
+        case timeout: opts.timeout_s = static_cast<int>(parse_number(arg, "timeout", 1, 3600)); break;
+        case json: opts.json = true; break;
+        case help: throw UsageError("");
+        default: throw UsageError(std::string("unknown option or missing argument: ") + argv[optind - 1]);
         }
     }
     if (optind < argc) throw UsageError(std::string("unexpected argument: ") + argv[optind]);

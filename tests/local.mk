@@ -1,6 +1,6 @@
 # The layering rule of src/LAYERS, checked on every #include.
 TESTS += tests/layering.sh
-EXTRA_DIST += tests/layering.sh tests/tidy.sh
+EXTRA_DIST += tests/layering.sh tests/tidy.sh tests/format.sh
 
 # Unit tests: pure logic, no servers.
 check_PROGRAMS += tests/unit/unit-tests

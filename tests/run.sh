@@ -20,7 +20,8 @@ make -j2 || exit 1
 make -j2 check
 check_status=$?
 
-# Static checks: clang-tidy over src/ (tests/tidy.sh, .clang-tidy).
+# Static checks: clang-tidy over src/ (tests/tidy.sh, .clang-tidy) and
+# the formatting of every C++ file (tests/format.sh, .clang-format).
 tidy_status=skip
 if [ "${SKIP_TIDY:-no}" != yes ]; then
     step_start=$SECONDS
@@ -28,6 +29,9 @@ if [ "${SKIP_TIDY:-no}" != yes ]; then
     case $? in 0) tidy_status=pass ;; 77) tidy_status=skip ;; *) tidy_status=fail; tail -60 tidy.out ;; esac
     echo "clang-tidy: $((SECONDS - step_start)) s"
 fi
+format_status=fail
+bash tests/format.sh > format.out 2>&1
+case $? in 0) format_status=pass ;; 77) format_status=skip ;; *) cat format.out ;; esac
 
 distcheck_status=0
 if [ "${SKIP_DISTCHECK:-no}" != yes ]; then
@@ -129,6 +133,10 @@ esac
 case $tidy_status in
     pass) passed=$((passed + 1)) ;;
     fail) failed=$((failed + 1)); echo "failed: clang-tidy (tidy.out)" ;;
+esac
+case $format_status in
+    pass) passed=$((passed + 1)) ;;
+    fail) failed=$((failed + 1)); echo "failed: clang-format (format.out)" ;;
 esac
 [ $check_status -eq 0 ] || [ $failed -gt 0 ] || failed=1
 failed_before=$failed

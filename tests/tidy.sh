@@ -9,8 +9,9 @@ flags=(-std=c++17 -Isrc '-DSYSCONFDIR="/etc"' '-DPACKAGE_VERSION="tidy"'
     $(pkg-config --cflags ldap hiredis milter libcrypto prometheus-cpp-pull))
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for file in src/*.cpp; do
-    "$tidy" --quiet "$file" -- "${flags[@]}" >"$out/${file##*/}.log" 2>/dev/null &
+for file in $(find src -name '*.cpp' | sort); do
+    log=${file#src/}
+    "$tidy" --quiet "$file" -- "${flags[@]}" >"$out/${log//\//_}.log" 2>/dev/null &
     while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 done
 wait
@@ -19,4 +20,4 @@ if grep -qE '(warning|error):' "$out"/*.log; then
     echo "clang-tidy: $(cat "$out"/*.log | grep -cE '(warning|error):') finding(s) in src/" >&2
     exit 1
 fi
-echo "clang-tidy: src/ clean ($(ls src/*.cpp | wc -l) files)"
+echo "clang-tidy: src/ clean ($(find src -name '*.cpp' | wc -l) files)"

@@ -30,7 +30,7 @@ struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
     std::string bind_dn;                    // empty: anonymous bind
     std::string bind_password_file;
-    std::string bind_password;              // read from bind_password_file at load
+    std::string bind_password;  // read from bind_password_file at load
     std::string base = "dc=example,dc=com";
     std::string user_filter = "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%u)))";
     std::string send_as_base = "ou=send-as,ou=mailbox-rights,dc=example,dc=com";
@@ -39,17 +39,17 @@ struct LdapConfig {
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
     std::string sent_copy_base;  // mailboxes that always get a Sent copy; empty: no lookup
     std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // never; empty: off
-    std::string report_base;   // mailboxes in report mode whatever the domain says; empty: off
-    std::string enforce_base;  // mailboxes enforced whatever the domain says; empty: off
+    std::string report_base;                      // mailboxes in report mode whatever the domain says; empty: off
+    std::string enforce_base;                     // mailboxes enforced whatever the domain says; empty: off
     std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
     std::string audit_user_filter = "(objectClass=inetOrgPerson)";  // what counts as a user in the audit
-    std::string audit_disabled_filter;  // users flagged DISABLED_MEMBER; empty: none
+    std::string audit_disabled_filter;                              // users flagged DISABLED_MEMBER; empty: none
     unsigned nested_depth = 5;
-    unsigned timeout = 5;       // seconds, per operation and per connect
-    unsigned pool_size = 8;     // connections kept open
+    unsigned timeout = 5;                     // seconds, per operation and per connect
+    unsigned pool_size = 8;                   // connections kept open
     unsigned max_searches_per_message = 200;  // a message needing more is rejected
     bool starttls = false;
     std::string ca_file;
@@ -108,8 +108,8 @@ struct Config {
     Mode mode = Mode::enforce;
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
-    bool syslog = true;  // else stderr only (foreground)
-    SendLimit send_limit;  // limits.per_user_mailbox
+    bool syslog = true;          // else stderr only (foreground)
+    SendLimit send_limit;        // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
     unsigned max_from_mailboxes = 10;  // From: and Resent-From: mailboxes one message may name

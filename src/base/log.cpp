@@ -1,11 +1,11 @@
 // Syslog plus optional stderr; see log.h.
 #include "base/log.h"
 
+#include <syslog.h>
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <syslog.h>
-#include <unistd.h>
 
 namespace sendas {
 namespace {

@@ -19,8 +19,8 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
 // Latency buckets from 0.5 ms to 5 s: LDAP and Redis calls on a LAN.
-const prometheus::Histogram::BucketBoundaries latency_buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                  0.05,   0.1,   0.25,   0.5,   1,    2.5, 5};
+const prometheus::Histogram::BucketBoundaries latency_buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                 0.1,    0.25,  0.5,    1,     2.5,  5};
 
 struct Registry {
     std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();

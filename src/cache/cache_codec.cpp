@@ -113,8 +113,8 @@ std::string encode(const CachedRights &e, const RecordPlace &place, const std::s
                  : r.sent_copy == MailboxRights::SentCopy::on ? "c"
                                                               : "") +
                 (r.mode == MailboxRights::Mode::report    ? "r"
-                                               : r.mode == MailboxRights::Mode::enforce ? "e"
-                                                                                        : ""));
+                 : r.mode == MailboxRights::Mode::enforce ? "e"
+                                                          : ""));
     f.insert(f.end(), r.path.begin(), r.path.end());
     return seal(f, place, mac_key);
 }

@@ -25,8 +25,7 @@ bool redis_just_read(const LocalRecord &record, int64_t now) {
 
 // The local tier's entry for `mailbox`, if any, and whether it is still
 // trusted at `now` without asking Redis.
-std::pair<const CachedRights *, bool> local_rights(const LocalRecord &record, const std::string &mailbox,
-                                                   int64_t now) {
+std::pair<const CachedRights *, bool> local_rights(const LocalRecord &record, const std::string &mailbox, int64_t now) {
     auto it = record.rights.find(mailbox);
     if (it == record.rights.end()) return {nullptr, false};
     auto until = record.rights_local_until.find(mailbox);
@@ -144,8 +143,7 @@ LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t 
     return loaded;
 }
 
-void CachingDirectory::remember_user(const std::string &login, const CachedUser &entry,
-                                     const std::string &generation) {
+void CachingDirectory::remember_user(const std::string &login, const CachedUser &entry, const std::string &generation) {
     const int64_t now = clock_();
     if (redis_ && !generation.empty())
         redis_->store(login, user_field, encode(entry, place(login, user_field, generation), redis_->mac_key()),
@@ -157,8 +155,8 @@ void CachingDirectory::remember_user(const std::string &login, const CachedUser 
     });
 }
 
-void CachingDirectory::remember_rights(const std::string &login, const std::string &mailbox,
-                                       const CachedRights &entry, const std::string &generation) {
+void CachingDirectory::remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
+                                       const std::string &generation) {
     const int64_t now = clock_();
     if (redis_ && !generation.empty())
         redis_->store(login, rights_field(mailbox),
@@ -233,8 +231,8 @@ LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &use
     return LookupStatus::unavailable;
 }
 
-LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user,
-                                           const std::string &mailbox, MailboxRights &rights, LookupContext &context) {
+LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                           MailboxRights &rights, LookupContext &context) {
     const int64_t now = clock_();
     std::optional<CachedRights> cached;  // expired, kept for a directory outage
     std::string generation;

@@ -17,18 +17,18 @@
 #include <string>
 
 #include "base/clock.h"
-#include "directory/directory.h"
 #include "cache/local_cache.h"
 #include "cache/redis_tier.h"
 #include "cache/single_flight.h"
+#include "directory/directory.h"
 
 namespace sendas {
 
 struct CacheSettings {
-    int64_t ttl = 300;           // found answers
-    int64_t negative_ttl = 60;   // "no such user" / "no right"
-    int64_t local_ttl = 30;      // trusted in-process without asking Redis
-    int64_t stale_ttl = 0;       // served past expiry while LDAP is down
+    int64_t ttl = 300;          // found answers
+    int64_t negative_ttl = 60;  // "no such user" / "no right"
+    int64_t local_ttl = 30;     // trusted in-process without asking Redis
+    int64_t stale_ttl = 0;      // served past expiry while LDAP is down
     size_t local_max_entries = 10000;
     size_t local_max_bytes = 16 << 20;
 };

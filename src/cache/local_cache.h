@@ -23,7 +23,7 @@ struct LocalRecord {
     int64_t user_local_until = 0;
     std::map<std::string, CachedRights> rights;  // by mailbox
     std::map<std::string, int64_t> rights_local_until;
-    std::string generation;    // Redis generation the items were read under
+    std::string generation;      // Redis generation the items were read under
     int64_t redis_read_at = -1;  // when Redis was last asked for the whole record
 };
 

@@ -136,8 +136,8 @@ RedisPool::Lease RedisPool::take() {
         if (probing_ || std::chrono::steady_clock::now() < retry_at_) return Lease(nullptr, GiveBack{this});
         probing_ = probe = true;
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(config_.timeout));
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(config_.timeout));
     // A caller waiting for a connection gives up as soon as Redis is found
     // down, rather than paying another timeout on it.
     bool got = freed_.wait_for(lock, wait, [&] { return (down_ && !probe) || !idle_.empty() || out_ < size_; });

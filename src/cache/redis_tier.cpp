@@ -60,8 +60,8 @@ bool RedisTier::load_field(const std::string &login, const std::string &field, s
     return true;
 }
 
-bool RedisTier::store(const std::string &login, const std::string &field, const std::string &value,
-                      int64_t key_ttl, const std::string &identity) {
+bool RedisTier::store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl,
+                      const std::string &identity) {
     const std::string ttl = std::to_string(key_ttl);
     std::vector<std::vector<std::string>> commands = {{"HSET", user_key(login), field, value},
                                                       {"EXPIRE", user_key(login), ttl}};
@@ -144,9 +144,8 @@ bool RedisTier::read_stats(std::map<std::string, std::map<std::string, std::stri
     return true;
 }
 
-FlushListener::FlushListener(RedisConfig config, std::string channel,
-                             std::function<void(const std::string &)> on_flush, std::function<void()> on_resubscribe,
-                             std::function<void()> periodic)
+FlushListener::FlushListener(RedisConfig config, std::string channel, std::function<void(const std::string &)> on_flush,
+                             std::function<void()> on_resubscribe, std::function<void()> periodic)
     : config_(std::move(config)),
       channel_(std::move(channel)),
       on_flush_(std::move(on_flush)),
@@ -181,8 +180,7 @@ void FlushListener::run() {
         bool timed_out = false;
         if (!conn->read_push(message, tick, timed_out, error)) continue;
         // ["message", channel, payload]
-        if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
-            as_string(message->element[0]) == "message")
+        if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 && as_string(message->element[0]) == "message")
             on_flush_(as_string(message->element[2]));
     }
 }

@@ -34,8 +34,7 @@ public:
     // The current generation and every field of the login's hash.
     bool load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields);
     // The current generation and one field ("" when absent).
-    bool load_field(const std::string &login, const std::string &field, std::string &generation,
-                    std::string &value);
+    bool load_field(const std::string &login, const std::string &field, std::string &generation, std::string &value);
     // Writes one field and sets the hash to expire after `key_ttl` seconds;
     // with an `identity`, also records the login as one of its spellings.
     bool store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl,

@@ -1,25 +1,25 @@
 // sendas-milter: the daemon's main. Startup order: config -> socket ->
 // detach -> reload thread -> drop privileges -> smfi_main.
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sysexits.h>
+#include <unistd.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <grp.h>
 #include <iostream>
-#include <pthread.h>
-#include <pwd.h>
-#include <sysexits.h>
 #include <thread>
-#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
 #include "base/config.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "milter/glue.h"
 #include "cmd/startup.h"
+#include "milter/glue.h"
 
 using namespace sendas;
 

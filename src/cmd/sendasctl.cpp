@@ -4,21 +4,21 @@
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
 //   audit [--format text|csv|json] [--mailbox ADDR]
 //                          who holds which right on every mailbox, and findings
+#include <sysexits.h>
 #include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <sstream>
-#include <sysexits.h>
 
 #include <boost/program_options.hpp>
 
-#include "directory/ldap_directory.h"
 #include "base/config.h"
 #include "base/log.h"
-#include "directory/resolver.h"
-#include "cache/redis_tier.h"
 #include "cache/caching_directory.h"
+#include "cache/redis_tier.h"
 #include "cmd/startup.h"
+#include "directory/ldap_directory.h"
+#include "directory/resolver.h"
 #include "ops/rights_audit.h"
 
 namespace po = boost::program_options;
@@ -81,15 +81,15 @@ int explain(const Config &config, const std::string &login, const std::string &a
         std::cout << "holds:    " << (held.empty() ? "nothing" : joined(held, ", ")) << "\n";
     }
     const bool asked_ldap = runtime->directory->stats().at("ldap_searches") != before.at("ldap_searches");
-    const bool unanswered =
-        answers.user_status == LookupStatus::unavailable ||
-        std::any_of(answers.rights.begin(), answers.rights.end(),
-                    [](const auto &entry) { return entry.second.first == LookupStatus::unavailable; });
+    const bool unanswered = answers.user_status == LookupStatus::unavailable ||
+                            std::any_of(answers.rights.begin(), answers.rights.end(), [](const auto &entry) {
+                                return entry.second.first == LookupStatus::unavailable;
+                            });
     std::cout << "source:   "
-              << (answers.stale()  ? "stale cache (LDAP down)"
-                  : unanswered     ? "none (LDAP unavailable)"
-                  : asked_ldap     ? "LDAP"
-                                   : "cache")
+              << (answers.stale() ? "stale cache (LDAP down)"
+                  : unanswered    ? "none (LDAP unavailable)"
+                  : asked_ldap    ? "LDAP"
+                                  : "cache")
               << "\n";
     switch (d.verdict) {
     case Verdict::accept:
@@ -147,8 +147,8 @@ int cache_flush(const Config &config, const std::string &login) {
     }
     size_t spellings = 0;
     if (!redis->flush_identity(identity_of(user), login, spellings)) return redis_unavailable(config);
-    std::cout << "flushed cached answers for " << login << " (" << user.dn << ", " << spellings
-              << " cached spelling" << (spellings == 1 ? "" : "s") << ")\n";
+    std::cout << "flushed cached answers for " << login << " (" << user.dn << ", " << spellings << " cached spelling"
+              << (spellings == 1 ? "" : "s") << ")\n";
     return 0;
 }
 
@@ -183,9 +183,12 @@ int cache_stats(const Config &config) {
 
 int audit(const Config &config, const std::string &format, const std::string &mailbox) {
     ReportFormat report_format;
-    if (format == "text") report_format = ReportFormat::text;
-    else if (format == "csv") report_format = ReportFormat::csv;
-    else if (format == "json") report_format = ReportFormat::json;
+    if (format == "text")
+        report_format = ReportFormat::text;
+    else if (format == "csv")
+        report_format = ReportFormat::csv;
+    else if (format == "json")
+        report_format = ReportFormat::json;
     else {
         std::cerr << "sendasctl: --format is text, csv or json\n";
         return EX_USAGE;

@@ -28,10 +28,10 @@ struct LdapEntry {
 };
 
 enum class SearchStatus {
-    ok,          // entries filled (a missing base is ok with no entries)
-    transient,   // server down, timeout: the handle is spent, retry on a new one
-    failed,      // the server refused the search (bad filter, base): don't retry
-    refused,     // the bind or StartTLS was refused (credentials, TLS): a config error
+    ok,         // entries filled (a missing base is ok with no entries)
+    transient,  // server down, timeout: the handle is spent, retry on a new one
+    failed,     // the server refused the search (bad filter, base): don't retry
+    refused,    // the bind or StartTLS was refused (credentials, TLS): a config error
 };
 
 struct SearchResult {

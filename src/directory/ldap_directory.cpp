@@ -10,9 +10,9 @@
 
 #include <ldap.h>
 
-#include "directory/ldap_filter.h"
 #include "base/log.h"
 #include "base/mailbox_match.h"
+#include "directory/ldap_filter.h"
 
 namespace sendas {
 namespace {
@@ -364,8 +364,9 @@ std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
             return res.error;
         for (const auto &entry : res.entries) out.disabled.insert(normalize_dn(entry.dn));
     }
-    const std::pair<const char *, const std::string *> subtrees[] = {
-        {"send-as", &cfg.send_as_base}, {"send-on-behalf", &cfg.send_on_behalf_base}, {"full-access", &cfg.full_access_base}};
+    const std::pair<const char *, const std::string *> subtrees[] = {{"send-as", &cfg.send_as_base},
+                                                                     {"send-on-behalf", &cfg.send_on_behalf_base},
+                                                                     {"full-access", &cfg.full_access_base}};
     for (const auto &[right, base] : subtrees) {
         if (!read(*base, "(cn=*@*)", {"cn", cfg.member_attribute}, res)) return res.error;
         for (const auto &entry : res.entries) {
@@ -379,4 +380,3 @@ std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
 }
 
 }  // namespace sendas
-

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/mailbox_match.h"
 #include "directory/directory.h"
 #include "directory/ldap_connection.h"
-#include "base/mailbox_match.h"
 #include "directory/snapshot.h"
 
 namespace sendas {

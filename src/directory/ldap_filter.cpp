@@ -30,8 +30,12 @@ std::string expand_filter(const std::string &tmpl, const FilterTokens &tokens) {
         switch (tmpl[++i]) {
         case 'u': out += escape_filter_value(tokens.login); break;
         case 'm': out += escape_filter_value(tokens.mailbox); break;
-        case 'l': out += escape_filter_value(at == std::string::npos ? tokens.mailbox : tokens.mailbox.substr(0, at)); break;
-        case 'd': out += escape_filter_value(at == std::string::npos ? std::string() : tokens.mailbox.substr(at + 1)); break;
+        case 'l':
+            out += escape_filter_value(at == std::string::npos ? tokens.mailbox : tokens.mailbox.substr(0, at));
+            break;
+        case 'd':
+            out += escape_filter_value(at == std::string::npos ? std::string() : tokens.mailbox.substr(at + 1));
+            break;
         case 'D': out += escape_filter_value(tokens.user_dn); break;
         case '%': out += '%'; break;
         default: out += '%'; out += tmpl[i];

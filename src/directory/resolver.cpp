@@ -6,8 +6,8 @@
 namespace sendas {
 namespace {
 
-void ask_rights(const std::string &address, const MessageFacts &facts, Directory &directory,
-                LookupContext &context, DirectoryAnswers &answers) {
+void ask_rights(const std::string &address, const MessageFacts &facts, Directory &directory, LookupContext &context,
+                DirectoryAnswers &answers) {
     if (answers.rights.count(address)) return;
     auto &[status, rights] = answers.rights[address];
     status = directory.find_rights(facts.auth_user, answers.user, address, rights, context);

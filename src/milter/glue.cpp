@@ -1,11 +1,11 @@
 // libmilter callbacks; see milter_glue.h.
 #include "milter/glue.h"
 
+#include <sys/stat.h>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include <libmilter/mfapi.h>
 

@@ -1,16 +1,16 @@
 // The per-message flow; see milter_session.h.
 #include "milter/session.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <strings.h>
 
-#include "ops/decision_log.h"
 #include "base/log.h"
-#include "directory/resolver.h"
 #include "base/metrics.h"
 #include "base/string_util.h"
+#include "directory/resolver.h"
+#include "ops/decision_log.h"
 
 namespace sendas {
 namespace {
@@ -82,8 +82,7 @@ void MilterSession::begin_message(const std::string &envelope_from, const std::s
     message_.auth_user = auth_user;
     if (login_is_xtext_ && !decode_xtext(auth_user, message_.auth_user)) {
         // Kept as sent: it matches no directory entry, so it grants nothing.
-        log(Severity::warning, queue_label(queue_id) +
-                                   ": {auth_authen} is not valid xtext, used as sent");
+        log(Severity::warning, queue_label(queue_id) + ": {auth_authen} is not valid xtext, used as sent");
         message_.auth_user = auth_user;
     }
     message_.queue_id = queue_id;
@@ -105,8 +104,7 @@ void MilterSession::add_header(const std::string &name, const std::string &value
 }
 
 bool MilterSession::apply(const Decision &d, MtaActions &mta) const {
-    if (d.verdict != Verdict::accept)
-        return mta.set_reply(d.smtp_code, d.enhanced_code, safe_reply_text(d.reply_text));
+    if (d.verdict != Verdict::accept) return mta.set_reply(d.smtp_code, d.enhanced_code, safe_reply_text(d.reply_text));
     bool ok = true;
     int senders = static_cast<int>(message_.sender_values.size());
     if (d.set_sender)
@@ -147,8 +145,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
     if (message_.queue_id.empty()) message_.queue_id = queue_id;
     const Claims claims = parse_claims(message_);
     LookupContext context(runtime_->config->ldap.max_searches_per_message);
-    const DirectoryAnswers answers =
-        gather_answers(message_, claims, *runtime_->directory, *runtime_->config, context);
+    const DirectoryAnswers answers = gather_answers(message_, claims, *runtime_->directory, *runtime_->config, context);
     if (answers.over_budget)
         log(Severity::warning, queue_label(message_.queue_id) + ": rights lookups stopped after " +
                                    std::to_string(context.searches()) +
@@ -162,8 +159,10 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
-    if (decision.acted) metrics::decision(action_name(decision), right_name(decision.right), reason_name(decision.reason));
-    if (decision.acted) log(Severity::info, audit_line(message_, decision, answers.stale(), runtime_->config->audit_format));
+    if (decision.acted)
+        metrics::decision(action_name(decision), right_name(decision.right), reason_name(decision.reason));
+    if (decision.acted)
+        log(Severity::info, audit_line(message_, decision, answers.stale(), runtime_->config->audit_format));
     Verdict verdict = decision.verdict;
     reset();
     return verdict;

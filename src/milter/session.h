@@ -9,8 +9,8 @@
 #include <string>
 
 #include "milter/mta_actions.h"
-#include "policy/policy.h"
 #include "milter/runtime.h"
+#include "policy/policy.h"
 
 namespace sendas {
 

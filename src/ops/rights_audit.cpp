@@ -1,7 +1,7 @@
 // Rights expansion and findings; see rights_audit.h.
 #include "ops/rights_audit.h"
-#include "base/string_util.h"
 #include "base/json.h"
+#include "base/string_util.h"
 
 #include <algorithm>
 #include <deque>
@@ -72,7 +72,8 @@ private:
                     queue.push_back(next);
                 }
             } else {
-                find("NOT_A_USER", group.mailbox, step.dn, "member of " + step.path.back() + " is neither a user nor a group");
+                find("NOT_A_USER", group.mailbox, step.dn,
+                     "member of " + step.path.back() + " is neither a user nor a group");
             }
         }
         if (holders.empty()) find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody");
@@ -210,8 +211,8 @@ std::string format_report(const AuditReport &report, ReportFormat format, const 
             first_right = false;
             for (const auto &h : holders) {
                 if (format == ReportFormat::text)
-                    out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  ("
-                        << join(h.path, " -> ") << ")\n";
+                    out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ")
+                        << ")\n";
                 if (format == ReportFormat::csv)
                     out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
                         << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";

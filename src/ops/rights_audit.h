@@ -15,15 +15,15 @@
 namespace sendas {
 
 struct Holder {
-    std::string user;                // the user's primary address, or the DN without one
+    std::string user;  // the user's primary address, or the DN without one
     std::string dn;
-    std::vector<std::string> path;   // user, groups..., rights group
+    std::vector<std::string> path;  // user, groups..., rights group
 };
 
 struct Finding {
-    std::string code;     // stable: see sendasctl(8), FINDINGS
+    std::string code;  // stable: see sendasctl(8), FINDINGS
     std::string mailbox;
-    std::string dn;       // the entry concerned
+    std::string dn;  // the entry concerned
     std::string detail;
 };
 

@@ -295,7 +295,8 @@ private:
     ParseError skip_route() {
         if (!peek_special('@') && !peek_special(',')) return ParseError::none;
         std::string ignored;
-        while (accept(',')) {}
+        while (accept(',')) {
+        }
         if (!accept('@')) return ParseError::syntax;
         ParseError error = domain(ignored);
         while (error == ParseError::none && accept(','))
@@ -404,8 +405,8 @@ std::string smtp_path(const std::string &address) {
     const auto at = address.rfind('@');
     const std::string local = address.substr(0, at == std::string::npos ? address.size() : at);
     const std::string domain = at == std::string::npos ? std::string() : address.substr(at);
-    bool dot_atom = !local.empty() && local.front() != '.' && local.back() != '.' &&
-                    local.find("..") == std::string::npos;
+    bool dot_atom =
+        !local.empty() && local.front() != '.' && local.back() != '.' && local.find("..") == std::string::npos;
     for (char c : local) dot_atom = dot_atom && (c == '.' || is_atext(c));
     if (dot_atom) return "<" + local + domain + ">";
     std::string quoted = "<\"";

@@ -24,13 +24,13 @@ struct Mailbox {
 
 enum class ParseError {
     none,
-    empty,           // no mailbox at all
-    syntax,          // not an RFC 5322 mailbox-list
-    control_char,    // NUL, bare CR or LF, or another control character
-    group,           // group syntax (RFC 6854), even an empty group
-    encoded_word,    // "=?...?=" in a local part or domain (RFC 2047 section 5)
-    non_ascii,       // non-ASCII byte in a local part or domain: no SMTPUTF8
-    quoted_spaces,   // quoted local part with leading, trailing or repeated spaces or a tab
+    empty,          // no mailbox at all
+    syntax,         // not an RFC 5322 mailbox-list
+    control_char,   // NUL, bare CR or LF, or another control character
+    group,          // group syntax (RFC 6854), even an empty group
+    encoded_word,   // "=?...?=" in a local part or domain (RFC 2047 section 5)
+    non_ascii,      // non-ASCII byte in a local part or domain: no SMTPUTF8
+    quoted_spaces,  // quoted local part with leading, trailing or repeated spaces or a tab
 };
 
 // Human-readable reason for a ParseError, used in reject texts and logs.

@@ -17,8 +17,10 @@ constexpr size_t max_encoded_word_bytes = 45;
 std::string without_controls(const std::string &s) {
     std::string out;
     for (char c : s) {
-        if (c == '\t') out += ' ';
-        else if (!is_control(c)) out += c;
+        if (c == '\t')
+            out += ' ';
+        else if (!is_control(c))
+            out += c;
     }
     return out;
 }

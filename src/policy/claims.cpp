@@ -15,12 +15,14 @@ Claims parse_claims(const MessageFacts &facts) {
     if (facts.from_values.size() > 1) return fail(Reason::multiple_from, "message has more than one From: header");
     if (facts.from_values.size() == 1) {
         auto parsed = parse_mailbox_list(facts.from_values.front());
-        if (!parsed.ok()) return fail(Reason::from_syntax, std::string("From: header rejected: ") + describe(parsed.error));
+        if (!parsed.ok())
+            return fail(Reason::from_syntax, std::string("From: header rejected: ") + describe(parsed.error));
         claims.authors = parsed.mailboxes;
     } else {
         claims.from_missing = true;
     }
-    if (facts.sender_values.size() > 1) return fail(Reason::multiple_sender, "message has more than one Sender: header");
+    if (facts.sender_values.size() > 1)
+        return fail(Reason::multiple_sender, "message has more than one Sender: header");
     if (facts.sender_values.size() == 1) {
         auto parsed = parse_mailbox_list(facts.sender_values.front());
         if (!parsed.ok())

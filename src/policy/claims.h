@@ -17,8 +17,8 @@ namespace sendas {
 // What the MTA told us about one message (collected by the milter session).
 struct MessageFacts {
     std::string queue_id;
-    std::string auth_user;              // {auth_authen}; empty: unauthenticated
-    std::string envelope_from;          // as given in MAIL FROM, brackets allowed; "<>" null
+    std::string auth_user;                   // {auth_authen}; empty: unauthenticated
+    std::string envelope_from;               // as given in MAIL FROM, brackets allowed; "<>" null
     std::vector<std::string> from_values;    // raw value of each From: header
     std::vector<std::string> sender_values;  // raw value of each Sender: header
     // The most recent resent block (the first Resent-From: and the first
@@ -34,7 +34,7 @@ struct Claims {
     bool from_missing = false;
     std::optional<Mailbox> sender;  // Sender: header
     bool sender_present = false;
-    std::optional<Mailbox> envelope;  // non-null envelope sender
+    std::optional<Mailbox> envelope;      // non-null envelope sender
     std::vector<Mailbox> resent_authors;  // Resent-From: of the most recent block
     std::optional<Mailbox> resent_sender;
     Reason error_reason = Reason::none;

@@ -36,8 +36,7 @@ Decision directory_error(const Config &config) {
     case DirectoryErrorAction::reject:
         d = reject(Reason::directory_unavailable, "sender rights cannot be verified");
         break;
-    case DirectoryErrorAction::accept:
-        break;
+    case DirectoryErrorAction::accept: break;
     }
     d.right = Right::unknown;
     return d;
@@ -80,7 +79,6 @@ Right classify(const std::string &claimed, const OwnAddresses &own, const Direct
 
 }  // namespace
 
-
 namespace {
 
 // The user's addresses, normalized and never stripped.
@@ -106,8 +104,8 @@ std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claim
     auto consider = [&](const Mailbox &m, bool decisive) {
         std::string address = normalize_address(m, config);
         if (is_own(own, address) || !config.is_local_domain(domain_of(address))) return;
-        auto seen = std::find_if(needed.begin(), needed.end(),
-                                 [&](const RightsQuestion &q) { return q.address == address; });
+        auto seen =
+            std::find_if(needed.begin(), needed.end(), [&](const RightsQuestion &q) { return q.address == address; });
         if (seen == needed.end())
             needed.push_back({std::move(address), decisive});
         else
@@ -207,7 +205,7 @@ public:
         if (result_.denial) return right;
         if (right == Right::full_access_only)
             result_.denial = reject(Reason::full_access_only, login_ + " has Full Access to " + bracketed(address) +
-                                                            " but no Send As or Send on Behalf right");
+                                                                  " but no Send As or Send on Behalf right");
         else if (right == Right::none)
             result_.denial = reject(foreign ? Reason::foreign_from : Reason::no_right,
                                     login_ + " is not allowed to send as " + bracketed(address));
@@ -253,11 +251,12 @@ std::optional<Decision> refuse_early(const Claims &claims, const DirectoryAnswer
         return reject(Reason::missing_from, "message has no From: header");
     if (author_count(claims) > config.max_from_mailboxes)
         return reject(Reason::too_many_from, "From: and Resent-From: name more than " +
-                                           std::to_string(config.max_from_mailboxes) + " mailboxes");
+                                                 std::to_string(config.max_from_mailboxes) + " mailboxes");
     if (claims.resent_authors.size() > 1 && !claims.resent_sender)
         return reject(Reason::sender_required, "Resent-From: with several mailboxes requires a Resent-Sender: header");
     if (answers.over_budget)
-        return reject(Reason::lookup_limit, "checking the sender rights of this message needs too many directory lookups");
+        return reject(Reason::lookup_limit,
+                      "checking the sender rights of this message needs too many directory lookups");
     return std::nullopt;
 }
 
@@ -269,7 +268,8 @@ std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c,
         // Rejected rather than written empty or mangled: format_mailbox
         // refuses an address it cannot write as it is.
         d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
-        if (!d.set_sender) return reject(Reason::no_primary_address, login + " has no address of its own to name in Sender:");
+        if (!d.set_sender)
+            return reject(Reason::no_primary_address, login + " has no address of its own to name in Sender:");
     } else if (sender_removed(claims, c, config) && claims.sender_present) {
         d.remove_sender = true;
     }
@@ -288,7 +288,8 @@ void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, cons
         if (!as && !behalf) continue;
         const std::string &mailbox = c.checked[i].mailbox();
         auto listed = answers.rights.find(mailbox);
-        auto listing = listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.second.sent_copy;
+        auto listing =
+            listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.second.sent_copy;
         bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
         bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
         if (!wanted) continue;
@@ -300,8 +301,10 @@ void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, cons
 
 Decision directory_unavailable(const Claims &claims, const Config &config) {
     Decision e = directory_error(config);
-    for (const auto &m : claims.authors) e.checked.push_back({Role::from, normalize_address(m, config), Right::unknown, {}});
-    if (claims.sender) e.checked.push_back({Role::sender, normalize_address(*claims.sender, config), Right::unknown, {}});
+    for (const auto &m : claims.authors)
+        e.checked.push_back({Role::from, normalize_address(m, config), Right::unknown, {}});
+    if (claims.sender)
+        e.checked.push_back({Role::sender, normalize_address(*claims.sender, config), Right::unknown, {}});
     if (claims.envelope && !claims.from_missing)
         e.checked.push_back({Role::envelope, normalize_address(*claims.envelope, config), Right::unknown, {}});
     return e;

@@ -65,7 +65,7 @@ struct CheckedAddress {
     Role role = Role::from;
     std::string address;  // normalized, as written
     Right right = Right::none;
-    std::string base;     // the base it was decided by, when it fell back to one
+    std::string base;  // the base it was decided by, when it fell back to one
     // The mailbox the right is on: its Sent copy and its send limit.
     const std::string &mailbox() const { return base.empty() ? address : base; }
 };
@@ -76,13 +76,13 @@ struct Decision {
     std::string enhanced_code;  // "5.7.1" / "4.7.1"
     std::string reply_text;     // human text, not yet escaped for the MTA
     Reason reason = Reason::none;
-    bool acted = false;         // false: message not subject to the policy (passed untouched)
+    bool acted = false;  // false: message not subject to the policy (passed untouched)
 
     // Changes, applied only when verdict is accept.
     bool remove_sender = false;
-    std::optional<std::string> set_sender;      // full header value to set
-    std::optional<std::string> envelope_from;   // new envelope sender
-    std::vector<std::string> sent_copies;       // envelope recipients to add
+    std::optional<std::string> set_sender;     // full header value to set
+    std::optional<std::string> envelope_from;  // new envelope sender
+    std::vector<std::string> sent_copies;      // envelope recipients to add
 
     std::vector<CheckedAddress> checked;
     Right right = Right::none;  // the effective right, for the audit line
@@ -103,8 +103,7 @@ struct Decision {
 
 // The verdict, with report mode applied: in report mode nothing is
 // refused or changed (see sendas-milter.conf(5), "mode").
-Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers,
-                const Config &config);
+Decision decide(const MessageFacts &facts, const Claims &claims, const DirectoryAnswers &answers, const Config &config);
 
 // For one-off callers (sendasctl explain, tests): parses the claims itself.
 inline Decision decide(const MessageFacts &facts, const DirectoryAnswers &answers, const Config &config) {
@@ -117,8 +116,7 @@ Decision over_send_limit(Decision accepted, const std::string &login, const std:
 
 // Expands %m %l %d (mailbox, its local part and domain) and %u (login) in
 // a template such as sent_copy.address. "%%" is a literal '%'.
-std::string expand_address_template(const std::string &tmpl, const std::string &mailbox,
-                                    const std::string &login);
+std::string expand_address_template(const std::string &tmpl, const std::string &mailbox, const std::string &login);
 
 }  // namespace sendas
 

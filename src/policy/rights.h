@@ -19,7 +19,7 @@ struct UserInfo {
     std::string dn;
     std::string display_name;
     std::vector<std::string> addresses;  // all `mail` values; first is primary
-    bool stale = false;  // served from an expired cache entry while the directory is down
+    bool stale = false;                  // served from an expired cache entry while the directory is down
     std::string primary() const { return addresses.empty() ? std::string() : addresses.front(); }
 };
 

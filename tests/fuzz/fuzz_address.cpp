@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "policy/address.h"
 #include "check.h"
+#include "policy/address.h"
 
 using namespace sendas;
 

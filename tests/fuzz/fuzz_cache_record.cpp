@@ -16,16 +16,15 @@ const RecordPlace place{"sendas:v1:u:alice", "r:support@example.com", "7"};
 const std::string key = "0123456789abcdef0123456789abcdef";
 bool same(const CachedUser &a, const CachedUser &b) {
     return a.status == b.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
-           a.user.dn == b.user.dn && a.user.display_name == b.user.display_name &&
-           a.user.addresses == b.user.addresses;
+           a.user.dn == b.user.dn && a.user.display_name == b.user.display_name && a.user.addresses == b.user.addresses;
 }
 
 bool same(const CachedRights &a, const CachedRights &b) {
     const MailboxRights &x = a.rights, &y = b.rights;
     return a.status == b.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
            x.send_as == y.send_as && x.send_on_behalf == y.send_on_behalf && x.full_access == y.full_access &&
-           x.is_mailbox == y.is_mailbox &&
-           x.sent_copy == y.sent_copy && x.mode == y.mode && x.path.dns() == y.path.dns();
+           x.is_mailbox == y.is_mailbox && x.sent_copy == y.sent_copy && x.mode == y.mode &&
+           x.path.dns() == y.path.dns();
 }
 
 // With and without a signing key: a record that decodes re-encodes to

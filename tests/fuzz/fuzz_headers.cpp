@@ -14,7 +14,9 @@ using namespace sendas;
 
 namespace {
 
-bool clean_for_mta(const std::string &value) { return value.find_first_of(std::string("\r\n\0", 3)) == std::string::npos; }
+bool clean_for_mta(const std::string &value) {
+    return value.find_first_of(std::string("\r\n\0", 3)) == std::string::npos;
+}
 
 // An envelope address the milter hands the MTA is one path, as written:
 // a quoted local part stays quoted.

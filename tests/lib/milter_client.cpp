@@ -19,8 +19,8 @@
 
 namespace milter_client {
 
-const std::uint32_t all_actions = SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS
-                                  | SMFIF_QUARANTINE | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
+const std::uint32_t all_actions = SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS |
+                                  SMFIF_QUARANTINE | SMFIF_CHGFROM | SMFIF_ADDRCPT_PAR | SMFIF_SETSYMLIST;
 const std::uint32_t all_protocol = SMFI_CURR_PROT;
 
 namespace {
@@ -66,7 +66,9 @@ public:
         return field;
     }
     bool done() const { return pos_ == data_.size(); }
-    void finish() const { if (!done()) fail(what_, "unexpected trailing bytes in reply"); }
+    void finish() const {
+        if (!done()) fail(what_, "unexpected trailing bytes in reply");
+    }
 
 private:
     const std::string &data_;
@@ -83,7 +85,7 @@ std::string argv_payload(const std::string &address, const std::vector<std::stri
 
 std::string reply_code_name(char command) {
     return std::isprint(static_cast<unsigned char>(command)) ? std::string("'") + command + "'"
-                                                           : "byte " + std::to_string(+command);
+                                                             : "byte " + std::to_string(+command);
 }
 
 void wait_for(int fd, short events, long long deadline_ms, const std::string &what) {
@@ -100,7 +102,9 @@ void wait_for(int fd, short events, long long deadline_ms, const std::string &wh
 // Closes the socket unless connecting succeeded.
 struct PendingFd {
     int fd;
-    ~PendingFd() { if (fd >= 0) ::close(fd); }
+    ~PendingFd() {
+        if (fd >= 0) ::close(fd);
+    }
 };
 
 int connect_to(const sockaddr *addr, socklen_t len, int timeout_ms, const std::string &what) {
@@ -109,8 +113,7 @@ int connect_to(const sockaddr *addr, socklen_t len, int timeout_ms, const std::s
     long long deadline = now_ms() + timeout_ms;
     int rc;
     // A full unix-socket backlog gives EAGAIN where a blocking connect would wait: retry.
-    while ((rc = ::connect(sock.fd, addr, len)) != 0 && errno == EAGAIN && now_ms() < deadline)
-        ::poll(nullptr, 0, 10);
+    while ((rc = ::connect(sock.fd, addr, len)) != 0 && errno == EAGAIN && now_ms() < deadline) ::poll(nullptr, 0, 10);
     if (rc != 0) {
         if (errno != EINPROGRESS) fail(what, errno_text("connect"));
         wait_for(sock.fd, POLLOUT, deadline, what);
@@ -144,8 +147,7 @@ int open_socket(const std::string &socket, int timeout_ms) {
     hints.ai_family = transport == "inet6" ? AF_INET6 : AF_INET;
     hints.ai_socktype = SOCK_STREAM;
     addrinfo *found = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
-        fail(what, gai_strerror(rc));
+    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) fail(what, gai_strerror(rc));
     std::unique_ptr<addrinfo, void (*)(addrinfo *)> addresses(found, ::freeaddrinfo);
     for (addrinfo *ai = found;; ai = ai->ai_next) {  // try each address the name resolves to
         try {
@@ -159,10 +161,10 @@ int open_socket(const std::string &socket, int timeout_ms) {
 // Replies that end a step; false for anything else (progress, modifications).
 bool decode_decision(char command, const std::string &data, Reply &reply, const std::string &what) {
     using Kind = Reply::Kind;
-    static const std::map<char, Kind> kinds{
-        {SMFIR_CONTINUE, Kind::continue_}, {SMFIR_ACCEPT, Kind::accept}, {SMFIR_REJECT, Kind::reject},
-        {SMFIR_TEMPFAIL, Kind::tempfail},  {SMFIR_DISCARD, Kind::discard}, {SMFIR_SKIP, Kind::skip},
-        {SMFIR_REPLYCODE, Kind::replycode}};
+    static const std::map<char, Kind> kinds{{SMFIR_CONTINUE, Kind::continue_}, {SMFIR_ACCEPT, Kind::accept},
+                                            {SMFIR_REJECT, Kind::reject},      {SMFIR_TEMPFAIL, Kind::tempfail},
+                                            {SMFIR_DISCARD, Kind::discard},    {SMFIR_SKIP, Kind::skip},
+                                            {SMFIR_REPLYCODE, Kind::replycode}};
     auto it = kinds.find(command);
     if (it == kinds.end()) return false;
     reply = Reply{it->second, {}};
@@ -236,7 +238,9 @@ const char *kind_name(Reply::Kind kind) {
 Client::Client(const std::string &socket, int timeout_ms)
     : fd_(open_socket(socket, timeout_ms)), timeout_ms_(timeout_ms) {}
 
-Client::~Client() { if (fd_ >= 0) ::close(fd_); }
+Client::~Client() {
+    if (fd_ >= 0) ::close(fd_);
+}
 
 const Negotiated &Client::negotiate(std::uint32_t actions, std::uint32_t protocol) {
     std::string payload;
@@ -245,8 +249,7 @@ const Negotiated &Client::negotiate(std::uint32_t actions, std::uint32_t protoco
     put_u32(payload, protocol);
     send_packet(SMFIC_OPTNEG, payload, "negotiate");
     Packet reply = read_packet("negotiate");
-    if (reply.command != SMFIC_OPTNEG)
-        fail("negotiate", "expected 'O', got " + reply_code_name(reply.command));
+    if (reply.command != SMFIC_OPTNEG) fail("negotiate", "expected 'O', got " + reply_code_name(reply.command));
     Fields fields(reply.data, "negotiate");
     negotiated_.version = fields.u32();
     negotiated_.actions = fields.u32();
@@ -285,14 +288,11 @@ Reply Client::mail_from(const std::string &sender, const std::vector<std::string
     return step(SMFIC_MAIL, argv_payload(sender, args), SMFIP_NOMAIL, SMFIP_NR_MAIL, macros, "mail");
 }
 
-Reply Client::rcpt_to(const std::string &recipient, const std::vector<std::string> &args,
-                      const Macros &macros) {
+Reply Client::rcpt_to(const std::string &recipient, const std::vector<std::string> &args, const Macros &macros) {
     return step(SMFIC_RCPT, argv_payload(recipient, args), SMFIP_NORCPT, SMFIP_NR_RCPT, macros, "rcpt");
 }
 
-Reply Client::data(const Macros &macros) {
-    return step(SMFIC_DATA, "", SMFIP_NODATA, SMFIP_NR_DATA, macros, "data");
-}
+Reply Client::data(const Macros &macros) { return step(SMFIC_DATA, "", SMFIP_NODATA, SMFIP_NR_DATA, macros, "data"); }
 
 Reply Client::header(const std::string &name, const std::string &value) {
     bool drop_space = !has_flag(SMFIP_HDR_LEADSPC) && !value.empty() && value[0] == ' ';
@@ -324,8 +324,8 @@ EomResult Client::end_of_message(const Macros &macros) {
         Modification mod = decode_modification(packet.command, packet.data, "eom");
         auto &mods = result.modifications;
         // libmilter sends a long replacement body as several chunks; they form one body.
-        if (mod.kind == Modification::Kind::replace_body && !mods.empty()
-            && mods.back().kind == Modification::Kind::replace_body)
+        if (mod.kind == Modification::Kind::replace_body && !mods.empty() &&
+            mods.back().kind == Modification::Kind::replace_body)
             mods.back().data += mod.data;
         else
             mods.push_back(std::move(mod));
@@ -392,8 +392,8 @@ MessageResult Client::run_message(const Message &message) {
     return finish(eom.reply);
 }
 
-Reply Client::step(char command, const std::string &payload, std::uint32_t no_step,
-                   std::uint32_t no_reply, const Macros &macros, const char *what) {
+Reply Client::step(char command, const std::string &payload, std::uint32_t no_step, std::uint32_t no_reply,
+                   const Macros &macros, const char *what) {
     // Like Postfix, send the macros even for a step the filter opted out of: it may
     // still read them in a later callback.
     send_macros(command, macros);

@@ -33,8 +33,15 @@ const char *kind_name(Reply::Kind kind);
 // One change the filter requested at end of message, in the order it was sent.
 struct Modification {
     enum class Kind {
-        add_header, insert_header, change_header, add_rcpt, add_rcpt_par, delete_rcpt,
-        change_from, replace_body, quarantine
+        add_header,
+        insert_header,
+        change_header,
+        add_rcpt,
+        add_rcpt_par,
+        delete_rcpt,
+        change_from,
+        replace_body,
+        quarantine
     };
     Kind kind = Kind::add_header;
     std::uint32_t index = 0;  // insert_header (0 = top) and change_header (1 = first)
@@ -53,8 +60,8 @@ struct EomResult {
 // What the filter agreed to in SMFIC_OPTNEG.
 struct Negotiated {
     std::uint32_t version = 0;
-    std::uint32_t actions = 0;   // SMFIF_* the filter may use
-    std::uint32_t protocol = 0;  // SMFIP_* steps to leave out, replies to skip, extras
+    std::uint32_t actions = 0;                      // SMFIF_* the filter may use
+    std::uint32_t protocol = 0;                     // SMFIP_* steps to leave out, replies to skip, extras
     std::map<std::uint32_t, std::string> symlists;  // SMFIM_* stage -> macro names
 };
 
@@ -105,18 +112,15 @@ public:
     Client(const Client &) = delete;
     Client &operator=(const Client &) = delete;
 
-    const Negotiated &negotiate(std::uint32_t actions = all_actions,
-                                std::uint32_t protocol = all_protocol);
+    const Negotiated &negotiate(std::uint32_t actions = all_actions, std::uint32_t protocol = all_protocol);
     const Negotiated &negotiated() const { return negotiated_; }
 
     // The family follows from the address: '4', '6', 'L' for a path, 'U' when empty.
-    Reply connect_info(const std::string &hostname, const std::string &address,
-                       std::uint16_t port, const Macros &macros = {});
+    Reply connect_info(const std::string &hostname, const std::string &address, std::uint16_t port,
+                       const Macros &macros = {});
     Reply helo(const std::string &name, const Macros &macros = {});
-    Reply mail_from(const std::string &sender, const std::vector<std::string> &args = {},
-                    const Macros &macros = {});
-    Reply rcpt_to(const std::string &recipient, const std::vector<std::string> &args = {},
-                  const Macros &macros = {});
+    Reply mail_from(const std::string &sender, const std::vector<std::string> &args = {}, const Macros &macros = {});
+    Reply rcpt_to(const std::string &recipient, const std::vector<std::string> &args = {}, const Macros &macros = {});
     Reply data(const Macros &macros = {});
     // value is the text after the colon; one leading space is dropped unless the
     // filter asked for SMFIP_HDR_LEADSPC, as Postfix and Sendmail do.
@@ -140,8 +144,8 @@ private:
         std::string data;
     };
 
-    Reply step(char command, const std::string &payload, std::uint32_t no_step,
-               std::uint32_t no_reply, const Macros &macros, const char *what);
+    Reply step(char command, const std::string &payload, std::uint32_t no_step, std::uint32_t no_reply,
+               const Macros &macros, const char *what);
     Reply note_session(const Reply &reply);
     void send_macros(char command, const Macros &macros);
     void send_packet(char command, const std::string &payload, const char *what);

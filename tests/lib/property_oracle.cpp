@@ -46,8 +46,8 @@ private:
     size_t pos_ = 0;
 };
 
-const char *const locals[] = {"a", "b", "team", "team+x", "team-x", "a+b", "a-b", "A", "Team", "TEAM+X",
-                              "team+", "+x", "x", "a.b", "\"a\"", "\"team+x\""};
+const char *const locals[] = {"a",    "b",      "team",  "team+x", "team-x", "a+b", "a-b",   "A",
+                              "Team", "TEAM+X", "team+", "+x",     "x",      "a.b", "\"a\"", "\"team+x\""};
 const char *const domains[] = {"example.com", "Example.COM", "other.org", "EXAMPLE.COM"};
 enum class Kind { send_as, send_on_behalf, full_access };
 
@@ -179,7 +179,7 @@ public:
             if (canon(g.mailbox) != mailbox) continue;
             rights.is_mailbox = true;
             if (!g.members.count(user.dn)) continue;
-            (g.kind == Kind::send_as ? rights.send_as
+            (g.kind == Kind::send_as          ? rights.send_as
              : g.kind == Kind::send_on_behalf ? rights.send_on_behalf
                                               : rights.full_access) = true;
         }
@@ -305,7 +305,8 @@ std::string check_decision_property(const uint8_t *data, size_t size, PropertyCo
         if (d.verdict == Verdict::accept && !s.facts.auth_user.empty()) {
             ++coverage->accepted;
             if (d.right == Right::send_as || d.right == Right::send_on_behalf) ++coverage->accepted_with_right;
-            if (std::any_of(d.checked.begin(), d.checked.end(), [](const CheckedAddress &c) { return !c.base.empty(); }))
+            if (std::any_of(d.checked.begin(), d.checked.end(),
+                            [](const CheckedAddress &c) { return !c.base.empty(); }))
                 ++coverage->decided_by_base;
         }
     }
@@ -332,7 +333,8 @@ std::string check_decision_property(const uint8_t *data, size_t size, PropertyCo
     }
     if (d.envelope_from) {
         Mailbox m;
-        if (!parse_envelope_address(*d.envelope_from, m) || (oracle.local(m) && !oracle.granted(login, oracle.canon(m))))
+        if (!parse_envelope_address(*d.envelope_from, m) ||
+            (oracle.local(m) && !oracle.granted(login, oracle.canon(m))))
             violation = "envelope sender set to " + *d.envelope_from + ", not granted";
     }
     return violation.empty() ? "" : violation + "\n" + describe(s, d);

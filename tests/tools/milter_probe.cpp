@@ -86,10 +86,14 @@ std::string unescape(const std::string &text) {
 std::string escape(const std::string &text) {
     std::string out;
     for (unsigned char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
         else if (c < 0x20 || c == 0x7f) {
             char hex[5];
             std::snprintf(hex, sizeof hex, "\\x%02x", c);
@@ -139,14 +143,16 @@ void add_macro(Options &opts, const std::string &spec) {
     auto colon = spec.find(':');
     auto equals = spec.find('=', colon == std::string::npos ? 0 : colon);
     mc::Stage stage;
-    if (colon == std::string::npos || equals == std::string::npos || equals == colon + 1
-        || !mc::parse_stage(spec.substr(0, colon), stage))
+    if (colon == std::string::npos || equals == std::string::npos || equals == colon + 1 ||
+        !mc::parse_stage(spec.substr(0, colon), stage))
         throw UsageError("macro needs the form STAGE:NAME=VALUE with a known STAGE: " + spec);
-    std::pair<std::string, std::string> macro{spec.substr(colon + 1, equals - colon - 1),
-                                              spec.substr(equals + 1)};
-    if (stage == mc::Stage::connect) opts.connect_macros.push_back(macro);
-    else if (stage == mc::Stage::helo) opts.helo_macros.push_back(macro);
-    else opts.message.macros[stage].push_back(macro);
+    std::pair<std::string, std::string> macro{spec.substr(colon + 1, equals - colon - 1), spec.substr(equals + 1)};
+    if (stage == mc::Stage::connect)
+        opts.connect_macros.push_back(macro);
+    else if (stage == mc::Stage::helo)
+        opts.helo_macros.push_back(macro);
+    else
+        opts.message.macros[stage].push_back(macro);
 }
 
 std::uint32_t parse_mask(const std::string &arg) {
@@ -164,29 +170,44 @@ std::uint32_t parse_mask(const std::string &arg) {
 
 Options parse_args(int argc, char **argv) {
     enum {
-        socket_opt = 1, timeout, client_name, client_addr, client_port, helo, macro, from,
-        from_arg, rcpt, header, header_escaped, body, body_escaped, messages, not_offer, verbose, help
+        socket_opt = 1,
+        timeout,
+        client_name,
+        client_addr,
+        client_port,
+        helo,
+        macro,
+        from,
+        from_arg,
+        rcpt,
+        header,
+        header_escaped,
+        body,
+        body_escaped,
+        messages,
+        not_offer,
+        verbose,
+        help
     };
-    static const option long_options[] = {
-        {"socket", required_argument, nullptr, socket_opt},
-        {"timeout", required_argument, nullptr, timeout},
-        {"client-name", required_argument, nullptr, client_name},
-        {"client-addr", required_argument, nullptr, client_addr},
-        {"client-port", required_argument, nullptr, client_port},
-        {"helo", required_argument, nullptr, helo},
-        {"macro", required_argument, nullptr, macro},
-        {"from", required_argument, nullptr, from},
-        {"from-arg", required_argument, nullptr, from_arg},
-        {"rcpt", required_argument, nullptr, rcpt},
-        {"header", required_argument, nullptr, header},
-        {"header-escaped", required_argument, nullptr, header_escaped},
-        {"body", required_argument, nullptr, body},
-        {"body-escaped", required_argument, nullptr, body_escaped},
-        {"messages", required_argument, nullptr, messages},
-        {"not-offer", required_argument, nullptr, not_offer},
-        {"verbose", no_argument, nullptr, verbose},
-        {"help", no_argument, nullptr, help},
-        {nullptr, 0, nullptr, 0}};
+    static const option long_options[] = {{"socket", required_argument, nullptr, socket_opt},
+                                          {"timeout", required_argument, nullptr, timeout},
+                                          {"client-name", required_argument, nullptr, client_name},
+                                          {"client-addr", required_argument, nullptr, client_addr},
+                                          {"client-port", required_argument, nullptr, client_port},
+                                          {"helo", required_argument, nullptr, helo},
+                                          {"macro", required_argument, nullptr, macro},
+                                          {"from", required_argument, nullptr, from},
+                                          {"from-arg", required_argument, nullptr, from_arg},
+                                          {"rcpt", required_argument, nullptr, rcpt},
+                                          {"header", required_argument, nullptr, header},
+                                          {"header-escaped", required_argument, nullptr, header_escaped},
+                                          {"body", required_argument, nullptr, body},
+                                          {"body-escaped", required_argument, nullptr, body_escaped},
+                                          {"messages", required_argument, nullptr, messages},
+                                          {"not-offer", required_argument, nullptr, not_offer},
+                                          {"verbose", no_argument, nullptr, verbose},
+                                          {"help", no_argument, nullptr, help},
+                                          {nullptr, 0, nullptr, 0}};
     Options opts;
     bool have_from = false;
     opterr = 0;  // report unknown options ourselves, with the usage text
@@ -235,8 +256,8 @@ std::string format_reply(const mc::Reply &reply) {
     auto space = rest.find(' ');
     std::string first = rest.substr(0, space);
     // An enhanced status code looks like 5.7.1, its class matching the reply code's.
-    bool enhanced = first.size() >= 5 && first[0] == code[0] && first[1] == '.'
-                    && first.find_first_not_of("0123456789.") == std::string::npos;
+    bool enhanced = first.size() >= 5 && first[0] == code[0] && first[1] == '.' &&
+                    first.find_first_not_of("0123456789.") == std::string::npos;
     std::string text = !enhanced ? rest : space == std::string::npos ? "" : rest.substr(space + 1);
     for (const std::string &part : {code, enhanced ? first : "", text})
         if (!part.empty()) out += " " + escape(part);
@@ -252,8 +273,7 @@ void print_modification(const mc::Modification &mod, bool leading_space, bool ve
     case Kind::add_header: std::cout << "addheader " << header << '\n'; break;
     case Kind::insert_header: std::cout << "insheader " << mod.index << ' ' << header << '\n'; break;
     case Kind::change_header:
-        std::cout << "chgheader " << escape(mod.name) << ' ' << mod.index << ' ' << escape(mod.value)
-                  << '\n';
+        std::cout << "chgheader " << escape(mod.name) << ' ' << mod.index << ' ' << escape(mod.value) << '\n';
         if (mod.value.empty()) std::cout << "delheader " << escape(mod.name) << ' ' << mod.index << '\n';
         break;
     case Kind::add_rcpt: std::cout << "addrcpt " << escape(mod.address) << '\n'; break;
@@ -273,8 +293,8 @@ void print_step(const std::string &step, const mc::Reply &reply) {
 }
 
 void print_negotiation(const mc::Negotiated &negotiated) {
-    std::fprintf(stderr, "negotiated version %u actions 0x%x protocol 0x%x\n", negotiated.version,
-                 negotiated.actions, negotiated.protocol);
+    std::fprintf(stderr, "negotiated version %u actions 0x%x protocol 0x%x\n", negotiated.version, negotiated.actions,
+                 negotiated.protocol);
     for (const auto &[stage, names] : negotiated.symlists)
         std::fprintf(stderr, "symlist %u %s\n", stage, names.c_str());
 }

@@ -149,8 +149,7 @@ const ListCase list_cases[] = {
     {"Support (support@example.com) <mallory@evil.example>", ParseError::none, "mallory@evil.example"},
     {"(<support@example.com>) mallory@evil.example", ParseError::none, "mallory@evil.example"},
     {"=?UTF-8?B?U3VwcG9ydA==?= <support@example.com>", ParseError::none, "support@example.com"},
-    {"=?UTF-8?B?c3VwcG9ydEBleGFtcGxlLmNvbQ==?= <mallory@evil.example>", ParseError::none,
-     "mallory@evil.example"},
+    {"=?UTF-8?B?c3VwcG9ydEBleGFtcGxlLmNvbQ==?= <mallory@evil.example>", ParseError::none, "mallory@evil.example"},
     {"mallory@evil.example <support@example.com>", ParseError::syntax, ""},
     {"Mallory <mallory@evil.example> <support@example.com>", ParseError::syntax, ""},
     {"\"Alice\" alice@example.com", ParseError::syntax, ""},
@@ -209,8 +208,7 @@ const ListCase list_cases[] = {
     {"a@[192.0.2.1 ]", ParseError::syntax, ""},
     {"a@[]", ParseError::syntax, ""},
     // Lists.
-    {"Alice <alice@example.com>, Bob <bob@example.com>", ParseError::none,
-     "alice@example.com, bob@example.com"},
+    {"Alice <alice@example.com>, Bob <bob@example.com>", ParseError::none, "alice@example.com, bob@example.com"},
     {"a@x.example,b@x.example", ParseError::none, "a@x.example, b@x.example"},
     {"a@b.example, , c@d.example", ParseError::syntax, ""},
     {"a@b.example,", ParseError::syntax, ""},
@@ -290,7 +288,9 @@ const ListCase list_cases[] = {
     {"Alice \x07<alice@example.com>", ParseError::control_char, ""},
     {"Alice\x7f <alice@example.com>", ParseError::control_char, ""},
     {"(comment \x01) alice@example.com", ParseError::control_char, ""},
-    {"\"a\x1b" "b\"@example.com", ParseError::control_char, ""},
+    {"\"a\x1b"
+     "b\"@example.com",
+     ParseError::control_char, ""},
     {"\"a\\\r\n b\"@example.com", ParseError::syntax, ""},
     {"team:;\0"s, ParseError::control_char, ""},
 };
@@ -487,7 +487,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("alice@example.com"), parsed.mailboxes.at(0).address());
 
         std::string folded_list;
-        for (int i = 0; i < 300; ++i) folded_list += (i ? ",\r\n " : "") + ("user" + std::to_string(i)) + "@example.com";
+        for (int i = 0; i < 300; ++i)
+            folded_list += (i ? ",\r\n " : "") + ("user" + std::to_string(i)) + "@example.com";
         parsed = sendas::parse_mailbox_list(folded_list);
         CPPUNIT_ASSERT_EQUAL(ParseError::none, parsed.error);
         CPPUNIT_ASSERT_EQUAL(size_t(300), parsed.mailboxes.size());

@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "base/config.h"
-#include "directory/ldap_directory.h"
-#include "policy/policy.h"
 #include "cache/redis_tier.h"
+#include "directory/ldap_directory.h"
 #include "ops/rights_audit.h"
 #include "ops/send_limit.h"
+#include "policy/policy.h"
 
 using sendas::AuditReport;
 using sendas::Config;
@@ -164,40 +164,23 @@ private:
             }
             if (at_ >= s_.size()) error("unterminated escape");
             switch (s_[at_++]) {
-                case '"':
-                    out += '"';
-                    break;
-                case '\\':
-                    out += '\\';
-                    break;
-                case '/':
-                    out += '/';
-                    break;
-                case 'b':
-                    out += '\b';
-                    break;
-                case 'f':
-                    out += '\f';
-                    break;
-                case 'n':
-                    out += '\n';
-                    break;
-                case 'r':
-                    out += '\r';
-                    break;
-                case 't':
-                    out += '\t';
-                    break;
-                case 'u': {
-                    if (at_ + 4 > s_.size()) error("short \\u escape");
-                    unsigned code = std::stoul(s_.substr(at_, 4), nullptr, 16);
-                    at_ += 4;
-                    if (code >= 0x80) error("test reader only decodes \\u00XX..\\u007F");
-                    out += static_cast<char>(code);
-                    break;
-                }
-                default:
-                    error("bad escape");
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                if (at_ + 4 > s_.size()) error("short \\u escape");
+                unsigned code = std::stoul(s_.substr(at_, 4), nullptr, 16);
+                at_ += 4;
+                if (code >= 0x80) error("test reader only decodes \\u00XX..\\u007F");
+                out += static_cast<char>(code);
+                break;
+            }
+            default: error("bad escape");
             }
         }
     }
@@ -965,12 +948,9 @@ bool changes_anything(const Decision &d) {
 
 const char *verdict(Verdict v) {
     switch (v) {
-        case Verdict::accept:
-            return "accept";
-        case Verdict::reject:
-            return "reject";
-        case Verdict::tempfail:
-            return "tempfail";
+    case Verdict::accept: return "accept";
+    case Verdict::reject: return "reject";
+    case Verdict::tempfail: return "tempfail";
     }
     return "?";
 }

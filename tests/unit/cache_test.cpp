@@ -15,11 +15,11 @@
 
 #include "cache/cache_codec.h"
 #include "cache/caching_directory.h"
-#include "directory/directory.h"
 #include "cache/local_cache.h"
 #include "cache/redis_client.h"
-#include "ops/send_limit.h"
 #include "cache/single_flight.h"
+#include "directory/directory.h"
+#include "ops/send_limit.h"
 
 using namespace std::string_literals;
 using sendas::CachedRights;
@@ -38,12 +38,9 @@ namespace {
 
 const char *status_name(LookupStatus s) {
     switch (s) {
-        case LookupStatus::found:
-            return "found";
-        case LookupStatus::not_found:
-            return "not_found";
-        case LookupStatus::unavailable:
-            return "unavailable";
+    case LookupStatus::found: return "found";
+    case LookupStatus::not_found: return "not_found";
+    case LookupStatus::unavailable: return "unavailable";
     }
     return "?";
 }
@@ -181,12 +178,9 @@ sendas::RecordPlace at(const std::string &generation, const std::string &login =
 
 const char *check_name(RecordCheck c) {
     switch (c) {
-        case RecordCheck::ok:
-            return "ok";
-        case RecordCheck::miss:
-            return "miss";
-        case RecordCheck::forged:
-            return "forged";
+    case RecordCheck::ok: return "ok";
+    case RecordCheck::miss: return "miss";
+    case RecordCheck::forged: return "forged";
     }
     return "?";
 }
@@ -847,7 +841,8 @@ public:
         put(cache, "huge", 10000);
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
         size_t dn_size = 0;
-        CPPUNIT_ASSERT(cache.read("huge", [&](const LocalRecord &r) { dn_size = r.user ? r.user->user.dn.size() : 0; }));
+        CPPUNIT_ASSERT(
+            cache.read("huge", [&](const LocalRecord &r) { dn_size = r.user ? r.user->user.dn.size() : 0; }));
         CPPUNIT_ASSERT_EQUAL(size_t(10000), dn_size);
         CPPUNIT_ASSERT(!has(cache, "small"));
     }

@@ -2,11 +2,11 @@
 // long options, --help and validation (SPEC §4).
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "base/config.h"
@@ -233,18 +233,19 @@ public:
     }
 
     void testFileSyntax() {
-        auto config = load("# sample\n"
-                           "local_domains = example.com example.org\n"
-                           "foreign_from = accept\n"
-                           "\n"
-                           "[ldap]\n"
-                           "# failover\n"
-                           "uri = ldap://a.example/ ldap://b.example/\n"
-                           "  timeout = 3\n"
-                           "[rewrite]\n"
-                           "send_as_envelope = mailbox\n"
-                           "[sent_copy]\n"
-                           "send_on_behalf = no\n");
+        auto config = load(
+            "# sample\n"
+            "local_domains = example.com example.org\n"
+            "foreign_from = accept\n"
+            "\n"
+            "[ldap]\n"
+            "# failover\n"
+            "uri = ldap://a.example/ ldap://b.example/\n"
+            "  timeout = 3\n"
+            "[rewrite]\n"
+            "send_as_envelope = mailbox\n"
+            "[sent_copy]\n"
+            "send_on_behalf = no\n");
         CPPUNIT_ASSERT_EQUAL(std::string("example.com example.org"), words(config->local_domains));
         CPPUNIT_ASSERT_EQUAL(std::string("accept"), name_of(config->foreign_from));
         CPPUNIT_ASSERT_EQUAL(std::string("ldap://a.example/ ldap://b.example/"), config->ldap.uri);
@@ -393,16 +394,15 @@ public:
 
     void testOverridesWinOverFile() {
         const std::string text = "foreign_from = reject\n[ldap]\nuri = ldap://file.example/\ntimeout = 3\n";
-        auto config = load(text, {"--ldap.uri", "ldap://cmdline.example/", "--foreign_from", "accept",
-                                  "--sent_copy.send_as=no"});
+        auto config =
+            load(text, {"--ldap.uri", "ldap://cmdline.example/", "--foreign_from", "accept", "--sent_copy.send_as=no"});
         CPPUNIT_ASSERT_EQUAL(std::string("ldap://cmdline.example/"), config->ldap.uri);
         CPPUNIT_ASSERT_EQUAL(std::string("accept"), name_of(config->foreign_from));
         CPPUNIT_ASSERT_EQUAL(false, config->sent_copy.send_as);
         // Keys not overridden keep the file's value.
         CPPUNIT_ASSERT_EQUAL(3u, config->ldap.timeout);
         // Overriding a key the file does not set is not a duplicate either.
-        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"),
-                             error_of([&] { load(text, {"--missing_from", "reject"}); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"), error_of([&] { load(text, {"--missing_from", "reject"}); }));
     }
 
     void testOverrideErrors() {
@@ -467,8 +467,8 @@ public:
         };
         for (const auto &c : secret_cases) {
             TempFile file(c.content);
-            auto config = load("[ldap]\nbind_dn = cn=milter,dc=example,dc=com\nbind_password_file = " + file.path() +
-                               "\n");
+            auto config =
+                load("[ldap]\nbind_dn = cn=milter,dc=example,dc=com\nbind_password_file = " + file.path() + "\n");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.content, std::string(c.expected), config->ldap.bind_password);
             CPPUNIT_ASSERT_EQUAL(std::string("cn=milter,dc=example,dc=com"), config->ldap.bind_dn);
             CPPUNIT_ASSERT_EQUAL(file.path(), config->ldap.bind_password_file);
@@ -565,10 +565,9 @@ public:
         // SYSCONFDIR/sendas-milter/sendas-milter.conf (SPEC §4: /etc/... in the package).
         const std::string default_file = parse({}).config_file;
         const std::string suffix = "etc/sendas-milter/sendas-milter.conf";
-        CPPUNIT_ASSERT_MESSAGE(default_file,
-                               default_file.size() > suffix.size() && default_file.front() == '/' &&
-                                   default_file.compare(default_file.size() - suffix.size(), suffix.size(),
-                                                        suffix) == 0);
+        CPPUNIT_ASSERT_MESSAGE(
+            default_file, default_file.size() > suffix.size() && default_file.front() == '/' &&
+                              default_file.compare(default_file.size() - suffix.size(), suffix.size(), suffix) == 0);
         struct ArgvCase {
             const char *name;
             std::vector<const char *> args;
@@ -589,13 +588,18 @@ public:
             {"--version", {"--version"}, "", false, false, false, true, ""},
             {"--help", {"--help"}, "", false, false, true, false, ""},
             {"-h", {"-h"}, "", false, false, true, false, ""},
-            {"keys", {"-f", "--ldap.uri", "ldap://a/ ldap://b/", "--foreign_from=accept"}, "", true, false, false,
-             false, "--ldap.uri ldap://a/ ldap://b/ --foreign_from accept"},
+            {"keys",
+             {"-f", "--ldap.uri", "ldap://a/ ldap://b/", "--foreign_from=accept"},
+             "",
+             true,
+             false,
+             false,
+             false,
+             "--ldap.uri ldap://a/ ldap://b/ --foreign_from accept"},
         };
         for (const auto &c : argv_cases) {
             const CommandLine cmd = parse(c.args);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.config_file.empty() ? default_file : c.config_file,
-                                         cmd.config_file);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.config_file.empty() ? default_file : c.config_file, cmd.config_file);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -f", c.foreground, cmd.foreground);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -t", c.check_only, cmd.check_only);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " --help", c.help, cmd.show_help);

@@ -28,16 +28,16 @@ public:
 
     void testInvalidUtf8Replaced() {
         const std::pair<std::string, std::string> cases[] = {
-            {"\xff", R"("\ufffd")"},                          // never valid
-            {"a\x80z", R"("a\ufffdz")"},                      // stray continuation
-            {"\xc3", R"("\ufffd")"},                          // truncated at the end
-            {"\xc3(", R"("\ufffd(")"},                        // truncated before ASCII
-            {"\xc0\xaf", R"("\ufffd\ufffd")"},                // overlong '/'
-            {"\xe0\x80\xaf", R"("\ufffd\ufffd\ufffd")"},      // overlong, 3 bytes
-            {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},      // surrogate U+D800
+            {"\xff", R"("\ufffd")"},                                // never valid
+            {"a\x80z", R"("a\ufffdz")"},                            // stray continuation
+            {"\xc3", R"("\ufffd")"},                                // truncated at the end
+            {"\xc3(", R"("\ufffd(")"},                              // truncated before ASCII
+            {"\xc0\xaf", R"("\ufffd\ufffd")"},                      // overlong '/'
+            {"\xe0\x80\xaf", R"("\ufffd\ufffd\ufffd")"},            // overlong, 3 bytes
+            {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},            // surrogate U+D800
             {"\xf4\x90\x80\x80", R"("\ufffd\ufffd\ufffd\ufffd")"},  // past U+10FFFF
-            {"\xe2\x82", R"("\ufffd\ufffd")"},                // truncated 3-byte
-            {"ok\xe2\x82\xac\xff", "\"ok\xe2\x82\xac\\ufffd\""},  // valid then invalid
+            {"\xe2\x82", R"("\ufffd\ufffd")"},                      // truncated 3-byte
+            {"ok\xe2\x82\xac\xff", "\"ok\xe2\x82\xac\\ufffd\""},    // valid then invalid
         };
         for (const auto &[in, want] : cases) CPPUNIT_ASSERT_EQUAL(want, json_string(in));
     }

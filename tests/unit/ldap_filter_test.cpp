@@ -121,14 +121,8 @@ public:
     void testHostileLoginStaysOneAssertion() {
         const std::string user_filter = sendas::load_config_text("", "test")->ldap.user_filter;
         const std::string hostile[] = {
-            "*)(uid=*",
-            "*",
-            "alice)(|(objectClass=*)",
-            "alice))(|(uid=*",
-            "\\2a",
-            "alice\0)(uid=*"s,
-            "admin*",
-            "x)(!(uid=x",
+            "*)(uid=*", "*",          "alice)(|(objectClass=*)", "alice))(|(uid=*", "\\2a", "alice\0)(uid=*"s,
+            "admin*",   "x)(!(uid=x",
         };
         for (const auto &login : hostile) {
             FilterTokens tokens;

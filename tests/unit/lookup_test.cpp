@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "ops/decision_log.h"
 #include "base/config.h"
-#include "directory/resolver.h"
-#include "policy/policy.h"
 #include "base/string_util.h"
+#include "directory/resolver.h"
+#include "ops/decision_log.h"
+#include "policy/policy.h"
 
 using sendas::Config;
 using sendas::Decision;
@@ -37,8 +37,9 @@ public:
         asked.push_back("user " + login);
         for (const auto &u : users) {
             const auto &mail = u.addresses;
-            if (u.dn != "uid=" + login &&
-                std::none_of(mail.begin(), mail.end(), [&](const std::string &a) { return sendas::lower(a) == sendas::lower(login); }))
+            if (u.dn != "uid=" + login && std::none_of(mail.begin(), mail.end(), [&](const std::string &a) {
+                    return sendas::lower(a) == sendas::lower(login);
+                }))
                 continue;
             user = u;
             return LookupStatus::found;
@@ -158,8 +159,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("team@example.com"), o.decision.checked.at(0).base);
         // The copy and the limit belong to the mailbox; the audit keeps both.
         CPPUNIT_ASSERT_EQUAL(std::string("<team+Sent@example.com>"), o.decision.sent_copies.at(0));
-        CPPUNIT_ASSERT_MESSAGE(o.audit, o.audit.find("from=<team+news@example.com> base=<team@example.com>") !=
-                                            std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            o.audit, o.audit.find("from=<team+news@example.com> base=<team@example.com>") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string("user bob|rights team+news@example.com|rights team@example.com"),
                              join_asked(o.asked, 0));
         // Own address by its base; no rights asked for it.

@@ -7,17 +7,17 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include "ops/decision_log.h"
 #include "base/config.h"
-#include "directory/resolver.h"
 #include "base/mailbox_match.h"
-#include "policy/policy.h"
 #include "base/string_util.h"
+#include "directory/resolver.h"
+#include "ops/decision_log.h"
+#include "policy/policy.h"
 
 using namespace std::string_literals;
 using sendas::Config;
@@ -67,16 +67,19 @@ struct User {
 };
 
 const User users[] = {
-    {"alice", LookupStatus::found,
+    {"alice",
+     LookupStatus::found,
      {"uid=alice,ou=people,dc=example,dc=com", "Alice Adams", {"alice@example.com", "a.adams@example.org"}}},
-    {"bob", LookupStatus::found,
+    {"bob",
+     LookupStatus::found,
      {"uid=bob,ou=people,dc=example,dc=com", "Bob Builder", {"bob@example.com", "builder@example.org"}}},
     {"carol", LookupStatus::found, {"uid=carol,ou=people,dc=example,dc=com", "Carol", {"carol@example.com"}}},
     {"eve", LookupStatus::found, {"uid=eve,ou=people,dc=example,dc=com", "Eve", {"eve@example.com"}}},
     // A user without any mail value: cannot be named in Sender:.
     {"zed", LookupStatus::found, {"uid=zed,ou=people,dc=example,dc=com", "Zed", {}}},
     // A mail value that cannot be written in Sender: as it is.
-    {"mal", LookupStatus::found,
+    {"mal",
+     LookupStatus::found,
      {"uid=mal,ou=people,dc=example,dc=com", "Mal", {"mal@example.com\r\nBcc: victim@example.org"}}},
     // Mail values as the directory spells them, mixed case.
     {"asmith", LookupStatus::found, {"uid=asmith,ou=people,dc=example,dc=com", "A Smith", {"Anna.Smith@Example.com"}}},
@@ -139,7 +142,8 @@ public:
     LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
         for (const auto &u : users) {
             const auto &mail = u.info.addresses;
-            bool by_mail = std::any_of(mail.begin(), mail.end(), [&](const std::string &a) { return sendas::lower(a) == sendas::lower(login); });
+            bool by_mail = std::any_of(mail.begin(), mail.end(),
+                                       [&](const std::string &a) { return sendas::lower(a) == sendas::lower(login); });
             if (login != u.login && !by_mail) continue;
             if (u.status == LookupStatus::found) user = u.info;
             return u.status;
@@ -566,8 +570,8 @@ public:
     void testRejectedMessagesCarryNoChanges() {
         const std::string everything = "[rewrite]\nsend_as_envelope = mailbox\n";
         for (const Case &c : cases) {
-            auto config = make_config(c.config.find("[rewrite]") == std::string::npos ? c.config + everything
-                                                                                         : c.config);
+            auto config =
+                make_config(c.config.find("[rewrite]") == std::string::npos ? c.config + everything : c.config);
             const MessageFacts facts = facts_for(c);
             const Decision d = sendas::decide(facts, ask_directory(facts, *config), *config);
             if (d.verdict == Verdict::accept) continue;
@@ -591,7 +595,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("accept"), std::string(verdict_name(d.verdict)));
         std::string checked;
         for (const auto &c : d.checked)
-            checked += std::string(sendas::role_name(c.role)) + "=" + c.address + "(" + c.base + "):" + sendas::right_name(c.right) + " ";
+            checked += std::string(sendas::role_name(c.role)) + "=" + c.address + "(" + c.base +
+                       "):" + sendas::right_name(c.right) + " ";
         CPPUNIT_ASSERT_EQUAL(std::string("from=support+x@example.com(support@example.com):send-as "
                                          "envelope=alice+x@example.com(alice@example.com):own "),
                              checked);
@@ -609,13 +614,23 @@ public:
         const NeededCase needed_cases[] = {
             {"own only", "alice", "<alice@example.com>", {"alice@example.com"}, {}, ""},
             {"one mailbox", "alice", "<alice@example.com>", {"support@example.com"}, {}, "support@example.com"},
-            {"normalized, in order, without repeats, foreign and own left out", "alice", "<Support@example.com>",
+            {"normalized, in order, without repeats, foreign and own left out",
+             "alice",
+             "<Support@example.com>",
              {"Support+x@Example.COM, alice@example.com, x@other.example, ceo@example.org, support@example.com"},
              {"Sales <SALES@example.com>"},
              "support+x@example.com ceo@example.org support@example.com sales@example.com"},
-            {"a detail address of the user's own is a claim of its own", "alice", "<>", {"alice+news@example.com"},
-             {}, "alice+news@example.com"},
-            {"envelope last", "alice", "<ceo@example.com>", {"alice@example.com"}, {"support@example.com"},
+            {"a detail address of the user's own is a claim of its own",
+             "alice",
+             "<>",
+             {"alice+news@example.com"},
+             {},
+             "alice+news@example.com"},
+            {"envelope last",
+             "alice",
+             "<ceo@example.com>",
+             {"alice@example.com"},
+             {"support@example.com"},
              "support@example.com ceo@example.com"},
             {"no From: the envelope", "alice", "<ceo@example.com>", {}, {}, "ceo@example.com"},
             {"unknown user owns nothing", "ghost", "<>", {"ghost@example.com"}, {}, "ghost@example.com"},
@@ -686,9 +701,9 @@ public:
             const std::string name = std::string(c.config) + c.local + "@" + c.domain;
             const std::string normalized = sendas::normalize_address(m, *config);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(c.expected), normalized);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(c.base),
-                                         sendas::detail_base(normalized, config->recipient_delimiter)
-                                             .value_or("(none)"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                name, std::string(c.base),
+                sendas::detail_base(normalized, config->recipient_delimiter).value_or("(none)"));
         }
     }
 
@@ -725,10 +740,9 @@ public:
         facts.envelope_from = "<>";
         facts.from_values = {"Support <support@example.com>"};
         const Decision d = sendas::decide(facts, ask_directory(facts, *config), *config);
-        CPPUNIT_ASSERT_EQUAL(
-            std::string("4Q1: user=<alice> from=<support@example.com> right=send-as action=accept "
-                        "sent_copy=<support+Sent@example.com>"),
-            sendas::audit_line(facts, d));
+        CPPUNIT_ASSERT_EQUAL(std::string("4Q1: user=<alice> from=<support@example.com> right=send-as action=accept "
+                                         "sent_copy=<support+Sent@example.com>"),
+                             sendas::audit_line(facts, d));
     }
 
     void testAuditLineRejectAndTempfail() {
@@ -792,8 +806,7 @@ public:
         Decision d = sendas::decide(facts, ask_directory(facts, *config), *config);
         const std::string line = sendas::audit_line(facts, d);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(line, std::string("reject"), std::string(verdict_name(d.verdict)));
-        for (unsigned char c : line)
-            CPPUNIT_ASSERT_MESSAGE("control character in: " + line, c >= 0x20 && c != 0x7f);
+        for (unsigned char c : line) CPPUNIT_ASSERT_MESSAGE("control character in: " + line, c >= 0x20 && c != 0x7f);
         // Fields are separated by single spaces: the keys must be exactly these.
         std::vector<std::string> keys;
         size_t start = line.find(' ');

@@ -10,9 +10,9 @@
 
 #include "base/config.h"
 #include "directory/directory.h"
-#include "milter/session.h"
 #include "milter/mta_actions.h"
 #include "milter/runtime.h"
+#include "milter/session.h"
 
 using namespace std::string_literals;
 using sendas::LookupStatus;
@@ -73,8 +73,8 @@ public:
         return it->second.first;
     }
 
-    LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
-                             MailboxRights &out, sendas::LookupContext &) override {
+    LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox, MailboxRights &out,
+                             sendas::LookupContext &) override {
         rights_asked.push_back(mailbox);
         auto it = rights.find(login + " " + mailbox);
         if (it == rights.end()) return LookupStatus::not_found;
@@ -303,16 +303,27 @@ public:
             // The exact address first (it is no mailbox of its own), then its base.
             {"own From with a detail", "alice", {{"From", "Alice+x@EXAMPLE.com"}}, 1, {"alice+x@example.com"}},
             {"foreign From", "alice", {{"From", "x@other.example"}}, 1, {}},
-            {"send-as", "alice", {{"From", "Support@example.com"}, {"Sender", "alice@example.com"}}, 1,
+            {"send-as",
+             "alice",
+             {{"From", "Support@example.com"}, {"Sender", "alice@example.com"}},
+             1,
              {"support@example.com"}},
-            {"send-as with a detail", "alice", {{"From", "Support+x@example.com"}, {"Sender", "alice@example.com"}},
-             1, {"support+x@example.com", "support@example.com"}},
-            {"each mailbox once", "alice",
+            {"send-as with a detail",
+             "alice",
+             {{"From", "Support+x@example.com"}, {"Sender", "alice@example.com"}},
+             1,
+             {"support+x@example.com", "support@example.com"}},
+            {"each mailbox once",
+             "alice",
              {{"From", "support@example.com, info@example.org, SUPPORT@example.com"},
               {"Sender", "support@example.com"}},
-             1, {"support@example.com", "info@example.org"}},
-            {"header error: no rights asked", "alice",
-             {{"From", "support@example.com"}, {"From", "x@example.com"}}, 1, {}},
+             1,
+             {"support@example.com", "info@example.org"}},
+            {"header error: no rights asked",
+             "alice",
+             {{"From", "support@example.com"}, {"From", "x@example.com"}},
+             1,
+             {}},
             {"user unavailable: no rights asked", "down", {{"From", "support@example.com"}}, 1, {}},
         };
         for (const auto &c : ask_cases) {
@@ -331,10 +342,10 @@ public:
         MilterSession session(make_runtime("", directory), "Postfix 3.7.11");
 
         RecordingMta first;
-        CPPUNIT_ASSERT_EQUAL(std::string("accept"),
-                             std::string(verdict_name(send(session, first, "alice", "<alice@example.com>",
-                                                           {{"From", "support@example.com"},
-                                                            {"Sender", "alice@example.com"}}))));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("accept"),
+            std::string(verdict_name(send(session, first, "alice", "<alice@example.com>",
+                                          {{"From", "support@example.com"}, {"Sender", "alice@example.com"}}))));
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), first.calls.size());
 
         // Same From: again would be "more than one From:" if the first stayed.
@@ -442,10 +453,10 @@ public:
             bool expected;
         };
         const NameCase name_cases[] = {
-            {"From", "From", true},       {" from ", "From", true},    {"FROM", "From", true},
-            {"\tFrom\t", "From", true},   {"sender", "Sender", true},  {"From2", "From", false},
-            {"Fro", "From", false},       {"", "From", false},         {"   ", "From", false},
-            {"Resent-From", "From", false}, {"X-From", "From", false}, {"Sender", "From", false},
+            {"From", "From", true},         {" from ", "From", true},   {"FROM", "From", true},
+            {"\tFrom\t", "From", true},     {"sender", "Sender", true}, {"From2", "From", false},
+            {"Fro", "From", false},         {"", "From", false},        {"   ", "From", false},
+            {"Resent-From", "From", false}, {"X-From", "From", false},  {"Sender", "From", false},
             {"Fr om", "From", false},
         };
         for (const auto &c : name_cases)
@@ -459,9 +470,15 @@ public:
             bool ok;
             const char *out;
         } cases[] = {
-            {"alice", true, "alice"},          {"user+2Btag", true, "user+tag"}, {"a+3Db+2B", true, "a=b+"},
-            {"+41+42", true, "AB"},            {"", true, ""},                  {"user+2btag", false, ""},
-            {"user+", false, ""},              {"user+2", false, ""},           {"user+ZZ", false, ""},
+            {"alice", true, "alice"},
+            {"user+2Btag", true, "user+tag"},
+            {"a+3Db+2B", true, "a=b+"},
+            {"+41+42", true, "AB"},
+            {"", true, ""},
+            {"user+2btag", false, ""},
+            {"user+", false, ""},
+            {"user+2", false, ""},
+            {"user+ZZ", false, ""},
         };
         for (const auto &c : cases) {
             std::string out;
