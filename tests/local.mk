@@ -2,21 +2,25 @@
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh tests/tidy.sh tests/format.sh
 
-# Unit tests: pure logic, no servers.
+# Unit tests: pure logic, no servers; one file per module, in the folder of
+# its layer (src/LAYERS).
 check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
-	tests/unit/address_test.cpp \
-	tests/unit/audit_test.cpp \
-	tests/unit/cache_test.cpp \
-	tests/unit/config_test.cpp \
-	tests/unit/json_test.cpp \
-	tests/unit/ldap_filter_test.cpp \
-	tests/unit/lookup_test.cpp \
-	tests/unit/policy_test.cpp \
-	tests/unit/property_test.cpp \
-	tests/lib/property_oracle.cpp tests/lib/property_oracle.h \
-	tests/unit/session_test.cpp
+	tests/unit/base/config_test.cpp \
+	tests/unit/base/json_test.cpp \
+	tests/unit/policy/address_test.cpp \
+	tests/unit/policy/policy_test.cpp \
+	tests/unit/policy/property_test.cpp \
+	tests/unit/policy/report_mode_test.cpp \
+	tests/unit/directory/ldap_filter_test.cpp \
+	tests/unit/directory/resolver_test.cpp \
+	tests/unit/cache/caching_directory_test.cpp \
+	tests/unit/ops/rights_audit_test.cpp \
+	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/milter/session_test.cpp \
+	tests/lib/json_reader.h tests/lib/text.h \
+	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests
