@@ -1,6 +1,6 @@
 # The layering rule of src/LAYERS, checked on every #include.
-TESTS += tests/layering.sh
-EXTRA_DIST += tests/layering.sh tests/tidy.sh tests/format.sh
+TESTS += tests/layering.sh tests/sample-config.sh
+EXTRA_DIST += tests/layering.sh tests/sample-config.sh tests/tidy.sh tests/format.sh
 
 # Unit tests: pure logic, no servers; one file per module, in the folder of
 # its layer (src/LAYERS).
