@@ -83,6 +83,7 @@ TESTS += $(MILTER_LUA_TESTS)
 EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
+	tests/lib/harness.sh \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif
 
