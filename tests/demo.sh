@@ -36,12 +36,11 @@ make -j2 -s
 step "starting slapd, sendas-milter, Dovecot and Postfix"
 # shellcheck source-path=SCRIPTDIR source=e2e/lib.sh
 . tests/e2e/lib.sh
-(e2e_require) || {
+(require_stack e2e) || {
     echo "demo: the stack cannot run here (see above)" >&2
     exit 1
 }
-e2e_require
-e2e_setup
+require_stack e2e
 start_stack
 say "submission on 127.0.0.1:$SUBMIT_PORT, IMAP on 127.0.0.1:$IMAP_PORT, everything in $T"
 

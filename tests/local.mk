@@ -87,6 +87,8 @@ TESTS += $(MILTER_LUA_TESTS)
 EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
+	tests/lib/harness.sh \
+	tests/README.md \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif
 

@@ -9,8 +9,7 @@
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-e2e_require
-e2e_setup
+require_stack e2e
 start_stack "rewrite.send_as_envelope = mailbox"
 
 # Send As: the envelope sender becomes the mailbox; the copy still goes.

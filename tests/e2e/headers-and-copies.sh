@@ -8,8 +8,7 @@
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-e2e_require
-e2e_setup
+require_stack e2e
 start_stack
 
 # checks_recipient WHAT USER SUBJECT: USER's INBOX has the message once and

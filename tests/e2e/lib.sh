@@ -10,12 +10,12 @@
 # data directories); the system instance in /etc/postfix is never touched.
 # Mail for example.com and example.org goes over LMTP to Dovecot; mail for
 # any other domain is discarded by Postfix's discard(8) (default_transport),
-# so nothing leaves the machine. Builds on tests/integration/lib.sh (slapd,
-# the daemon, ports, temp dir, cleanup).
+# so nothing leaves the machine. Builds on tests/lib/harness.sh (slapd,
+# the daemon, ports, temp dir, the exit-trap registry).
 #
 #   . "$(dirname "$0")/lib.sh"
-#   e2e_require                     # exit 77 without root, postfix, dovecot, swaks, curl, slapd...
-#   e2e_setup                       # $T (mode 0755) and the EXIT trap that stops everything
+#   require_stack e2e               # exit 77 without root, postfix, dovecot, swaks, curl, slapd...;
+#                                   # $T (mode 0755) and the EXIT trap that stops everything
 #   start_stack [MILTER LINE...]    # slapd, milter (lines as start_milter), Dovecot, Postfix
 #   out=$(submit alice 'Support <support@example.com>' --to friend@example.org)
 #   expect_reply "$out" "250 2.0.0 Ok:"; qid=$(accepted "$out"); wait_delivered "$qid"
@@ -36,7 +36,7 @@
 # everyone) are one mailbox, in $T/mail/support/Maildir owned by
 # $E2E_MAIL_USER.
 #
-# Environment (besides tests/integration/lib.sh's):
+# Environment (besides tests/lib/harness.sh's):
 #   POSTFIX DOVECOT SWAKS CURL           tool paths (default: found in PATH, /usr/sbin)
 #   E2E_MAIL_USER E2E_MAIL_GROUP         owner of the maildirs (default nobody, nogroup)
 #   E2E_MILTER_USER E2E_MILTER_GROUP     the daemon drops to these (default nobody, postfix):
@@ -46,8 +46,8 @@
 #   E2E_POSTFIX_EXTRA E2E_DOVECOT_EXTRA  lines appended to main.cf / dovecot.conf
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
-. "$E2E_LIB_DIR/../integration/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$E2E_LIB_DIR/../lib/harness.sh"
 
 # A helper that fails inside $(...) fails the caller too.
 shopt -s inherit_errexit
@@ -73,72 +73,26 @@ DOVECOT_PID=
 
 # --- requirements ----------------------------------------------------------
 
-e2e_require() {
+# The e2e part of `require_stack e2e` (tests/lib/harness.sh), before its
+# slapd and milter checks.
+_e2e_require() {
     [ "$(id -u)" -eq 0 ] || skip "e2e tests run Postfix and Dovecot instances: run as root"
-    POSTFIX=${POSTFIX:-$(_find_tool postfix)}
-    DOVECOT=${DOVECOT:-$(_find_tool dovecot)}
-    SWAKS=${SWAKS:-$(_find_tool swaks)}
-    CURL=${CURL:-$(_find_tool curl)}
-    local t
-    for t in POSTFIX DOVECOT SWAKS CURL; do
-        if [ -z "${!t}" ] || [ ! -x "${!t}" ]; then
-            skip "$(printf '%s' "$t" | tr '[:upper:]' '[:lower:]') not found (install postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl)"
-        fi
-    done
+    local t u packages="postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl"
+    _need POSTFIX postfix "$packages"
+    _need DOVECOT dovecot "$packages"
+    _need SWAKS swaks "$packages"
+    _need CURL curl "$packages"
     for t in imap imap-login lmtp; do
         [ -x "/usr/lib/dovecot/$t" ] || [ -x "/usr/libexec/dovecot/$t" ] ||
             skip "dovecot $t not found (install dovecot-imapd dovecot-lmtpd)"
     done
     "$CURL" --version 2>/dev/null | grep -qw imap || skip "curl lacks IMAP support"
-    local u
     for u in postfix "$E2E_MAIL_USER" "$E2E_MILTER_USER" dovecot dovenull; do
         getent passwd "$u" >/dev/null || skip "user $u missing (install postfix and dovecot-core)"
     done
     for u in postdrop "$E2E_MAIL_GROUP" "$E2E_MILTER_GROUP"; do
         getent group "$u" >/dev/null || skip "group $u missing (install postfix)"
     done
-    require_tools
-    require_milter
-}
-
-# --- temp dir and cleanup --------------------------------------------------
-
-e2e_setup() {
-    setup_tmpdir
-    # Postfix, Dovecot and the daemon run parts of themselves unprivileged
-    # and must reach their sockets and files below $T.
-    chmod 755 "$T"
-    trap e2e_cleanup EXIT
-}
-
-_return() { return "$1"; }
-
-e2e_cleanup() {
-    local rc=$?
-    trap - EXIT
-    # A reader that went away (`... | head`) must not stop the cleanup.
-    trap '' PIPE
-    set +e
-    [ -z "$POSTFIX_PREPARE_PID" ] || wait "$POSTFIX_PREPARE_PID"
-    stop_postfix
-    stop_dovecot
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$T" ] && [ -d "$T" ]; then
-        if [ -s "$T/swaks.last" ]; then
-            say "---- last SMTP transcript ----"
-            cat "$T/swaks.last" >&2
-        fi
-        if [ -n "$POSTFIX_LOG" ] && [ -s "$POSTFIX_LOG" ]; then
-            say "---- postfix log ($POSTFIX_LOG, last 40 lines) ----"
-            tail -n 40 "$POSTFIX_LOG" >&2
-        fi
-        if [ -n "$DOVECOT_LOG" ] && [ -s "$DOVECOT_LOG" ]; then
-            say "---- dovecot log (last 30 lines) ----"
-            tail -n 30 "$DOVECOT_LOG" >&2
-        fi
-    fi
-    # tests/integration/lib.sh: the daemon, slapd, the directory, exit status
-    _return "$rc"
-    cleanup
 }
 
 # --- Dovecot ---------------------------------------------------------------
@@ -236,7 +190,8 @@ _dovecot_wait_up() {
 }
 
 start_dovecot() {
-    [ -n "$T" ] || die "start_dovecot: call e2e_setup first"
+    [ -n "$T" ] || die "start_dovecot: call require_stack e2e first"
+    on_exit _dovecot_exit
     local attempt
     for attempt in 1 2 3; do
         IMAP_PORT=$(pick_port)
@@ -267,6 +222,11 @@ stop_dovecot() {
     fi
     wait "$pid" 2>/dev/null || true
     DOVECOT_PID=
+}
+
+_dovecot_exit() {
+    stop_dovecot
+    dump_on_failure "dovecot log" "$DOVECOT_LOG" 30
 }
 
 # --- Postfix ---------------------------------------------------------------
@@ -367,7 +327,7 @@ _postfix_pid_ours() {
 # this overlaps with starting the other servers. The paths it needs are
 # fixed: the milter socket $T/milter.sock, Dovecot's $T/dovecot/run.
 prepare_postfix() {
-    [ -n "$T" ] || die "prepare_postfix: call e2e_setup first"
+    [ -n "$T" ] || die "prepare_postfix: call require_stack e2e first"
     POSTFIX_DIR=$T/postfix/etc
     POSTFIX_QUEUE=$T/postfix/spool
     POSTFIX_LOG=$T/postfix/maillog
@@ -383,6 +343,7 @@ prepare_postfix() {
             touch "$POSTFIX_QUEUE/quick-start"
     ) &
     POSTFIX_PREPARE_PID=$!
+    on_exit '[ -z "$POSTFIX_PREPARE_PID" ] || wait "$POSTFIX_PREPARE_PID"'
 }
 
 # start_postfix: starts the instance (after prepare_postfix, Dovecot and
@@ -393,6 +354,7 @@ start_postfix() {
         wait "$POSTFIX_PREPARE_PID" || say "postfix post-install create-missing failed; postfix start will try"
         POSTFIX_PREPARE_PID=
     fi
+    on_exit _postfix_exit
     local attempt n
     for attempt in 1 2 3; do
         [ "$attempt" -eq 1 ] || {
@@ -426,6 +388,14 @@ stop_postfix() {
         _wait_gone "$pid" 50 || true
     fi
     POSTFIX_STARTED=
+}
+
+# At exit: Postfix stopped, the last SMTP transcript and its log if the
+# test failed.
+_postfix_exit() {
+    stop_postfix
+    dump_on_failure "last SMTP transcript" "$T/swaks.last" 200
+    dump_on_failure "postfix log" "$POSTFIX_LOG" 40
 }
 
 # --- the stack -------------------------------------------------------------

@@ -6,12 +6,11 @@
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-e2e_require
+require_stack e2e
 # A login with a '+' (Dovecot allows only plain characters by default).
 E2E_USERS="$E2E_USERS +61lice"
 E2E_DOVECOT_EXTRA="auth_username_chars ="
 E2E_POSTFIX_EXTRA="mail_name = Mailer"
-e2e_setup
 start_stack
 
 out=$(submit +61lice 'Support <support@example.com>')

@@ -6,8 +6,7 @@
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-e2e_require
-e2e_setup
+require_stack e2e
 start_stack
 
 # Own address: accepted, unchanged, no copy. Mail for another domain stays

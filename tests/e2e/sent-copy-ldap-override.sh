@@ -6,10 +6,7 @@
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-e2e_require
-LDAPADD=${LDAPADD:-$(_find_tool ldapadd)}
-[ -n "$LDAPADD" ] || skip "ldapadd not found (install ldap-utils)"
-e2e_setup
+require_stack e2e ldapadd
 always=ou=sent-copy,ou=mailbox-rights,$LDAP_BASE
 start_stack "ldap.sent_copy_base = $always"
 

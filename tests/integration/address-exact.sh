@@ -7,10 +7,7 @@
 # walk per message).
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd probe
 slapd_log_searches
 start_slapd
 

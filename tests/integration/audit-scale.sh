@@ -18,10 +18,7 @@
 #                        SEND_AS_AND_ON_BEHALF: the misconfiguration the audit is for)
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl $SENDASCTL not built"
-setup_tmpdir
+require_stack slapd sendasctl
 
 B=dc=example,dc=com
 FIXTURE=$T/scale.ldif

@@ -7,12 +7,8 @@
 # LDAP down is an error, not an empty report.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl $SENDASCTL not built"
 FIXTURE=$SENDAS_LIB_DIR/audit-fixture.ldif
-[ -r "$FIXTURE" ] || die "fixture $FIXTURE not readable"
-setup_tmpdir
+require_stack slapd sendasctl
 start_slapd
 
 B=dc=example,dc=com

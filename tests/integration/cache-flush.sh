@@ -6,13 +6,7 @@
 # cache.local_ttl long), so only the flush can make the change visible.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
+require_stack slapd redis probe sendasctl
 start_slapd
 start_redis
 start_milter "redis.address = $REDIS_ADDRESS" "redis.ttl = 300" "redis.negative_ttl = 300" "cache.local_ttl = 300"

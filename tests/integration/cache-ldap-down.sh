@@ -8,11 +8,7 @@
 # Each part uses its own redis.prefix, so no part reads another's records.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 start_slapd
 start_redis
 

@@ -5,11 +5,7 @@
 # the same time is still hidden then (the flush test covers seeing it).
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 start_slapd
 start_redis
 NEG=4

@@ -5,11 +5,7 @@
 # and then for the hung server must not add up to twice the timeout.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 start_slapd
 start_redis
 TIMEOUT=2  # long, so that one timeout and two are far apart

@@ -6,11 +6,7 @@
 # warning for the hang; SIGCONT: recovery is logged and Redis is used again.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 start_slapd
 start_redis
 TIMEOUT=1  # long enough to tell a message that waited for it from one that did not

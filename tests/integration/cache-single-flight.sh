@@ -6,11 +6,7 @@
 # search at all.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 slapd_log_searches
 start_slapd
 start_redis

@@ -6,23 +6,7 @@
 # exits 69 (EX_UNAVAILABLE).
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
-# A second daemon of our own: stopped by this trap, then lib.sh's cleanup.
-PID2=
-stats_cleanup() {
-    local rc=$?
-    set +e  # (exit "$rc") below must not end the trap before cleanup runs
-    [ -z "$PID2" ] || _terminate "$PID2"
-    (exit "$rc")
-    cleanup
-}
-trap stats_cleanup EXIT
+require_stack slapd redis probe sendasctl
 slapd_log_searches
 start_slapd
 start_redis
@@ -64,21 +48,12 @@ total=$(printf '%s\n' "$out" | grep '^total (1 daemons): ') || fail "no totals l
 [ "$(field "$total" ldap_lookups)" = 2 ] || fail "totals: $total"
 
 # A second daemon on the same Redis: its own line, and the totals add up.
-MILTER2_SOCKET=unix:$T/milter2.sock
-sed "s|^socket = .*|socket = $MILTER2_SOCKET|" "$MILTER_CONF" >"$T/milter2.conf"
-"$SENDAS_MILTER" -f -c "$T/milter2.conf" </dev/null >>"$T/milter2.log" 2>&1 &
-PID2=$!
-n=0
-until _socket_ready "$MILTER2_SOCKET"; do
-    [ $n -lt 100 ] || fail "second daemon did not start: $(cat "$T/milter2.log")"
-    sleep 0.1
-    n=$((n + 1))
-done
+start_milter milter2 "redis.address = $REDIS_ADDRESS"
 # bob as support@ through it: a miss in its own local tier, alice's records
 # in Redis are no help for bob.
-[ "$(MILTER_SOCKET=$MILTER2_SOCKET probe_result bob support@example.com)" = "result accept" ] ||
+[ "$(MILTER_SOCKET=${MILTER_SOCKETS[milter2]} probe_result bob support@example.com)" = "result accept" ] ||
     fail "bob as support@ not accepted by the second daemon"
-d2="$(hostname):$PID2"
+d2="$(hostname):${MILTER_PIDS[milter2]}"
 await_counter "$d2" ldap_lookups 2
 out=$(stats)
 [ "$(printf '%s\n' "$out" | grep -c "^$d1: \|^$d2: ")" = 2 ] || fail "expected a line for $d1 and one for $d2: $out"
@@ -87,8 +62,7 @@ total=$(printf '%s\n' "$out" | grep '^total (2 daemons): ') || fail "no totals l
 [ "$(field "$total" ldap_lookups)" = 4 ] || fail "totals should add 2 + 2 LDAP lookups: $out"
 [ "$(field "$total" local_hits)" = 4 ] || fail "totals should add 4 + 0 local hits: $out"
 say "$out"
-_terminate "$PID2"
-PID2=
+stop_milter milter2 || true
 
 # Without Redis there is nothing to read the counters from.
 sed '/^\[redis\]/,/^\[/{/^address = /d}' "$MILTER_CONF" >"$T/noredis.conf"

@@ -18,28 +18,7 @@
 # Control: without a key, the copy of (a) is believed - what the key stops.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
-
-# The second daemon is ours to stop; lib.sh's cleanup does the rest.
-B_PID=
-cleanup_both() {
-    local status=$?
-    set +e
-    [ -n "$B_PID" ] && _terminate "$B_PID"
-    if [ "$status" -ne 0 ] && [ "$status" -ne 77 ] && [ -s "$T/b.log" ]; then
-        say "---- daemon B log ($T/b.log, last 30 lines) ----"
-        tail -n 30 "$T/b.log" >&2
-    fi
-    (exit "$status")
-    cleanup
-}
-trap cleanup_both EXIT
+require_stack slapd redis probe sendasctl
 
 slapd_log_searches
 start_slapd
@@ -77,14 +56,8 @@ expect() {  # A|B LOGIN FROM WANT WHY
     got=$(send "$1" "$2" "$3")
     [ "$got" = "$4" ] || fail "$5: $2 as $3 on daemon $1: expected '$4', got '$got'"
 }
-scrape() {  # PORT: GET /metrics with bash alone
-    exec 3<>"/dev/tcp/127.0.0.1/$1"
-    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-    tr -d '\r' <&3
-    exec 3<&-
-}
 bad_metric() {  # PORT: sendas_milter_cache_bad_records_total, "absent" if not served
-    scrape "$1" | awk '$1 == "sendas_milter_cache_bad_records_total" { print $2; found = 1 }
+    metrics_scrape "$1" | awk '$1 == "sendas_milter_cache_bad_records_total" { print $2; found = 1 }
         END { if (!found) print "absent" }'
 }
 # The daemon publishes its counters every ~2 s: one publication after the
@@ -105,38 +78,15 @@ field_offset() {  # RECORD INDEX
         i=$((i - 1))
     done
 }
-start_b() {
-    write_milter_config "$T/b.conf" "socket = $B_SOCKET" "$@"
-    rm -f -- "${B_SOCKET#unix:}"
-    "$SENDAS_MILTER" -f -c "$T/b.conf" </dev/null >>"$B_LOG" 2>&1 &
-    B_PID=$!
-    local n=100
-    while [ $n -gt 0 ]; do
-        _pid_alive "$B_PID" || fail "daemon B exited during startup: $(cat "$B_LOG")"
-        [ -S "${B_SOCKET#unix:}" ] && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    fail "daemon B did not open $B_SOCKET"
-}
-stop_b() {
-    local rc=0
-    [ -n "$B_PID" ] || return 0
-    kill -TERM "$B_PID"
-    printf 'mt.connect(socket, 1, 0.1)\n' >"$T/knock-b.lua"
-    "$MILTERTEST" -s "$T/knock-b.lua" -D socket="$B_SOCKET" >/dev/null 2>&1 || true
-    _wait_gone "$B_PID" 100 || fail "daemon B did not stop within 10 s"
-    wait "$B_PID" || rc=$?
-    B_PID=
-    [ "$rc" = 0 ] || fail "daemon B exited $rc after SIGTERM"
-}
+start_b() { start_milter b "socket = $B_SOCKET" "$@"; }  # daemon B: $T/b.conf, $B_LOG
+stop_b() { stop_milter b || fail "daemon B did not stop cleanly"; }
 
 # --- warm, and nothing is bad yet (positive control) -----------------------
 # A daemon restarted over a warm Redis: an empty in-process tier, so every
 # answer below comes from Redis (verified) or LDAP (counted by slapd).
 MILTER_SOCKET=$A_SOCKET
 restart_a() {  # EXTRA CONFIG LINE...
-    if [ -n "$MILTER_PID" ]; then stop_milter || fail "daemon A did not stop cleanly"; fi
+    stop_milter || fail "daemon A did not stop cleanly"
     start_milter "${A_LINES[@]}" "$@"
 }
 warm() {  # A|B WHY

@@ -8,11 +8,7 @@
 # and exactly one call in the daemon's redis_calls counter.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd redis probe
 slapd_log_searches
 start_slapd
 start_redis

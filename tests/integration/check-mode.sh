@@ -4,9 +4,7 @@
 # config.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-setup_tmpdir
+require_stack slapd milter
 start_slapd
 conf=$T/check.conf
 MILTER_SOCKET=unix:$T/unused.sock

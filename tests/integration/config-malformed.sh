@@ -5,11 +5,7 @@
 # config and logs the same useful message.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
+require_stack slapd milter sendasctl
 start_slapd
 start_milter
 

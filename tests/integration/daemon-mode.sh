@@ -5,12 +5,7 @@
 # its pid file. Each of these once failed only in daemon mode.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
+require_stack slapd redis milter sendasctl
 start_slapd
 start_redis
 
@@ -21,7 +16,9 @@ write_milter_config "$MILTER_CONF" "redis.address = $REDIS_ADDRESS" "redis.ttl =
     "cache.local_ttl = 300"
 
 # Relative -c from the test directory; the pid file names $T so that the
-# cleanup trap recognises the process as ours.
+# exit trap recognises the process as ours. Not a child of ours: start_milter
+# and stop_milter cannot wait for it.
+on_exit '[ -z "$MILTER_PID" ] || _terminate "$MILTER_PID"'
 (cd "$T" && "$SENDAS_MILTER" -c milter.conf --pidfile "$PIDFILE") </dev/null >"$T/start.out" 2>&1 ||
     fail "daemon did not start: $(cat "$T/start.out")"
 n=100
@@ -91,8 +88,7 @@ expect_soon alice sales@example.com "$(deny alice sales@example.com)" "after a f
 
 # --- SIGTERM --------------------------------------------------------------
 kill -TERM "$MILTER_PID"
-printf 'mt.connect(socket, 1, 0.1)\n' >"$T/knock.lua"
-"$MILTERTEST" -s "$T/knock.lua" -D socket="$MILTER_SOCKET" >/dev/null 2>&1 || true
+milter_knock "$MILTER_SOCKET"
 _wait_gone "$MILTER_PID" 100 || fail "detached daemon did not exit within 10 s of SIGTERM"
 MILTER_PID=
 [ ! -e "$PIDFILE" ] || fail "pid file left behind after SIGTERM"

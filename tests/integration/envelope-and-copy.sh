@@ -3,10 +3,7 @@
 # sender change under Send As, and the Sent copy's NOTIFY=NEVER argument.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd probe
 start_slapd
 start_milter "rewrite.send_as_envelope = mailbox"
 

@@ -4,11 +4,7 @@
 # empty, so it asks LDAP for the user and for the rights on one mailbox.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
+require_stack slapd milter sendasctl
 slapd_log_searches
 start_slapd
 MILTER_SOCKET=unix:$T/unused.sock

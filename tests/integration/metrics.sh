@@ -3,20 +3,11 @@
 # moved by exactly the traffic sent.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd probe
 start_slapd
 port=$(pick_port)
 start_milter "metrics.listen = 127.0.0.1:$port"
 
-scrape() {  # GET /metrics with bash alone
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-    tr -d '\r' <&3
-    exec 3<&-
-}
 value() {  # METRIC-WITH-LABELS: its value in the scrape, 0 when absent
     awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }' <<<"$page"
 }
@@ -25,7 +16,7 @@ send() {  # LOGIN FROM
         --rcpt '<friend@other.example>' --header "From: $2" >/dev/null
 }
 
-page=$(scrape)
+page=$(metrics_scrape "$port")
 grep -q '^HTTP/1.[01] 200' <<<"$page" || fail "metrics endpoint did not answer 200: $(head -3 <<<"$page")"
 before_accept=$(value 'sendas_milter_decisions_total{action="accept",right="send-as"}')
 
@@ -35,7 +26,7 @@ send bob support@example.com
 send eve support@example.com
 send carol support@example.com
 
-page=$(scrape)
+page=$(metrics_scrape "$port")
 check() {  # METRIC EXPECTED
     local got
     got=$(value "$1")

@@ -3,12 +3,9 @@
 # mode 0770, then runs as that user; decisions still work afterwards.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
 [ "$(id -u)" -eq 0 ] || skip "needs root to drop privileges"
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
 getent passwd nobody >/dev/null && getent group nogroup >/dev/null || skip "no nobody/nogroup"
-setup_tmpdir
+require_stack slapd probe
 chmod 755 "$T"  # the dropped user keeps using the socket path
 start_slapd
 start_milter "user = nobody" "group = nogroup"

@@ -3,10 +3,7 @@
 # does not load is logged and the running one kept.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd probe
 start_slapd
 start_milter
 

@@ -7,12 +7,7 @@
 # object per decision with the documented fields.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-LDAPADD=${LDAPADD:-$(_find_tool ldapadd)}
-[ -n "$LDAPADD" ] || skip "ldapadd not found (install ldap-utils)"
-setup_tmpdir
+require_stack slapd probe ldapadd
 start_slapd
 
 B=dc=example,dc=com

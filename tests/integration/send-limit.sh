@@ -7,67 +7,23 @@
 # with Redis down, each daemon counts alone.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-require_redis
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
-
-# The second daemon is ours to stop; lib.sh's cleanup does the rest.
-B_PID=
-cleanup_both() {
-    local status=$?
-    set +e  # a failing command here must not end the trap before cleanup runs
-    [ -n "$B_PID" ] && _terminate "$B_PID"
-    if [ "$status" -ne 0 ] && [ "$status" -ne 77 ] && [ -s "$T/b.log" ]; then
-        say "---- daemon B log ($T/b.log, last 30 lines) ----"
-        tail -n 30 "$T/b.log" >&2
-    fi
-    (exit "$status")
-    cleanup
-}
-trap cleanup_both EXIT
-
+require_stack slapd redis probe
 start_slapd
 start_redis
+# Daemon A is the default one (milter), B the second (b): $T/b.sock, $T/b.log.
 A_SOCKET=unix:$T/a.sock
 B_SOCKET=unix:$T/b.sock
 A_LOG=$T/milter.log
 B_LOG=$T/b.log
 
-start_b() {  # CONFIG LINE...: daemon B, like start_milter
-    write_milter_config "$T/b.conf" "socket = $B_SOCKET" "$@"
-    rm -f -- "${B_SOCKET#unix:}"
-    "$SENDAS_MILTER" -f -c "$T/b.conf" </dev/null >>"$B_LOG" 2>&1 &
-    B_PID=$!
-    local n=100
-    while [ $n -gt 0 ]; do
-        _pid_alive "$B_PID" || fail "daemon B exited during startup: $(cat "$B_LOG")"
-        [ -S "${B_SOCKET#unix:}" ] && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    fail "daemon B did not open $B_SOCKET"
-}
-stop_b() {
-    local rc=0
-    [ -n "$B_PID" ] || return 0
-    kill -TERM "$B_PID"
-    printf 'mt.connect(socket, 1, 0.1)\n' >"$T/knock-b.lua"
-    "$MILTERTEST" -s "$T/knock-b.lua" -D socket="$B_SOCKET" >/dev/null 2>&1 || true
-    _wait_gone "$B_PID" 100 || fail "daemon B did not stop within 10 s"
-    wait "$B_PID" || rc=$?
-    B_PID=
-    [ "$rc" = 0 ] || fail "daemon B exited $rc after SIGTERM"
-}
 daemons() {  # CONFIG LINE...: (re)starts A and B with the same config, logs emptied
-    if [ -n "$MILTER_PID" ]; then stop_milter || fail "daemon A did not stop cleanly"; fi
-    stop_b
+    stop_milter || fail "daemon A did not stop cleanly"
+    stop_milter b || fail "daemon B did not stop cleanly"
     : >"$A_LOG"
     : >"$B_LOG"
     MILTER_SOCKET=$A_SOCKET
     start_milter "$@"
-    start_b "$@"
+    start_milter b "socket = $B_SOCKET" "$@"
 }
 
 n=0
@@ -226,6 +182,6 @@ case $result in
 "result replycode 451 4.7.1 "*) ;;
 *) fail "login ALICE (= uid alice) as support@ after alice's limit: expected 451, got '$result'" ;;
 esac
-stop_b
+stop_milter b || fail "daemon B did not stop cleanly"
 stop_milter || fail "daemon A did not stop cleanly"
 echo PASS

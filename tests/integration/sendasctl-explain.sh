@@ -5,12 +5,7 @@
 # while slapd is down.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_redis
-require_milter
-SENDASCTL=${SENDASCTL:-$top_builddir/src/sendasctl}
-[ -x "$SENDASCTL" ] || die "sendasctl not built ($SENDASCTL)"
-setup_tmpdir
+require_stack slapd redis milter sendasctl
 start_slapd
 MILTER_SOCKET=unix:$T/unused.sock
 MILTER_CONF=$T/milter.conf

@@ -6,10 +6,7 @@
 # client waits for none, or reads one as the end-of-message verdict.
 set -eu
 . "$(dirname "$0")/lib.sh"
-require_tools
-require_milter
-[ -x "${MILTER_PROBE:-}" ] || die "MILTER_PROBE not built"
-setup_tmpdir
+require_stack slapd probe
 start_slapd
 start_milter
 
