@@ -741,11 +741,35 @@ start_milter() {
     MILTER_SOCKET=$socket write_milter_config "${MILTER_CONFS[$name]}" "$@"
     # the socket line may have been overridden
     socket=$(sed -n 's/^socket = //p' "${MILTER_CONFS[$name]}")
+    local listeners=-1 channel
+    if [ -n "${REDIS_PORT:-}" ] && grep -q "^address = $REDIS_ADDRESS\$" "${MILTER_CONFS[$name]}"; then
+        channel=$(awk '/^\[/ { s = $0 } s == "[redis]" && $1 == "prefix" { p = $3 } END { print (p == "" ? "sendas:" : p) "v1:flush" }' \
+            "${MILTER_CONFS[$name]}")
+        listeners=$(_flush_listeners "$channel")
+    fi
     start_daemon "$name" "$socket" "$SENDAS_MILTER" -f -c "${MILTER_CONFS[$name]}" || {
         say "config was:"
         sed 's/^/    /' "${MILTER_CONFS[$name]}" >&2
         fail "$(_daemon_label "$name") did not start"
     }
+    # With Redis: until its flush listener has subscribed, which clears the
+    # local tier (it may have missed flushes): no cached answer is lost to
+    # it in the middle of a test.
+    [ "$listeners" -lt 0 ] || _await_flush_listeners "$channel" $((listeners + 1))
+}
+
+_flush_listeners() {  # CHANNEL: its subscribers
+    redis_cli pubsub numsub "$1" 2>/dev/null | sed -n 2p
+}
+
+_await_flush_listeners() {  # CHANNEL N: up to 5 s
+    local n=50
+    while [ $n -gt 0 ]; do
+        [ "$(_flush_listeners "$1")" -ge "$2" ] 2>/dev/null && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    fail "the daemon's Redis flush listener did not subscribe within 5 s"
 }
 
 # stop_milter [NAME]: SIGTERM, the knock, up to 10 s, then the daemon must
