@@ -119,6 +119,75 @@ bool write_pidfile(const std::string &path) {
     return static_cast<bool>(out);
 }
 
+// -t: the config loaded; now LDAP and Redis must answer.
+int check_connections(const std::shared_ptr<const Config> &config) {
+    const Services services = make_services(config);
+    std::string problem = services.runtime->directory->probe();
+    if (!problem.empty()) {
+        log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
+        return EX_UNAVAILABLE;
+    }
+    problem = services.redis ? services.redis->probe() : "";
+    if (!problem.empty()) {
+        log(Severity::error, "Redis " + config->redis.address + ": " + problem);
+        return EX_UNAVAILABLE;
+    }
+    std::cout << config->source << ": configuration OK, LDAP reachable" << (services.redis ? ", Redis reachable" : "")
+              << "\n";
+    return 0;
+}
+
+// The socket, opened as root and handed to the daemon's user; then detach.
+int open_socket_and_detach(const Config &config, const CommandLine &cmd, const Identity &identity,
+                           RuntimeHolder &holder) {
+    std::string error = milter_setup(holder, config.socket);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
+    }
+    const std::string path = unix_socket_path(config.socket);
+    if (!path.empty() && geteuid() == 0 && chown(path.c_str(), identity.uid, identity.gid) != 0) {
+        log(Severity::error, "cannot hand socket " + path + " to " + config.user + ": " + error_text(errno));
+        return EX_OSERR;
+    }
+    if (cmd.foreground) return 0;
+    if (daemon(0, 0) != 0) {
+        log(Severity::error, std::string("cannot detach: ") + error_text(errno));
+        return EX_OSERR;
+    }
+    set_log_targets(config, false, false);
+    return 0;
+}
+
+// From the socket to smfi_main: runtime, pid file, reload thread, no root.
+int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, const Identity &identity) {
+    RuntimeHolder holder;
+    if (int rc = open_socket_and_detach(*config, cmd, identity, holder)) return rc;
+    // Only now: the runtime may start threads (the Redis flush listener),
+    // and daemon()'s fork would leave them behind in the parent.
+    holder.replace(make_services(config).runtime);
+    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
+
+    std::thread(reload_loop, cmd, &holder).detach();
+
+    std::string error;
+    if (!drop_privileges(*config, identity, error)) {
+        log(Severity::error, error);
+        return EX_OSERR;
+    }
+    // After dropping root: the endpoint should not run privileged.
+    error = metrics::start(config->metrics_listen);
+    if (!error.empty()) {
+        log(Severity::error, error);
+        return EX_UNAVAILABLE;
+    }
+    log(Severity::info, "starting on " + config->socket);
+    const int rc = smfi_main();
+    if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
+    log(Severity::info, "stopped");
+    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -167,61 +236,5 @@ int main(int argc, char **argv) {
         log(Severity::error, config->source + ": " + error);
         return EX_CONFIG;
     }
-    RuntimeHolder holder;
-    if (cmd.check_only) {
-        const Services services = make_services(config);
-        std::string problem = services.runtime->directory->probe();
-        if (!problem.empty()) {
-            log(Severity::error, "LDAP " + config->ldap.uri + ": " + problem);
-            return EX_UNAVAILABLE;
-        }
-        problem = services.redis ? services.redis->probe() : "";
-        if (!problem.empty()) {
-            log(Severity::error, "Redis " + config->redis.address + ": " + problem);
-            return EX_UNAVAILABLE;
-        }
-        std::cout << config->source << ": configuration OK, LDAP reachable"
-                  << (services.redis ? ", Redis reachable" : "") << "\n";
-        return 0;
-    }
-
-    error = milter_setup(holder, config->socket);
-    if (!error.empty()) {
-        log(Severity::error, error);
-        return EX_UNAVAILABLE;
-    }
-    std::string path = unix_socket_path(config->socket);
-    if (!path.empty() && geteuid() == 0 && chown(path.c_str(), identity.uid, identity.gid) != 0) {
-        log(Severity::error, "cannot hand socket " + path + " to " + config->user + ": " + error_text(errno));
-        return EX_OSERR;
-    }
-    if (!cmd.foreground) {
-        if (daemon(0, 0) != 0) {
-            log(Severity::error, std::string("cannot detach: ") + error_text(errno));
-            return EX_OSERR;
-        }
-        set_log_targets(*config, false, false);
-    }
-    // Only now: the runtime may start threads (the Redis flush listener),
-    // and daemon()'s fork would leave them behind in the parent.
-    holder.replace(make_services(config).runtime);
-    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
-
-    std::thread(reload_loop, cmd, &holder).detach();
-
-    if (!drop_privileges(*config, identity, error)) {
-        log(Severity::error, error);
-        return EX_OSERR;
-    }
-    // After dropping root: the endpoint should not run privileged.
-    error = metrics::start(config->metrics_listen);
-    if (!error.empty()) {
-        log(Severity::error, error);
-        return EX_UNAVAILABLE;
-    }
-    log(Severity::info, "starting on " + config->socket);
-    int rc = smfi_main();
-    if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
-    log(Severity::info, "stopped");
-    return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;
+    return cmd.check_only ? check_connections(config) : serve(config, cmd, identity);
 }
