@@ -179,65 +179,110 @@ AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_dept
     return Auditor(snapshot, nested_depth, normalize).run();
 }
 
-std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only) {
-    const std::string wanted = lower(only);
-    auto selected = [&](const std::string &mailbox) { return wanted.empty() || lower(mailbox) == wanted; };
-    std::ostringstream out;
-    if (format == ReportFormat::csv) out << "kind,mailbox,right,user,dn,path,code,detail\n";
-    if (format == ReportFormat::json) out << "{\"version\":1,\"mailboxes\":[";
-    bool first_mailbox = true;
+namespace {
+
+// What --mailbox selects, the same for every format.
+class Selection {
+public:
+    explicit Selection(const std::string &only) : wanted_(lower(only)) {}
+    bool operator()(const std::string &mailbox) const { return wanted_.empty() || lower(mailbox) == wanted_; }
+
+private:
+    const std::string wanted_;
+};
+
+// The holders of one right on a mailbox, in the report's right order.
+template <typename Visit>
+void for_each_right(const std::map<std::string, std::vector<Holder>> &rights, Visit visit) {
+    static const std::vector<Holder> none;
+    for (const char *right : rights_order) {
+        auto it = rights.find(right);
+        visit(right, it == rights.end() ? none : it->second);
+    }
+}
+
+void write_text(const AuditReport &report, const Selection &selected, std::ostream &out) {
     for (const auto &[mailbox, rights] : report.mailboxes) {
         if (!selected(mailbox)) continue;
-        if (format == ReportFormat::text) out << mailbox << "\n";
-        if (format == ReportFormat::json)
-            out << (first_mailbox ? "" : ",") << "{\"mailbox\":" << json_string(mailbox) << ",\"rights\":{";
-        first_mailbox = false;
-        bool first_right = true;
-        for (const char *right : rights_order) {
-            auto it = rights.find(right);
-            const std::vector<Holder> none;
-            const auto &holders = it == rights.end() ? none : it->second;
-            if (format == ReportFormat::json) {
-                out << (first_right ? "" : ",") << json_string(right) << ":[";
-                for (size_t i = 0; i < holders.size(); ++i) {
-                    out << (i ? "," : "") << "{\"user\":" << json_string(holders[i].user)
-                        << ",\"dn\":" << json_string(holders[i].dn) << ",\"path\":[";
-                    for (size_t j = 0; j < holders[i].path.size(); ++j)
-                        out << (j ? "," : "") << json_string(holders[i].path[j]);
-                    out << "]}";
-                }
-                out << "]";
-            }
-            first_right = false;
-            for (const auto &h : holders) {
-                if (format == ReportFormat::text)
-                    out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ")
-                        << ")\n";
-                if (format == ReportFormat::csv)
-                    out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
-                        << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";
-            }
-        }
-        if (format == ReportFormat::json) out << "}}";
+        out << mailbox << "\n";
+        for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
+            for (const auto &h : holders)
+                out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ")
+                    << ")\n";
+        });
     }
-    if (format == ReportFormat::json) out << "],\"findings\":[";
-    if (format == ReportFormat::text) out << "findings:\n";
-    bool first_finding = true;
+    out << "findings:\n";
+    bool none = true;
     for (const auto &f : report.findings) {
         if (!selected(f.mailbox)) continue;
-        if (format == ReportFormat::text)
-            out << "  " << f.code << " " << f.mailbox << " " << f.dn << ": " << f.detail << "\n";
-        if (format == ReportFormat::csv)
+        out << "  " << f.code << " " << f.mailbox << " " << f.dn << ": " << f.detail << "\n";
+        none = false;
+    }
+    if (none) out << "  none\n";
+}
+
+void write_csv(const AuditReport &report, const Selection &selected, std::ostream &out) {
+    out << "kind,mailbox,right,user,dn,path,code,detail\n";
+    for (const auto &[mailbox, rights] : report.mailboxes) {
+        if (!selected(mailbox)) continue;
+        for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
+            for (const auto &h : holders)
+                out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
+                    << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";
+        });
+    }
+    for (const auto &f : report.findings)
+        if (selected(f.mailbox))
             out << "finding," << csv_field(f.mailbox) << ",,," << csv_field(f.dn) << ",," << f.code << ","
                 << csv_field(f.detail) << "\n";
-        if (format == ReportFormat::json)
-            out << (first_finding ? "" : ",") << "{\"code\":" << json_string(f.code)
-                << ",\"mailbox\":" << json_string(f.mailbox) << ",\"dn\":" << json_string(f.dn)
-                << ",\"detail\":" << json_string(f.detail) << "}";
-        first_finding = false;
+}
+
+void write_json_holder(const Holder &h, std::ostream &out) {
+    out << "{\"user\":" << json_string(h.user) << ",\"dn\":" << json_string(h.dn) << ",\"path\":[";
+    for (size_t j = 0; j < h.path.size(); ++j) out << (j ? "," : "") << json_string(h.path[j]);
+    out << "]}";
+}
+
+void write_json(const AuditReport &report, const Selection &selected, std::ostream &out) {
+    out << "{\"version\":1,\"mailboxes\":[";
+    const char *separator = "";
+    for (const auto &[mailbox, rights] : report.mailboxes) {
+        if (!selected(mailbox)) continue;
+        out << separator << "{\"mailbox\":" << json_string(mailbox) << ",\"rights\":{";
+        separator = ",";
+        const char *right_separator = "";
+        for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
+            out << right_separator << json_string(right) << ":[";
+            right_separator = ",";
+            for (size_t i = 0; i < holders.size(); ++i) {
+                if (i) out << ",";
+                write_json_holder(holders[i], out);
+            }
+            out << "]";
+        });
+        out << "}}";
     }
-    if (format == ReportFormat::text && first_finding) out << "  none\n";
-    if (format == ReportFormat::json) out << "]}\n";
+    out << "],\"findings\":[";
+    separator = "";
+    for (const auto &f : report.findings) {
+        if (!selected(f.mailbox)) continue;
+        out << separator << "{\"code\":" << json_string(f.code) << ",\"mailbox\":" << json_string(f.mailbox)
+            << ",\"dn\":" << json_string(f.dn) << ",\"detail\":" << json_string(f.detail) << "}";
+        separator = ",";
+    }
+    out << "]}\n";
+}
+
+}  // namespace
+
+std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only) {
+    const Selection selected(only);
+    std::ostringstream out;
+    switch (format) {
+    case ReportFormat::text: write_text(report, selected, out); break;
+    case ReportFormat::csv: write_csv(report, selected, out); break;
+    case ReportFormat::json: write_json(report, selected, out); break;
+    }
     return out.str();
 }
 
