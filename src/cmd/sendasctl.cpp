@@ -44,20 +44,7 @@ std::string actions_of(const Decision &d) {
     return actions.empty() ? "none" : joined(actions, "; ");
 }
 
-int explain(const Config &config, const std::string &login, const std::string &address) {
-    const auto runtime = make_services(std::make_shared<Config>(config)).runtime;
-    const auto before = runtime->directory->stats();
-
-    MessageFacts facts;
-    facts.queue_id = "explain";
-    facts.auth_user = login;
-    facts.envelope_from = "<>";  // only the From: claim is explained
-    facts.from_values = {address};
-    const Claims claims = parse_claims(facts);
-    LookupContext context(config.ldap.max_searches_per_message);
-    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config, context);
-    const Decision d = decide(facts, claims, answers, config);
-
+void print_user(const std::string &login, const DirectoryAnswers &answers) {
     std::cout << "user:     " << login;
     if (answers.user_status == LookupStatus::found)
         std::cout << " (" << answers.user.dn << "), own addresses: " << joined(answers.user.addresses, ", ");
@@ -65,6 +52,10 @@ int explain(const Config &config, const std::string &login, const std::string &a
         std::cout << (answers.user_status == LookupStatus::unavailable ? " (directory unavailable)"
                                                                        : " (not in the directory)");
     std::cout << "\n";
+}
+
+// Each address checked: the right, and the group path that granted it.
+void print_checked(const Decision &d, const DirectoryAnswers &answers) {
     for (const auto &checked : d.checked) {
         std::cout << "address:  " << checked.address << "\n";
         if (!checked.base.empty())
@@ -80,17 +71,22 @@ int explain(const Config &config, const std::string &login, const std::string &a
         if (r.full_access) held.push_back("full-access");
         std::cout << "holds:    " << (held.empty() ? "nothing" : joined(held, ", ")) << "\n";
     }
-    const bool asked_ldap = runtime->directory->stats().at("ldap_searches") != before.at("ldap_searches");
+}
+
+// Where the answers came from; never "LDAP" when LDAP did not answer.
+const char *source_of(const DirectoryAnswers &answers, bool asked_ldap) {
     const bool unanswered = answers.user_status == LookupStatus::unavailable ||
                             std::any_of(answers.rights.begin(), answers.rights.end(), [](const auto &entry) {
                                 return entry.second.first == LookupStatus::unavailable;
                             });
-    std::cout << "source:   "
-              << (answers.stale() ? "stale cache (LDAP down)"
-                  : unanswered    ? "none (LDAP unavailable)"
-                  : asked_ldap    ? "LDAP"
-                                  : "cache")
-              << "\n";
+    return answers.stale() ? "stale cache (LDAP down)"
+           : unanswered    ? "none (LDAP unavailable)"
+           : asked_ldap    ? "LDAP"
+                           : "cache";
+}
+
+// The decision line and explain's exit status.
+int print_decision(const Decision &d) {
     switch (d.verdict) {
     case Verdict::accept:
         std::cout << "decision: accept"
@@ -106,6 +102,27 @@ int explain(const Config &config, const std::string &login, const std::string &a
         return exit_unknown;
     }
     return exit_unknown;
+}
+
+int explain(const Config &config, const std::string &login, const std::string &address) {
+    const auto runtime = make_services(std::make_shared<Config>(config)).runtime;
+    const auto before = runtime->directory->stats();
+
+    MessageFacts facts;
+    facts.queue_id = "explain";
+    facts.auth_user = login;
+    facts.envelope_from = "<>";  // only the From: claim is explained
+    facts.from_values = {address};
+    const Claims claims = parse_claims(facts);
+    LookupContext context(config.ldap.max_searches_per_message);
+    const DirectoryAnswers answers = gather_answers(facts, claims, *runtime->directory, config, context);
+    const Decision d = decide(facts, claims, answers, config);
+
+    print_user(login, answers);
+    print_checked(d, answers);
+    const bool asked_ldap = runtime->directory->stats().at("ldap_searches") != before.at("ldap_searches");
+    std::cout << "source:   " << source_of(answers, asked_ldap) << "\n";
+    return print_decision(d);
 }
 
 std::unique_ptr<RedisTier> redis_for(const Config &config) {

@@ -79,7 +79,7 @@ expect "eve as support@, warm Redis" 1 "source:   cache" \
 stop_slapd || fail "slapd did not stop"
 explain "$MILTER_CONF" alice support@example.com
 expect "alice as support@, slapd down" 2 \
-    "user:     alice (directory unavailable)" \
+    "user:     alice (directory unavailable)" "source:   none (LDAP unavailable)" \
     "decision: tempfail 451 4.7.1 sender rights cannot be verified now, try again later"
 explain "$MILTER_CONF" eve support@example.com
 expect "eve as support@, slapd down" 2
@@ -87,5 +87,5 @@ expect "eve as support@, slapd down" 2
 explain "$T/redis.conf" alice support@example.com
 expect "alice as support@, slapd down, warm Redis" 0 "source:   cache" "decision: accept"
 explain "$T/redis.conf" carol support@example.com
-expect "carol as support@, slapd down, nothing cached for her" 2
+expect "carol as support@, slapd down, nothing cached for her" 2 "source:   none (LDAP unavailable)"
 echo PASS
