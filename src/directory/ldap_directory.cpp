@@ -258,19 +258,15 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, 
     return LookupStatus::found;
 }
 
-LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+// The rights groups named after `mailbox` that hold the user, strongest
+// first: the first path found is the one reported.
+LookupStatus LdapDirectory::held_rights(const std::string &filter, const UserInfo &user, const std::string &mailbox,
                                         MailboxRights &rights, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
-    rights = MailboxRights{};
-    if (user.dn.empty()) return LookupStatus::not_found;
-    FilterTokens tokens{login, mailbox, user.dn};
-    const std::string filter = expand_filter(cfg.group_filter, tokens);
     // With %D the server itself decides membership (e.g. AD's in-chain rule).
     const bool filter_proves_membership = cfg.group_filter.find("%D") != std::string::npos;
     const std::string member_attr = lower(cfg.member_attribute);
     const std::string user_dn = normalize_dn(user.dn);
-
-    // Strongest first: the first path found is the one reported.
     bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
     std::vector<std::vector<LdapEntry>> groups;
     if (!search_rights_subtrees(filter, mailbox, groups, context)) return LookupStatus::unavailable;
@@ -280,14 +276,13 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
         for (const auto &group : groups[i]) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
-            bool direct = filter_proves_membership ||
-                          std::any_of(members.begin(), members.end(),
-                                      [&](const std::string &m) { return normalize_dn(m) == user_dn; });
+            const bool direct = filter_proves_membership ||
+                                std::any_of(members.begin(), members.end(),
+                                            [&](const std::string &m) { return normalize_dn(m) == user_dn; });
             if (direct) {
                 path = {user.dn, group.dn};
-            } else if (!members.empty()) {
-                LookupStatus status = walk.path_to(group.dn, path, context);
-                if (status == LookupStatus::unavailable) return status;
+            } else if (!members.empty() && walk.path_to(group.dn, path, context) == LookupStatus::unavailable) {
+                return LookupStatus::unavailable;
             }
             if (path.empty()) continue;
             *flags[i] = true;
@@ -295,46 +290,72 @@ LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo
             break;
         }
     }
-    // A detail address with no group of its own may still be someone's
-    // mail value: then it is a mailbox, and never decided by its base.
-    if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters)) {
-        const std::string mail_attr = lower(cfg.mail_attribute);
-        SearchResult res;
-        if (!charged_search(context, cfg.base, "(" + cfg.mail_attribute + "=" + escape_filter_value(mailbox) + ")",
-                            {cfg.mail_attribute}, res))
-            return LookupStatus::unavailable;
-        rights.is_mailbox = std::any_of(res.entries.begin(), res.entries.end(), [&](const LdapEntry &entry) {
-            return names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive);
-        });
-    }
-    // Per-mailbox settings: membership of admin-kept lists.
+    return LookupStatus::found;
+}
+
+// Whether an entry has `mailbox` as its mail value; false when LDAP could
+// not be asked.
+bool LdapDirectory::mail_entry_exists(const std::string &mailbox, LookupContext &context, bool &exists) {
+    const LdapConfig &cfg = pool_.config();
+    const std::string mail_attr = lower(cfg.mail_attribute);
+    SearchResult res;
+    if (!charged_search(context, cfg.base, "(" + cfg.mail_attribute + "=" + escape_filter_value(mailbox) + ")",
+                        {cfg.mail_attribute}, res))
+        return false;
+    exists = std::any_of(res.entries.begin(), res.entries.end(), [&](const LdapEntry &entry) {
+        return names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive);
+    });
+    return true;
+}
+
+// Whether the admin-kept list under `base` names the mailbox (an empty
+// base is an empty list); false when LDAP could not be asked.
+bool LdapDirectory::listed_under(const std::string &base, const std::string &list_filter, LookupContext &context,
+                                 bool &listed) {
+    listed = false;
+    if (base.empty()) return true;
+    SearchResult res;
+    if (!charged_search(context, base, list_filter, {"1.1"}, res)) return false;
+    listed = !res.entries.empty();
+    return true;
+}
+
+// Per-mailbox settings from the lists: Sent copy on/off, report/enforce.
+bool LdapDirectory::read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
     const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);
     bool listed = false;
-    auto in_list = [&](const std::string &base) {
-        if (base.empty()) return true;
-        SearchResult res;
-        if (!charged_search(context, base, list_filter, {"1.1"}, res)) return false;
-        listed = !res.entries.empty();
-        return true;
-    };
     if (rights.send_as || rights.send_on_behalf) {
-        if (!in_list(cfg.no_sent_copy_base)) return LookupStatus::unavailable;
+        if (!listed_under(cfg.no_sent_copy_base, list_filter, context, listed)) return false;
         if (listed) rights.sent_copy = MailboxRights::SentCopy::off;
-        listed = false;
         if (rights.sent_copy == MailboxRights::SentCopy::unset) {
-            if (!in_list(cfg.sent_copy_base)) return LookupStatus::unavailable;
+            if (!listed_under(cfg.sent_copy_base, list_filter, context, listed)) return false;
             if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
         }
     }
-    listed = false;
-    if (!in_list(cfg.enforce_base)) return LookupStatus::unavailable;
+    if (!listed_under(cfg.enforce_base, list_filter, context, listed)) return false;
     if (listed) rights.mode = MailboxRights::Mode::enforce;
-    listed = false;
     if (rights.mode == MailboxRights::Mode::unset) {
-        if (!in_list(cfg.report_base)) return LookupStatus::unavailable;
+        if (!listed_under(cfg.report_base, list_filter, context, listed)) return false;
         if (listed) rights.mode = MailboxRights::Mode::report;
     }
-    return LookupStatus::found;
+    return true;
+}
+
+LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                        MailboxRights &rights, LookupContext &context) {
+    rights = MailboxRights{};
+    if (user.dn.empty()) return LookupStatus::not_found;
+    const FilterTokens tokens{login, mailbox, user.dn};
+    if (held_rights(expand_filter(pool_.config().group_filter, tokens), user, mailbox, rights, context) ==
+        LookupStatus::unavailable)
+        return LookupStatus::unavailable;
+    // A detail address with no group of its own may still be someone's
+    // mail value: then it is a mailbox, and never decided by its base.
+    if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters) &&
+        !mail_entry_exists(mailbox, context, rights.is_mailbox))
+        return LookupStatus::unavailable;
+    return read_mailbox_lists(tokens, rights, context) ? LookupStatus::found : LookupStatus::unavailable;
 }
 
 std::string LdapDirectory::probe() {

@@ -11,6 +11,7 @@
 #include "base/mailbox_match.h"
 #include "directory/directory.h"
 #include "directory/ldap_connection.h"
+#include "directory/ldap_filter.h"
 #include "directory/snapshot.h"
 
 namespace sendas {
@@ -44,6 +45,11 @@ private:
     static RightsSubtrees plan_rights_subtrees(const LdapConfig &config);
     bool search_rights_subtrees(const std::string &filter, const std::string &mailbox,
                                 std::vector<std::vector<LdapEntry>> &found, LookupContext &context);
+    LookupStatus held_rights(const std::string &filter, const UserInfo &user, const std::string &mailbox,
+                             MailboxRights &rights, LookupContext &context);
+    bool mail_entry_exists(const std::string &mailbox, LookupContext &context, bool &exists);
+    bool listed_under(const std::string &base, const std::string &list_filter, LookupContext &context, bool &listed);
+    bool read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context);
     // A subtree search charged to `context`; false when it has no searches
     // left or the search failed.
     bool charged_search(LookupContext &context, const std::string &base, const std::string &filter,
