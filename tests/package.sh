@@ -48,10 +48,9 @@ INSTALLED=no       # sendas-milter installed by us and not yet purged
 OWN_POLICY=no      # /usr/sbin/policy-rc.d created by us
 POLICY=/usr/sbin/policy-rc.d
 
-pkg_cleanup() {
-    local rc=$?
-    trap - EXIT
-    set +e
+# What this script changed on the machine, undone; the harness's exit
+# trap runs it (on_exit) once the harness is loaded, pkg_cleanup before.
+pkg_undo() {
     if [ -n "${MILTER_PID:-}" ] && declare -F _terminate >/dev/null; then
         _terminate "$MILTER_PID"
         MILTER_PID=
@@ -59,16 +58,20 @@ pkg_cleanup() {
     if [ "$INSTALLED" = yes ]; then
         say "cleanup: purging $PKG"
         DEBIAN_FRONTEND=noninteractive apt_get purge -y -q "$PKG" >/dev/null 2>&1
+        INSTALLED=no
     fi
     [ "$OWN_POLICY" = yes ] && rm -f "$POLICY"
     if [ -n "$W" ] && [ -d "$W" ]; then
         if [ -n "${KEEP_TMP:-}" ]; then say "KEEP_TMP: build directory kept: $W"; else rm -rf -- "$W"; fi
     fi
-    # lib.sh's cleanup stops slapd, removes $T and exits with rc.
-    if declare -F cleanup >/dev/null && [ -n "${T:-}" ]; then
-        (exit "$rc")
-        cleanup
-    fi
+    return 0
+}
+
+pkg_cleanup() {
+    local rc=$?
+    trap - EXIT
+    set +e
+    pkg_undo
     exit "$rc"
 }
 trap pkg_cleanup EXIT
@@ -201,9 +204,8 @@ step "running /usr/sbin/sendas-milter with $CONF against a private slapd"
 export SENDAS_MILTER=/usr/sbin/sendas-milter
 # shellcheck source=tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
-require_tools
-setup_tmpdir
-trap pkg_cleanup EXIT  # setup_tmpdir set lib.sh's own; ours calls it last
+require_stack slapd
+on_exit pkg_undo  # the harness's exit trap replaced pkg_cleanup
 start_slapd
 
 MILTER_PROBE=${MILTER_PROBE:-$top_builddir/tests/tools/milter-probe}
