@@ -26,7 +26,7 @@ tidy_status=skip
 if [ "${SKIP_TIDY:-no}" != yes ]; then
     step_start=$SECONDS
     bash tests/tidy.sh > tidy.out 2>&1
-    case $? in 0) tidy_status=pass ;; 77) tidy_status=skip ;; *) tidy_status=fail; tail -60 tidy.out ;; esac
+    case $? in 0) tidy_status=pass ;; 77) tidy_status=skip ;; *) tidy_status=fail; tail -n 60 tidy.out ;; esac
     echo "clang-tidy: $((SECONDS - step_start)) s"
 fi
 format_status=fail
@@ -38,14 +38,14 @@ if [ "${SKIP_DISTCHECK:-no}" != yes ]; then
     # The dist tree is checked with the unit tests: the server tests ran above.
     make -j2 distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror TESTS=tests/unit/unit-tests > distcheck.out 2>&1
     distcheck_status=$?
-    [ $distcheck_status -eq 0 ] || tail -40 distcheck.out
+    [ $distcheck_status -eq 0 ] || tail -n 40 distcheck.out
 fi
 
 # The Debian package, built, installed, driven and purged (root only).
 package_status=skip
 if [ "${SKIP_PACKAGE:-no}" != yes ] && [ "$(id -u)" -eq 0 ]; then
     bash tests/package.sh > package.out 2>&1
-    case $? in 0) package_status=pass ;; 77) package_status=skip ;; *) package_status=fail; tail -40 package.out ;; esac
+    case $? in 0) package_status=pass ;; 77) package_status=skip ;; *) package_status=fail; tail -n 40 package.out ;; esac
 fi
 
 # The sanitizer and fuzzing builds are out of tree, in build-asan and
@@ -73,10 +73,10 @@ if [ "${SKIP_SANITIZERS:-no}" != yes ]; then
         sanitizer_status=built
         if ! make -C build-asan -j2 check TESTS='tests/unit/unit-tests $(MILTER_LUA_TESTS)' > build-asan/check.log 2>&1; then
             sanitizer_status=check-failed
-            tail -80 build-asan/test-suite.log
+            tail -n 80 build-asan/test-suite.log
         fi
     else
-        tail -40 build-asan/build.log
+        tail -n 40 build-asan/build.log
     fi
     echo "sanitizers: $((SECONDS - step_start)) s"
 fi
@@ -92,7 +92,7 @@ if [ "${SKIP_FUZZ:-no}" != yes ]; then
         sed -n '/^\(PASS\|FAIL\): /,$p' build-fuzz/fuzz.log
         grep -qE '^(PASS|FAIL): ' build-fuzz/fuzz.log && fuzz_status=ran
     fi
-    [ $fuzz_status = ran ] || tail -40 build-fuzz/build.log build-fuzz/fuzz.log
+    [ $fuzz_status = ran ] || tail -n 40 build-fuzz/build.log build-fuzz/fuzz.log
     echo "fuzzing: $((SECONDS - step_start)) s"
 fi
 

@@ -152,8 +152,7 @@ OptionSpec option(const char *key, Access access, Kind kind, const char *help) {
 }
 
 // The field a key fills, for the Config and the const Config alike.
-#define FIELD(member) \
-    [](auto &c) -> auto & { return c.member; }
+#define FIELD(member) ([](auto &c) -> auto & { return c.member; })
 
 }  // namespace
 

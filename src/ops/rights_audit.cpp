@@ -223,9 +223,10 @@ void write_text(const AuditReport &report, const Selection &selected, std::ostre
 
 void write_csv(const AuditReport &report, const Selection &selected, std::ostream &out) {
     out << "kind,mailbox,right,user,dn,path,code,detail\n";
-    for (const auto &[mailbox, rights] : report.mailboxes) {
+    for (const auto &entry : report.mailboxes) {
+        const std::string &mailbox = entry.first;  // a lambda may not capture a structured binding in C++17
         if (!selected(mailbox)) continue;
-        for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
+        for_each_right(entry.second, [&](const char *right, const std::vector<Holder> &holders) {
             for (const auto &h : holders)
                 out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
                     << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";

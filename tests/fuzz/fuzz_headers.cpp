@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }();
     const MessageFacts facts = facts_from(std::string(reinterpret_cast<const char *>(data), size));
     const Claims claims = parse_claims(facts);
-    if (claims.error_reason.empty()) {
+    if (claims.error_reason == Reason::none) {
         for (const auto &author : claims.authors) FUZZ_CHECK(!author.local.empty() && !author.domain.empty());
         FUZZ_CHECK(claims.sender_present == claims.sender.has_value());
         FUZZ_CHECK(!claims.authors.empty() || (claims.from_missing && !claims.envelope));
