@@ -1,6 +1,6 @@
 # The layering rule of src/LAYERS, checked on every #include.
 TESTS += tests/layering.sh tests/sample-config.sh
-EXTRA_DIST += tests/layering.sh tests/sample-config.sh tests/tidy.sh tests/format.sh
+EXTRA_DIST += tests/layering.sh tests/sample-config.sh tests/tidy.sh tests/format.sh tests/tsan.supp
 
 # Unit tests: pure logic, no servers; one file per module, in the folder of
 # its layer (src/LAYERS).
@@ -44,7 +44,7 @@ if SANITIZERS
 AM_TESTS_ENVIRONMENT += \
 	ASAN_OPTIONS=$${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}; export ASAN_OPTIONS; \
 	UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}; export UBSAN_OPTIONS; \
-	TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}; export TSAN_OPTIONS;
+	TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$(abs_top_srcdir)/tests/tsan.supp}; export TSAN_OPTIONS;
 endif
 MILTER_LUA_TESTS = \
 	tests/milter/auth-author.lua \
