@@ -11,6 +11,7 @@ src_libsendas_a_SOURCES = \
 	src/base/clock.h \
 	src/base/record_mac.cpp src/base/record_mac.h \
 	src/base/string_util.h \
+	src/base/tokens.h \
 	src/policy/address.cpp src/policy/address.h \
 	src/policy/address_chars.h src/policy/address_format.cpp \
 	src/policy/claims.cpp src/policy/claims.h \

@@ -1,6 +1,8 @@
 // RFC 4515 escaping and filter template expansion; see ldap_filter.h.
 #include "directory/ldap_filter.h"
 
+#include "base/tokens.h"
+
 namespace sendas {
 
 std::string escape_filter_value(const std::string &value) {
@@ -20,28 +22,16 @@ std::string escape_filter_value(const std::string &value) {
 }
 
 std::string expand_filter(const std::string &tmpl, const FilterTokens &tokens) {
-    auto at = tokens.mailbox.rfind('@');
-    std::string out;
-    for (size_t i = 0; i < tmpl.size(); ++i) {
-        if (tmpl[i] != '%' || i + 1 == tmpl.size()) {
-            out += tmpl[i];
-            continue;
+    return expand_tokens(tmpl, [&](char token) -> std::optional<std::string> {
+        switch (token) {
+        case 'u': return escape_filter_value(tokens.login);
+        case 'm': return escape_filter_value(tokens.mailbox);
+        case 'l': return escape_filter_value(local_part_of(tokens.mailbox));
+        case 'd': return escape_filter_value(domain_part_of(tokens.mailbox));
+        case 'D': return escape_filter_value(tokens.user_dn);
+        default: return std::nullopt;
         }
-        switch (tmpl[++i]) {
-        case 'u': out += escape_filter_value(tokens.login); break;
-        case 'm': out += escape_filter_value(tokens.mailbox); break;
-        case 'l':
-            out += escape_filter_value(at == std::string::npos ? tokens.mailbox : tokens.mailbox.substr(0, at));
-            break;
-        case 'd':
-            out += escape_filter_value(at == std::string::npos ? std::string() : tokens.mailbox.substr(at + 1));
-            break;
-        case 'D': out += escape_filter_value(tokens.user_dn); break;
-        case '%': out += '%'; break;
-        default: out += '%'; out += tmpl[i];
-        }
-    }
-    return out;
+    });
 }
 
 }  // namespace sendas

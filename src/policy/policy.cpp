@@ -5,6 +5,7 @@
 
 #include "base/mailbox_match.h"
 #include "base/string_util.h"
+#include "base/tokens.h"
 #include "policy/report_mode.h"
 
 namespace sendas {
@@ -124,25 +125,15 @@ Right classify_address(const std::string &address, const DirectoryAnswers &answe
 }
 
 std::string expand_address_template(const std::string &tmpl, const std::string &mailbox, const std::string &login) {
-    auto at = mailbox.rfind('@');
-    std::string local = at == std::string::npos ? mailbox : mailbox.substr(0, at);
-    std::string domain = at == std::string::npos ? std::string() : mailbox.substr(at + 1);
-    std::string out;
-    for (size_t i = 0; i < tmpl.size(); ++i) {
-        if (tmpl[i] != '%' || i + 1 == tmpl.size()) {
-            out += tmpl[i];
-            continue;
+    return expand_tokens(tmpl, [&](char token) -> std::optional<std::string> {
+        switch (token) {
+        case 'm': return mailbox;
+        case 'l': return local_part_of(mailbox);
+        case 'd': return domain_part_of(mailbox);
+        case 'u': return login;
+        default: return std::nullopt;
         }
-        switch (tmpl[++i]) {
-        case 'm': out += mailbox; break;
-        case 'l': out += local; break;
-        case 'd': out += domain; break;
-        case 'u': out += login; break;
-        case '%': out += '%'; break;
-        default: out += '%'; out += tmpl[i];
-        }
-    }
-    return out;
+    });
 }
 
 namespace {
