@@ -1,5 +1,5 @@
 // The Directory over LDAP: users by login filter, rights as membership of
-// groupOfNames groups named after the mailbox (SPEC §2), nested groups
+// groupOfNames groups named after the mailbox (doc/design.md, section 6), nested groups
 // resolved upwards from the user to ldap.nested_depth with cycle detection.
 #ifndef SENDAS_LDAP_DIRECTORY_H
 #define SENDAS_LDAP_DIRECTORY_H

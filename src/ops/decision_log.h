@@ -1,4 +1,4 @@
-// The audit line written for every decision (SPEC §1.4), Postfix style:
+// The audit line written for every decision (doc/design.md, section 9), Postfix style:
 // queue id first, then fixed key=value fields.
 #ifndef SENDAS_AUDIT_H
 #define SENDAS_AUDIT_H

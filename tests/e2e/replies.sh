@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the submitting client is told, through real Postfix: one message per
-# row of SPEC section 1.2, then the directory going down and coming back.
+# row of the decision table (doc/design.md, section 2), then the directory going down and coming back.
 # Refused messages leave no trace: not at the recipient, not in the Sent
 # folder.
 set -eu

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The per-mailbox override of the Sent copy from LDAP (SPEC 1.3): a mailbox
+# The per-mailbox override of the Sent copy from LDAP (doc/design.md, section 2): a mailbox
 # with an entry under ldap.no_sent_copy_base never gets a copy, one under
 # ldap.sent_copy_base always does, whatever sent_copy.send_as and
 # sent_copy.send_on_behalf say; other mailboxes follow those.

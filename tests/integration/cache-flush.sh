@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A change in LDAP is invisible while cached and visible at once after
-# `sendasctl cache flush USER` or `sendasctl cache flush` (SPEC section 3):
+# `sendasctl cache flush USER` or `sendasctl cache flush` (doc/design.md, section 7):
 # a grant (alice on sales@, eve on sales@) and a revocation (alice's Send As
 # on support@ through cn=support-team). Both tiers are on (redis.ttl and
 # cache.local_ttl long), so only the flush can make the change visible.

@@ -1,5 +1,5 @@
 -- Own From:, but an envelope sender eve has no right on: the envelope
--- sender is checked too (SPEC 1.1).
+-- sender is checked too (doc/design.md, section 2).
 dofile(mtdir .. "/common.lua")
 test(function()
     local conn = connect()

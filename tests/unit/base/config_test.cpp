@@ -1,5 +1,5 @@
 // Unit tests for config.cpp: the option table behind the config file, the
-// long options, --help and validation (SPEC §4).
+// long options, --help and validation (sendas-milter.conf(5)).
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <unistd.h>
@@ -204,7 +204,7 @@ public:
             // The option table and the struct's initialisers must agree.
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(k.key) + " struct default", expected, k.get(plain));
         }
-        CPPUNIT_ASSERT_MESSAGE("display name attribute is cn or displayName (SPEC §2)",
+        CPPUNIT_ASSERT_MESSAGE("display name attribute is cn or displayName (sendas-milter.conf(5))",
                                contains(config->ldap.display_name_attribute, "cn") ||
                                    contains(config->ldap.display_name_attribute, "displayName"));
         CPPUNIT_ASSERT_EQUAL(std::string(), config->ldap.bind_password);
@@ -433,7 +433,7 @@ public:
                                !contains(error, "test.conf:2"));
     }
 
-    // SPEC §4: secrets are read from files, never from the command line; a
+    // Secrets are read from files, never from the command line; a
     // secret is never logged. There is no bind_password key; a prefix of
     // bind_password_file must not be taken for it.
     void testNoSecretOnCommandLine() {
@@ -562,7 +562,7 @@ public:
     }
 
     void testParseCommandLine() {
-        // SYSCONFDIR/sendas-milter/sendas-milter.conf (SPEC §4: /etc/... in the package).
+        // SYSCONFDIR/sendas-milter/sendas-milter.conf (/etc/... in the package).
         const std::string default_file = parse({}).config_file;
         const std::string suffix = "etc/sendas-milter/sendas-milter.conf";
         CPPUNIT_ASSERT_MESSAGE(

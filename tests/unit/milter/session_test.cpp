@@ -396,7 +396,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(), lines(again.calls));
     }
 
-    // SPEC §1: every From: mailbox needs a right; "rights unknown" only
+    // doc/design.md, section 2: every From: mailbox needs a right; "rights unknown" only
     // applies when nothing definite is known. A definite "no right" for one
     // mailbox must reject even if the lookup for an earlier mailbox failed.
     void testDenialBeatsUnknownAcrossLookups() {

@@ -1,4 +1,4 @@
-// Unit tests for policy.cpp (the SPEC §1 decision table) and audit.cpp.
+// Unit tests for policy.cpp (the decision table of doc/design.md, section 2) and the decision log.
 //
 // The directory is a fixed table of users and grants; each case runs the
 // two policy steps the way the milter session does: needed_rights() names
@@ -485,7 +485,7 @@ const Case cases[] = {
 };
 
 // With case-sensitive local parts, a user's own address is the mail value
-// exactly as the directory spells it (SPEC §1: own address -> accept).
+// exactly as the directory spells it (own address -> accept).
 const Case case_sensitive_own_cases[] = {
     {"local_part_case_sensitive=yes: mail value spelled exactly is own", "local_part_case_sensitive = yes\n",
      "asmith", "<>", {"Anna.Smith@example.com"}, {}, accepted("own")},
