@@ -25,6 +25,7 @@ enum class SendAsEnvelope { keep, mailbox };
 enum class MtaKind { automatic, postfix, sendmail };
 enum class Mode { enforce, report };
 enum class AuditFormat { text, json };
+enum class WatchMode { automatic, syncrepl, poll, off };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -53,6 +54,8 @@ struct LdapConfig {
     unsigned max_searches_per_message = 200;  // a message needing more is rejected
     bool starttls = false;
     std::string ca_file;
+    WatchMode watch = WatchMode::automatic;  // how directory changes reach the caches
+    unsigned change_poll = 2;                // seconds between polls for changed entries
 };
 
 struct RedisSection {

@@ -233,6 +233,13 @@ const std::vector<OptionSpec> &option_table() {
                "most LDAP searches the cold lookups of one message may cost; a message needing more is rejected"),
         option("ldap.starttls", FIELD(ldap.starttls), YesNo{}, "require StartTLS on ldap:// connections"),
         option("ldap.ca_file", FIELD(ldap.ca_file), Text{}, "CA certificates for verifying the LDAP server"),
+        option("ldap.watch", FIELD(ldap.watch),
+               choice<WatchMode>({{"auto", WatchMode::automatic}, {"syncrepl", WatchMode::syncrepl},
+                                  {"poll", WatchMode::poll}, {"off", WatchMode::off}}),
+               "watch the directory and drop cached answers a change makes wrong: syncrepl (RFC 4533), poll "
+               "(changed entries every ldap.change_poll seconds), auto (syncrepl when the server offers it) or off"),
+        option("ldap.change_poll", FIELD(ldap.change_poll), Number{1, 3600},
+               "seconds between two polls for changed entries (ldap.watch = poll)"),
 
         option("redis.address", FIELD(redis.address), RedisAddress{},
                "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)"),

@@ -24,7 +24,23 @@ std::string generation_of(const redisReply *reply) {
     return value.empty() ? "0" : value;
 }
 
+// The domain part of a canonical address, as its "@domain" name.
+std::string domain_of(const std::string &mailbox) {
+    const auto at = mailbox.rfind('@');
+    return at == std::string::npos ? "@" : mailbox.substr(at);
+}
+
+// Longer than any record lives (redis.ttl + cache.stale_ttl, each at most
+// a day): a generation key that expired cannot make an older record
+// verify again.
+constexpr const char *mailbox_generation_life = "259200";
+
 }  // namespace
+
+std::string rights_generation(const std::string &generation, const std::string &mailbox_generation,
+                              const std::string &domain_generation) {
+    return generation + "." + mailbox_generation + "." + domain_generation;
+}
 
 RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key)
     : prefix_(std::move(prefix)),
@@ -39,25 +55,62 @@ std::string RedisTier::probe() const {
     return conn.pipeline({{"PING"}}, replies, error) ? "" : error;
 }
 
-bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields) {
+bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields,
+                     std::map<std::string, std::string> &rights_generations) {
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run({{"GET", generation_key()}, {"HGETALL", user_key(login)}}, replies)) return false;
     generation = generation_of(replies[0].get());
     const redisReply *hash = replies[1].get();
     fields.clear();
+    rights_generations.clear();
     if (hash->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i + 1 < hash->elements; i += 2)
             fields[as_string(hash->element[i])] = as_string(hash->element[i + 1]);
+    // The mailbox and domain generations of the rights records, in a
+    // second round trip only when there are any.
+    std::vector<std::string> mget = {"MGET"}, mailboxes;
+    for (const auto &[field, data] : fields)
+        if (field.rfind("r:", 0) == 0) {
+            mailboxes.push_back(field.substr(2));
+            mget.push_back(mailbox_generation_key(mailboxes.back()));
+            mget.push_back(mailbox_generation_key(domain_of(mailboxes.back())));
+        }
+    if (mailboxes.empty()) return true;
+    if (!pool_.run({mget}, replies) || replies[0]->type != REDIS_REPLY_ARRAY ||
+        replies[0]->elements != 2 * mailboxes.size())
+        return false;
+    for (size_t i = 0; i < mailboxes.size(); ++i)
+        rights_generations[mailboxes[i]] = rights_generation(generation, generation_of(replies[0]->element[2 * i]),
+                                                             generation_of(replies[0]->element[2 * i + 1]));
     return true;
 }
 
 bool RedisTier::load_field(const std::string &login, const std::string &field, std::string &generation,
-                           std::string &value) {
+                           std::string &value, const std::string &mailbox) {
+    std::vector<std::vector<std::string>> commands = {{"GET", generation_key()}, {"HGET", user_key(login), field}};
+    if (!mailbox.empty())
+        commands.push_back(
+            {"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_of(mailbox))});
     std::vector<RedisReplyPtr> replies;
-    if (!pool_.run({{"GET", generation_key()}, {"HGET", user_key(login), field}}, replies)) return false;
+    if (!pool_.run(commands, replies)) return false;
     generation = generation_of(replies[0].get());
     value = as_string(replies[1].get());
+    if (mailbox.empty()) return true;
+    const redisReply *scoped = replies[2].get();
+    if (scoped->type != REDIS_REPLY_ARRAY || scoped->elements != 2) return false;
+    generation = rights_generation(generation, generation_of(scoped->element[0]), generation_of(scoped->element[1]));
     return true;
+}
+
+bool RedisTier::invalidate_mailboxes(const std::vector<std::string> &mailboxes) {
+    std::vector<std::vector<std::string>> commands;
+    for (const auto &mailbox : mailboxes) {
+        commands.push_back({"INCR", mailbox_generation_key(mailbox)});
+        commands.push_back({"EXPIRE", mailbox_generation_key(mailbox), mailbox_generation_life});
+        commands.push_back({"PUBLISH", channel(), "m:" + mailbox});
+    }
+    std::vector<RedisReplyPtr> replies;
+    return commands.empty() || pool_.run(commands, replies);
 }
 
 bool RedisTier::store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl,
@@ -82,14 +135,17 @@ bool RedisTier::flush(const std::string &login) {
 bool RedisTier::flush_identity(const std::string &identity, const std::string &login, size_t &spellings) {
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run({{"SMEMBERS", spellings_key(identity)}}, replies)) return false;
-    std::vector<std::string> del = {"DEL", spellings_key(identity), user_key(login)};
+    std::vector<std::string> del = {"DEL", spellings_key(identity)};
+    if (!login.empty()) del.push_back(user_key(login));
     spellings = 0;
     if (replies[0]->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < replies[0]->elements; ++i, ++spellings)
             del.push_back(user_key(as_string(replies[0]->element[i])));
     // Local tiers drop by identity too: a spelling cached while Redis was
     // down is in no set.
-    return pool_.run({del, {"PUBLISH", channel(), "dn:" + identity}, {"PUBLISH", channel(), login}}, replies);
+    std::vector<std::vector<std::string>> commands = {del, {"PUBLISH", channel(), "dn:" + identity}};
+    if (!login.empty()) commands.push_back({"PUBLISH", channel(), login});
+    return pool_.run(commands, replies);
 }
 
 bool RedisTier::push(const std::string &name, const std::string &entry, int64_t ttl, long long &length) {

@@ -85,7 +85,7 @@ std::string set_log_targets(const Config &config, bool foreground, bool attached
 
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, WatcherSlot *watchers) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -96,7 +96,9 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
             std::shared_ptr<const Config> config = load_config(cmd);
             std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
             if (!error.empty()) throw ConfigError(error);
-            holder->replace(make_services(config).runtime);
+            const Services services = make_services(config);
+            holder->replace(services.runtime);
+            watchers->replace(start_watcher(*config, services));
             log(Severity::info, "configuration reloaded from " + cmd.config_file);
         } catch (const std::exception &e) {
             log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
@@ -163,12 +165,17 @@ int open_socket_and_detach(const Config &config, const CommandLine &cmd, const I
 int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, const Identity &identity) {
     RuntimeHolder holder;
     if (int rc = open_socket_and_detach(*config, cmd, identity, holder)) return rc;
-    // Only now: the runtime may start threads (the Redis flush listener),
-    // and daemon()'s fork would leave them behind in the parent.
-    holder.replace(make_services(config).runtime);
+    // Only now: the runtime may start threads (the Redis flush listener,
+    // the change watcher), and daemon()'s fork would leave them behind in
+    // the parent.
+    const Services services = make_services(config);
+    holder.replace(services.runtime);
+    // Static: the detached reload thread may still use it while main returns.
+    static WatcherSlot watchers;
+    watchers.replace(start_watcher(*config, services));
     if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
 
-    std::thread(reload_loop, cmd, &holder).detach();
+    std::thread(reload_loop, cmd, &holder, &watchers).detach();
 
     std::string error;
     if (!drop_privileges(*config, identity, error)) {
@@ -183,6 +190,7 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
     }
     log(Severity::info, "starting on " + config->socket);
     const int rc = smfi_main();
+    watchers.stop();  // gives the lease up: another daemon takes over at once
     if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
     log(Severity::info, "stopped");
     return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;

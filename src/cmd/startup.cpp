@@ -50,11 +50,33 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (config->send_limit.count > 0)
         runtime->limiter = std::make_shared<SendLimiter>(
             config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);
-    runtime->directory = std::make_shared<CachingDirectory>(
+    services.cache = std::make_shared<CachingDirectory>(
         std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
+    runtime->directory = services.cache;
     runtime->config = std::move(config);
     services.runtime = std::move(runtime);
     return services;
+}
+
+std::unique_ptr<ChangeWatcher> start_watcher(const Config &config, const Services &services) {
+    if (config.ldap.watch == WatchMode::off) return nullptr;
+    std::shared_ptr<WatchStore> store;
+    if (services.redis) {
+        const RedisSection &r = config.redis;
+        store = std::make_shared<WatchStore>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.hmac_key);
+    }
+    return std::make_unique<ChangeWatcher>(config, services.cache, services.redis, store);
+}
+
+void WatcherSlot::replace(std::unique_ptr<ChangeWatcher> next) {
+    std::unique_ptr<ChangeWatcher> old;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        old = std::move(watcher_);
+        watcher_ = std::move(next);
+    }
+    // Stopped outside the lock: it gives the lease up, which the new one
+    // (already standing by) takes at its next renewal.
 }
 
 }  // namespace sendas

@@ -29,6 +29,8 @@ struct MessageGuard {
     }
 };
 
+}  // namespace
+
 LdapEntry read_entry(LDAP *ld, LDAPMessage *entry) {
     LdapEntry out;
     if (char *dn = ldap_get_dn(ld, entry)) {
@@ -47,8 +49,6 @@ LdapEntry read_entry(LDAP *ld, LDAPMessage *entry) {
     if (ber) ber_free(ber, 0);
     return out;
 }
-
-}  // namespace
 
 const std::vector<std::string> &LdapEntry::values(const std::string &lowercase_name) const {
     static const std::vector<std::string> none;

@@ -17,6 +17,7 @@
 #include "base/config.h"
 
 typedef struct ldap LDAP;
+typedef struct ldapmsg LDAPMessage;
 
 namespace sendas {
 
@@ -42,6 +43,9 @@ struct SearchResult {
 
 enum class Scope { base, subtree };
 
+// The DN and attributes of a searchResultEntry message.
+LdapEntry read_entry(LDAP *ld, LDAPMessage *entry);
+
 // One connection; owned by the pool (or a caller), destroyed when broken.
 class LdapConnection {
 public:
@@ -60,6 +64,11 @@ public:
                         const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
 
     bool broken() const { return broken_; }
+    // The open handle, for operations search() does not cover (the change
+    // watcher's content-sync session); null before open(). Marks the
+    // connection broken with `spent`.
+    LDAP *handle() const { return ld_; }
+    void spent() { broken_ = true; }
 
 private:
     const LdapConfig &config_;
