@@ -104,6 +104,8 @@ tests_tools_milter_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(M
 TEST_EXTENSIONS += .sh
 SH_LOG_COMPILER = $(BASH)
 DAEMON_SH_TESTS = \
+	tests/integration/watch-syncrepl.sh \
+	tests/integration/watch-poll.sh \
 	tests/integration/envelope-and-copy.sh \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
@@ -132,7 +134,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-stats.sh \
 	tests/integration/cache-redis-burst.sh
 TESTS += $(DAEMON_SH_TESTS)
-EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
+EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif tests/integration/watch-common.sh
 
 # End-to-end tests: a private Postfix instance with a submission listener,
 # Dovecot (SASL, LMTP, IMAP), slapd and the daemon, all in one temporary

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
+#include "cache/watch_store.h"
 #include "cmd/startup.h"
 #include "directory/ldap_directory.h"
 #include "directory/resolver.h"
@@ -169,6 +170,21 @@ int cache_flush(const Config &config, const std::string &login) {
     return 0;
 }
 
+// The change watcher's status as the daemon holding the lease publishes it.
+void print_watcher(const Config &config) {
+    const RedisSection &r = config.redis;
+    WatchStore store(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.hmac_key);
+    std::map<std::string, std::string> status;
+    if (!store.read_status(status) || status.empty()) {
+        std::cout << "watcher: none (ldap.watch = off, or no daemon holds the lease)\n";
+        return;
+    }
+    std::cout << "watcher:";
+    for (const char *name : {"holder", "mode", "state", "lag_ms", "last_change_latency_ms", "changes", "resyncs"})
+        std::cout << " " << name << "=" << status[name];
+    std::cout << "\n";
+}
+
 int cache_stats(const Config &config) {
     auto redis = redis_for(config);
     if (!redis) {
@@ -195,6 +211,7 @@ int cache_stats(const Config &config) {
     std::cout << "total (" << daemons.size() << " daemons):";
     for (const auto &[name, value] : total) std::cout << " " << name << "=" << value;
     std::cout << "\n";
+    print_watcher(config);
     return 0;
 }
 

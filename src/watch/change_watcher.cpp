@@ -102,7 +102,7 @@ void ChangeWatcher::keep_lease() {
     }
 }
 
-bool ChangeWatcher::watching_here() const { return !store_ || lease_ != 0; }
+bool ChangeWatcher::watching_here() const { return !store_ || lease_ == 1 || lease_ == -1; }
 
 void ChangeWatcher::run() {
     bool down_logged = false;

@@ -80,8 +80,9 @@ private:
     mutable std::mutex state_mutex_;
     std::string state_ = "connecting";
     // With Redis: 1 while this daemon holds the lease, 0 while another
-    // does, -1 while Redis cannot be asked (each daemon for itself).
-    std::atomic<int> lease_{0};
+    // does, -1 while Redis cannot be asked (each daemon for itself), -2
+    // before the first answer.
+    std::atomic<int> lease_{-2};
     std::atomic<bool> stop_{false};
     std::thread lease_thread_, thread_;
 };

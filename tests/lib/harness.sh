@@ -11,7 +11,8 @@
 #                            # own binary is not built), sets the tool
 #                            # variables, makes $T and the EXIT trap
 #   on_exit CMD [ARG...]     # run at exit, in reverse order of registration
-#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf
+#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf;
+#                            # SLAPD_SYNCPROV=yes: with the syncprov overlay
 #   start_redis              # $REDIS_PORT, $REDIS_ADDRESS, redis_cli ...
 #   start_milter [NAME] [CONFIG LINE...]   # default NAME milter: $MILTER_SOCKET $MILTER_PID
 #                            # $MILTER_LOG $MILTER_CONF; every NAME: ${MILTER_SOCKETS[NAME]}
@@ -307,18 +308,31 @@ _slapd_recorded_pid() {
 }
 
 # slapd.conf for $FIXTURE's suffix, then $SLAPD_EXTRA_CONF (lines of the
-# caller's, e.g. "database monitor").
+# caller's, e.g. "database monitor"). With SLAPD_SYNCPROV=yes the database
+# runs the syncprov overlay (RFC 4533 content sync, for the change
+# watcher), with a session log so that a consumer resuming from its
+# cookie is told of deletions by name.
 _slapd_write_conf() {
-    local modline='' d
-    # Debian builds back_mdb as a module; a static build has it already.
-    if ! "$SLAPD" -VVV 2>&1 | grep -qw mdb; then
-        for d in /usr/lib/ldap /usr/lib/openldap /usr/local/libexec/openldap; do
-            if [ -e "$d/back_mdb.la" ] || [ -e "$d/back_mdb.so" ]; then
-                modline="modulepath $d
-moduleload back_mdb"
-                break
+    local modline='' d module overlay=''
+    for d in /usr/lib/ldap /usr/lib/openldap /usr/local/libexec/openldap; do
+        [ -d "$d" ] || continue
+        # Debian builds back_mdb and syncprov as modules; a static build has them already.
+        for module in back_mdb syncprov; do
+            [ "$module" != syncprov ] || [ "${SLAPD_SYNCPROV:-}" = yes ] || continue
+            ! "$SLAPD" -VVV 2>&1 | grep -qw "${module#back_}" || continue
+            if [ -e "$d/$module.la" ] || [ -e "$d/$module.so" ]; then
+                [ -n "$modline" ] || modline="modulepath $d"
+                modline="$modline
+moduleload $module"
             fi
         done
+        [ -z "$modline" ] || break
+    done
+    if [ "${SLAPD_SYNCPROV:-}" = yes ]; then
+        overlay="index entryCSN,entryUUID eq
+overlay syncprov
+syncprov-checkpoint 10 1
+syncprov-sessionlog 1000"
     fi
     mkdir -p "$T/slapd-data"
     cat >"$T/slapd.conf" <<EOF
@@ -340,6 +354,7 @@ index objectClass eq
 index uid,mail,cn eq
 index member eq
 access to * by * read
+$overlay
 EOF
     [ -z "$SLAPD_EXTRA_CONF" ] || printf '\n%s\n' "$SLAPD_EXTRA_CONF" >>"$T/slapd.conf"
 }
@@ -614,7 +629,9 @@ redis_command_calls() {
 # the daemon's default applies. The file is written as INI: top-level keys,
 # then one [section] per prefix, as Boost.Program_options reads it. The
 # base lines: socket ($MILTER_SOCKET), no user and group, the fixture's
-# local domains, slapd, ldap.timeout = 2.
+# local domains, slapd, ldap.timeout = 2, and ldap.watch = off: a test
+# that shows what a cache keeps must not see it dropped by a directory
+# change (the watch tests turn it on).
 write_milter_config() {
     local file=$1
     shift
@@ -626,7 +643,8 @@ write_milter_config() {
             "local_domains = example.com example.org" \
             "ldap.uri = $SLAPD_URI" \
             "ldap.base = $LDAP_BASE" \
-            "ldap.timeout = 2"
+            "ldap.timeout = 2" \
+            "ldap.watch = off"
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } | awk '
         function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
