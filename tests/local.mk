@@ -13,11 +13,13 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/policy_test.cpp \
 	tests/unit/policy/property_test.cpp \
 	tests/unit/policy/report_mode_test.cpp \
+	tests/unit/directory/change_feed_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h

@@ -123,6 +123,16 @@ const std::vector<KeyCase> &key_cases() {
         {"ldap.starttls", "no", "yes", "yes", [](const Config &c) { return yes_no(c.ldap.starttls); }},
         {"ldap.ca_file", "", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem",
          [](const Config &c) { return c.ldap.ca_file; }},
+        {"ldap.watch", "auto", "poll", "poll", [](const Config &c) {
+             switch (c.ldap.watch) {
+             case sendas::WatchMode::automatic: return "auto"s;
+             case sendas::WatchMode::syncrepl: return "syncrepl"s;
+             case sendas::WatchMode::poll: return "poll"s;
+             case sendas::WatchMode::off: return "off"s;
+             }
+             return "?"s;
+         }},
+        {"ldap.change_poll", "2", "30", "30", [](const Config &c) { return std::to_string(c.ldap.change_poll); }},
         {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
         {"redis.hmac_key_file", "", nullptr, nullptr, [](const Config &c) { return c.redis.hmac_key_file; }},
         {"rewrite.send_as_remove_sender", "yes", "no", "no",
@@ -333,6 +343,9 @@ public:
             {"foreign_from = maybe\n", "test.conf:1: foreign_from", "maybe"},
             {"max_from_mailboxes = 0\n", "test.conf:1: max_from_mailboxes", "0"},
             {"[ldap]\nmax_searches_per_message = 0\n", "test.conf:2: ldap.max_searches_per_message", "0"},
+            {"[ldap]\nwatch = yes\n", "test.conf:2: ldap.watch", "yes"},
+            {"[ldap]\nchange_poll = 0\n", "test.conf:2: ldap.change_poll", "0"},
+            {"[ldap]\nchange_poll = 3601\n", "test.conf:2: ldap.change_poll", "3601"},
             {"\nunauthenticated_local_from = REJECT\n", "test.conf:2: unauthenticated_local_from", "REJECT"},
             {"missing_from = ignore\n", "test.conf:1: missing_from", "ignore"},
             {"on_directory_error = retry\n", "test.conf:1: on_directory_error", "retry"},
