@@ -19,7 +19,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/milter/session_test.cpp \
-	tests/lib/json_reader.h tests/lib/text.h \
+	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)

@@ -19,6 +19,7 @@
 #include "cache/redis_client.h"
 #include "cache/single_flight.h"
 #include "directory/directory.h"
+#include "grants.h"
 #include "ops/send_limit.h"
 
 using namespace std::string_literals;
@@ -33,6 +34,8 @@ using sendas::MailboxRights;
 using sendas::RecordCheck;
 using sendas::SingleFlight;
 using sendas::UserInfo;
+
+using sendas_test::grant;
 
 namespace {
 
@@ -62,15 +65,6 @@ std::string shown(const MailboxRights &r) {
             : r.mode == Mode::enforce ? " mode=enforce"
                                       : "") +
            (r.stale ? " stale" : "") + " " + shown(r.path.dns());
-}
-
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access, std::vector<std::string> path = {}) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    r.path = std::move(path);
-    return r;
 }
 
 // --- cache_codec -------------------------------------------------------------
