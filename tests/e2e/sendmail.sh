@@ -72,8 +72,9 @@ mech_list: PLAIN LOGIN
 EOF
 }
 
-# _sendmail_write_cf: $SM/sendmail.mc (the README's two lines, with our
-# socket) and the .cf m4 makes from it with sendmail-cf's macros.
+# _sendmail_write_cf [no-F=T]: $SM/sendmail.mc (the README's two lines,
+# with our socket; optionally without F=T) and the .cf m4 makes from it
+# with sendmail-cf's macros.
 _sendmail_write_cf() {
     mkdir -p "$SM/mqueue"
     chmod 700 "$SM/mqueue"
@@ -85,6 +86,7 @@ _sendmail_write_cf() {
         "$top_srcdir/README.md")
     [ "$(grep -c . <<<"$readme_lines")" = 2 ] || die "README.md's Sendmail section lost its two .mc lines"
     readme_lines=${readme_lines//unix:\/run\/sendas-milter\/milter.sock/$MILTER_SOCKET}
+    [ "${1:-}" != no-F=T ] || readme_lines=${readme_lines//, F=T/}
     cat >"$SM/sendmail.mc" <<EOF
 divert(-1)
 # sendas-milter e2e test instance; written by tests/e2e/sendmail.sh
@@ -147,14 +149,14 @@ _sendmail_wait_up() {
     return 1
 }
 
-# start_sendmail: the daemon in the foreground (-bD) as our child, every
-# SMTP session logged to $SM/traffic.log (-X).
+# start_sendmail [no-F=T]: the daemon in the foreground (-bD) as our
+# child, every SMTP session logged to $SM/traffic.log (-X).
 start_sendmail() {
     on_exit _sendmail_exit
     local attempt
     for attempt in 1 2 3; do
         SUBMIT_PORT=$(pick_port)
-        _sendmail_write_cf
+        _sendmail_write_cf "$@"
         # shellcheck disable=SC2016 # expanded by the inner shell
         "$UNSHARE" --mount --uts sh -c 'mount --bind "$1" /usr/lib/sasl2 && hostname mail.example.com &&
             exec "$2" -bD -C "$3" -X "$4"' sh "$SM/sasl2" "$SENDMAIL" "$SM/sendmail.cf" "$SM/traffic.log" \
@@ -205,6 +207,46 @@ wait_arrived() {
     fail "'$3' did not arrive in $1's $2 within 30 s; queue: $(ls "$SM/mqueue")"
 }
 
+# smtp_session COMMAND...: one SMTP session on $SUBMIT_PORT for what swaks
+# cannot send (ESMTP parameters of MAIL FROM); each COMMAND is sent after
+# the reply to the one before (a message is one COMMAND ending in CRLF ".").
+# Prints the transcript, each reply line as "<- LINE", and keeps it in
+# $T/swaks.last, which data_reply reads.
+smtp_session() {
+    local c
+    exec 5<>"/dev/tcp/127.0.0.1/$SUBMIT_PORT" || fail "cannot connect to Sendmail on $SUBMIT_PORT"
+    {
+        _smtp_replies
+        for c in "$@"; do
+            printf '%s\r\n' "$c" >&5
+            printf '%s\n' "$c" | tr -d '\r' | sed 's/^/ -> /'
+            _smtp_replies
+        done
+    } | tee "$T/swaks.last"
+    exec 5>&-
+}
+
+_smtp_replies() {  # one reply, possibly multi-line, from fd 5
+    local line
+    while IFS= read -r -t 30 line <&5; do
+        printf '<-  %s\n' "${line%$'\r'}"
+        [[ $line =~ ^[0-9]{3}\  ]] && return 0
+    done
+    printf '<-  (no reply within 30 s)\n'
+}
+
+# wait_queue_empty_sendmail: waits (up to 30 s) until Sendmail's queue
+# holds no message (qf/df files): every delivery done.
+wait_queue_empty_sendmail() {
+    local n=300
+    while [ $n -gt 0 ]; do
+        [ -n "$(find "$SM/mqueue" -type f 2>/dev/null | head -n 1)" ] || return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    fail "Sendmail's queue not empty after 30 s: $(ls "$SM/mqueue")"
+}
+
 # sendmail_qid TRANSCRIPT: Sendmail's queue id from "250 2.0.0 QID Message accepted".
 sendmail_qid() {
     local reply
@@ -214,6 +256,9 @@ sendmail_qid() {
 }
 
 fetch_sendmail
+# The README names the Sendmail it was tested with: this one.
+sed -n '/^## Sendmail/,/^## /p' "$top_srcdir/README.md" | grep -qF "Sendmail ${SENDMAIL_VERSION%%-*} " ||
+    fail "README.md's Sendmail section does not name the tested Sendmail ${SENDMAIL_VERSION%%-*}"
 sasl_users alice bob eve team+lead
 start_slapd
 MILTER_SOCKET=unix:$T/milter.sock
@@ -233,4 +278,84 @@ expect_eq "send as: Sender: at friend" "" "$(header_value "$msg" Sender)"
 expect_eq "send as: From: at friend" 'Support Team <support@example.com>' "$(header_value "$msg" From)"
 expect_no_match "send as: friend's copy gives the Sent copy away" "$msg" '\+Sent|Sent@'
 
+# Send on Behalf: the Sender: the daemon set is what friend gets; the copy
+# goes to support's Sent folder too.
+out=$(submit bob 'Support Team <support@example.com>' --header 'Subject: sendmail on behalf')
+qid=$(sendmail_qid "$out")
+expect_audit "$qid" "user=<bob> from=<support@example.com> (.* )?right=send-on-behalf action=accept( .*)? sent_copy=<support\+Sent@example.com>"
+wait_arrived friend INBOX 'sendmail on behalf'
+wait_arrived support Sent 'sendmail on behalf'
+msg=$(imap_message friend INBOX 'sendmail on behalf')
+expect_eq "send on behalf: Sender: at friend" '"Bob Builder" <bob@example.com>' "$(header_value "$msg" Sender)"
+expect_eq "send on behalf: From: at friend" 'Support Team <support@example.com>' "$(header_value "$msg" From)"
+
+# No right: Sendmail passes the daemon's refusal on to the client.
+out=$(submit eve 'Support Team <support@example.com>' --header 'Subject: sendmail eve as support')
+expect_reply "$out" "550 5.7.1 <eve> is not allowed to send as <support@example.com>"
+expect_eq "no right: audit lines" 1 "$(grep -c ' user=<eve> from=<support@example.com> .*action=reject' "$MILTER_LOG")"
+
+# A login with '+': Sendmail hands the daemon {auth_authen} as xtext
+# ("team+2Blead"), which is decoded once (mta = auto: Sendmail sends the
+# v the daemon asks for, although the .cf's connect list lacks it): own
+# address accepted, the refusal names the real login.
+connect_macros=$(sed -n 's/^O Milter\.macros\.connect=//p' "$SM/sendmail.cf")
+if [ -z "$connect_macros" ] || grep -qE '(^|, )v(,|$)' <<<"$connect_macros"; then
+    fail "the .cf's Milter.macros.connect should be Sendmail's default, without v: '$connect_macros'"
+fi
+out=$(submit team+lead 'Team Lead <teamlead@example.com>' --from teamlead@example.com \
+    --header 'Subject: sendmail plus login')
+qid=$(sendmail_qid "$out")
+expect_audit "$qid" "user=<team\+lead> from=<teamlead@example.com> (.* )?right=own action=accept.*"
+wait_arrived friend INBOX 'sendmail plus login'
+out=$(submit team+lead 'Support Team <support@example.com>' --from teamlead@example.com \
+    --header 'Subject: sendmail plus login as support')
+expect_reply "$out" "550 5.7.1 <team+lead> is not allowed to send as <support@example.com>"
+# The same login as a client's AUTH= parameter, xtext on the wire too:
+# the daemon still goes by the login Sendmail authenticated.
+out=$(smtp_session "EHLO client.example.net" "AUTH PLAIN $(printf '\0team+lead\0%s' "$E2E_PASSWORD" | base64)" \
+    "MAIL FROM:<teamlead@example.com> AUTH=team+2Blead" "RCPT TO:<friend@example.org>" DATA \
+    $'From: Team Lead <teamlead@example.com>\r\nSubject: sendmail plus login, AUTH=\r\n\r\nhello\r\n.' QUIT)
+qid=$(sendmail_qid "$out")
+expect_audit "$qid" "user=<team\+lead> from=<teamlead@example.com> (.* )?right=own action=accept.*"
+# Control: taken raw (as from Postfix), the same login is what Sendmail
+# really sent, and matches nobody.
+restart_milter "mta = postfix"
+out=$(submit team+lead 'Team Lead <teamlead@example.com>' --from teamlead@example.com \
+    --header 'Subject: sendmail plus login, raw')
+expect_reply "$out" "550 5.7.1 <team+2Blead> is not allowed to send as <teamlead@example.com>"
+restart_milter
+
+# The daemon down: F=T tempfails, nothing passes unchecked. Control: the
+# same message once it is back.
+stop_milter || fail "the daemon did not stop cleanly"
+out=$(submit alice 'Support Team <support@example.com>' --header 'Subject: sendmail milter down')
+reply=$(data_reply "$out")
+[[ $reply =~ ^4[0-9][0-9]\ 4\. ]] || fail "milter down: expected a 4xx reply, got '$reply'"
+say "milter down: $reply"
+# Control: without F=T, Sendmail lets the same message through unchecked.
+stop_sendmail
+start_sendmail no-F=T
+out=$(submit alice 'Support Team <support@example.com>' --header 'Subject: sendmail milter down, no F=T')
+sendmail_qid "$out" >/dev/null
+wait_arrived friend INBOX 'sendmail milter down, no F=T'
+stop_sendmail
+start_sendmail
+start_milter "user = $E2E_MILTER_USER" "group = $E2E_MILTER_GROUP"
+out=$(submit alice 'Support Team <support@example.com>' --header 'Subject: sendmail milter back')
+qid=$(sendmail_qid "$out")
+wait_arrived support Sent 'sendmail milter back'
+
+# What arrived, once Sendmail's queue is empty: the accepted messages, and
+# copies only of the shared mailbox's.
+wait_queue_empty_sendmail
+expect_eq "friend's INBOX" "Subject: sendmail as support
+Subject: sendmail milter back
+Subject: sendmail milter down, no F=T
+Subject: sendmail on behalf
+Subject: sendmail plus login
+Subject: sendmail plus login, AUTH=" "$(imap_headers friend INBOX | grep '^Subject:' | sort)"
+expect_eq "support's Sent" "Subject: sendmail as support
+Subject: sendmail milter back
+Subject: sendmail on behalf" "$(imap_headers support Sent | grep '^Subject:' | sort)"
+expect_eq "support's INBOX" 0 "$(imap_count support INBOX)"
 echo PASS
