@@ -24,6 +24,7 @@ require_stack e2e
 _need SASLPASSWD2 saslpasswd2 sasl2-bin
 _need M4 m4 m4
 _need UNSHARE unshare util-linux
+_need GROFF groff groff-base
 SASL_PLUGIN_DIR=$(dirname "$(find /usr/lib /usr/lib64 -name 'libplain.so*' -path '*sasl2*' 2>/dev/null | head -n 1)")
 [ "$SASL_PLUGIN_DIR" != . ] || skip "Cyrus SASL's PLAIN plugin not found (install libsasl2-modules)"
 [ -d /usr/lib/sasl2 ] || skip "/usr/lib/sasl2 missing (install libsasl2-2)"
@@ -32,6 +33,7 @@ SM=$T/sendmail
 SENDMAIL=
 SENDMAIL_VERSION=
 SENDMAIL_PID=
+README_MC_LINES=
 
 # fetch_sendmail: the packages into $SM/debs, unpacked into $SM/root.
 # Skips when apt cannot fetch them (no network, no package lists).
@@ -81,11 +83,7 @@ _sendmail_write_cf() {
     printf 'hosts files\n' >"$SM/service.switch"
     : >"$SM/helpfile"
     # The README's lines, as an admin pastes them, with this test's socket.
-    local readme_lines
-    readme_lines=$(sed -n '/^## Sendmail/,/^## /{ /^INPUT_MAIL_FILTER/p; /^define(`confMILTER_MACROS_ENVFROM/p; }' \
-        "$top_srcdir/README.md")
-    [ "$(grep -c . <<<"$readme_lines")" = 2 ] || die "README.md's Sendmail section lost its two .mc lines"
-    readme_lines=${readme_lines//unix:\/run\/sendas-milter\/milter.sock/$MILTER_SOCKET}
+    local readme_lines=${README_MC_LINES//unix:\/run\/sendas-milter\/milter.sock/$MILTER_SOCKET}
     [ "${1:-}" != no-F=T ] || readme_lines=${readme_lines//, F=T/}
     cat >"$SM/sendmail.mc" <<EOF
 divert(-1)
@@ -256,9 +254,19 @@ sendmail_qid() {
 }
 
 fetch_sendmail
-# The README names the Sendmail it was tested with: this one.
-sed -n '/^## Sendmail/,/^## /p' "$top_srcdir/README.md" | grep -qF "Sendmail ${SENDMAIL_VERSION%%-*} " ||
+# The README names the Sendmail it was tested with: this one. Its two .mc
+# lines, which sendas-milter(8) repeats, go into the .cf as they stand.
+readme_section=$(sed -n '/^## Sendmail/,/^## /p' "$top_srcdir/README.md")
+grep -qF "Sendmail ${SENDMAIL_VERSION%%-*} " <<<"$readme_section" ||
     fail "README.md's Sendmail section does not name the tested Sendmail ${SENDMAIL_VERSION%%-*}"
+README_MC_LINES=$(grep -E '^(INPUT_MAIL_FILTER|define\(`confMILTER_MACROS_ENVFROM)' <<<"$readme_section")
+[ "$(grep -c . <<<"$README_MC_LINES")" = 2 ] || die "README.md's Sendmail section lost its two .mc lines"
+[ -r "$top_builddir/man/sendas-milter.8" ] || die "man/sendas-milter.8 not built"
+man_text=$(LC_ALL=C.UTF-8 "$GROFF" -man -Tutf8 -P-cbou "$top_builddir/man/sendas-milter.8" 2>/dev/null |
+    sed 's/^[[:space:]]*//')
+while IFS= read -r line; do
+    grep -qxF -- "$line" <<<"$man_text" || fail "sendas-milter(8) lacks the README's Sendmail line: $line"
+done <<<"$README_MC_LINES"
 sasl_users alice bob eve team+lead
 start_slapd
 MILTER_SOCKET=unix:$T/milter.sock
