@@ -25,14 +25,15 @@ _need SASLPASSWD2 saslpasswd2 sasl2-bin
 _need M4 m4 m4
 _need UNSHARE unshare util-linux
 _need GROFF groff groff-base
-SASL_PLUGIN_DIR=$(dirname "$(find /usr/lib /usr/lib64 -name 'libplain.so*' -path '*sasl2*' 2>/dev/null | head -n 1)")
-[ "$SASL_PLUGIN_DIR" != . ] || skip "Cyrus SASL's PLAIN plugin not found (install libsasl2-modules)"
+find /usr/lib /usr/lib64 -path '*sasl2/libplain.so*' 2>/dev/null | grep -q . ||
+    skip "Cyrus SASL's PLAIN plugin not found (install libsasl2-modules)"
 [ -d /usr/lib/sasl2 ] || skip "/usr/lib/sasl2 missing (install libsasl2-2)"
 
 SM=$T/sendmail
 SENDMAIL=
 SENDMAIL_VERSION=
 SENDMAIL_PID=
+SENDMAIL_AT_EXIT=
 README_MC_LINES=
 
 # fetch_sendmail: the packages into $SM/debs, unpacked into $SM/root.
@@ -150,7 +151,8 @@ _sendmail_wait_up() {
 # start_sendmail [no-F=T]: the daemon in the foreground (-bD) as our
 # child, every SMTP session logged to $SM/traffic.log (-X).
 start_sendmail() {
-    on_exit _sendmail_exit
+    [ -n "$SENDMAIL_AT_EXIT" ] || on_exit _sendmail_exit
+    SENDMAIL_AT_EXIT=yes
     local attempt
     for attempt in 1 2 3; do
         SUBMIT_PORT=$(pick_port)
