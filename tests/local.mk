@@ -95,7 +95,8 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 # Our own MTA-side milter client: sees what miltertest cannot (envelope
 # sender changes, ESMTP arguments of added recipients).
 check_PROGRAMS += tests/tools/milter-probe
-tests_tools_milter_probe_SOURCES = tests/tools/milter_probe.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h
+tests_tools_milter_probe_SOURCES = tests/tools/milter_probe.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h \
+	tests/lib/cli_args.h
 tests_tools_milter_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(MILTER_CFLAGS)
 
 # Shell tests of the daemon as a program: envelope changes, privileges,
