@@ -16,6 +16,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
+	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/milter/session_test.cpp \
@@ -122,6 +123,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-warm.sh \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
+	tests/integration/redis-sentinel.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \
