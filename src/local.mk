@@ -33,6 +33,7 @@ src_libsendas_a_SOURCES = \
 	src/cache/caching_directory.cpp src/cache/caching_directory.h \
 	src/cache/local_cache.cpp src/cache/local_cache.h \
 	src/cache/redis_client.cpp src/cache/redis_client.h \
+	src/cache/redis_sentinel.cpp src/cache/redis_sentinel.h \
 	src/cache/redis_tier.cpp src/cache/redis_tier.h \
 	src/cache/single_flight.h \
 	src/cache/watch_store.cpp src/cache/watch_store.h \

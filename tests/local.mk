@@ -17,11 +17,12 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
+	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/milter/session_test.cpp \
-	tests/lib/json_reader.h tests/lib/text.h \
+	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
@@ -126,6 +127,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-warm.sh \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
+	tests/integration/redis-sentinel.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \
@@ -148,7 +150,8 @@ E2E_SH_TESTS = \
 	tests/e2e/headers-and-copies.sh \
 	tests/e2e/config-variants.sh \
 	tests/e2e/sent-copy-ldap-override.sh \
-	tests/e2e/mta-detection.sh
+	tests/e2e/mta-detection.sh \
+	tests/e2e/sendmail.sh
 TESTS += $(E2E_SH_TESTS)
 EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \

@@ -13,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "base/options.h"
+#include "base/string_util.h"
 
 namespace po = boost::program_options;
 
@@ -143,12 +144,24 @@ bool is_loopback(const std::string &host) {
 
 }  // namespace
 
+std::string RedisSection::label() const {
+    return sentinels.empty() ? address : "master " + master_name + " of sentinels " + join_words(sentinels);
+}
+
 std::string redis_integrity_warning(const Config &config) {
     const RedisSection &r = config.redis;
-    std::string host;
-    int port = 0;
-    if (!r.hmac_key.empty() || !parse_redis_tcp_address(r.address, host, port) || is_loopback(host)) return "";
-    return "Redis " + r.address +
+    if (!r.hmac_key.empty()) return "";
+    // With sentinels the master is wherever they say: off this host as
+    // soon as one of them is.
+    std::vector<std::string> nodes = r.sentinels;
+    nodes.push_back(r.address);
+    const bool remote = std::any_of(nodes.begin(), nodes.end(), [](const std::string &node) {
+        std::string host;
+        int port = 0;
+        return parse_redis_tcp_address(node, host, port) && !is_loopback(host);
+    });
+    if (!remote) return "";
+    return "Redis " + r.label() +
            " is not on this host and redis.hmac_key_file is not set: whoever can write "
            "to it can grant any right through the cache";
 }
@@ -224,6 +237,12 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
     }
     if (config->cache.local_ttl > config->redis.ttl)
         throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
+    if (!config->redis.sentinels.empty() && !config->redis.address.empty())
+        throw ConfigError(
+            sources.locate("redis.sentinels", "and redis.address exclude each other: the sentinels name the master"));
+    if (config->redis.sentinels.empty() != config->redis.master_name.empty())
+        throw ConfigError(sources.locate(config->redis.sentinels.empty() ? "redis.master_name" : "redis.sentinels",
+                                         "needs redis.sentinels and redis.master_name together"));
     if (!config->redis.password_file.empty())
         config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
     if (!config->redis.hmac_key_file.empty())

@@ -59,7 +59,10 @@ struct LdapConfig {
 };
 
 struct RedisSection {
-    std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
+    std::string address;                 // host:port, [v6]:port or unix:/path; empty: no Redis tier (unless sentinels)
+    std::vector<std::string> sentinels;  // host:port each: the master is asked of them
+    std::string master_name;             // the master's name at the sentinels
+    std::string user;                    // ACL user; empty: the default user
     std::string password_file;
     std::string password;  // read from password_file at load
     std::string hmac_key_file;
@@ -70,6 +73,10 @@ struct RedisSection {
     unsigned negative_ttl = 60;
     double timeout = 0.5;  // seconds, connect and per command
     unsigned pool_size = 8;
+
+    bool enabled() const { return !address.empty() || !sentinels.empty(); }
+    // How logs name it: the address, or the master the sentinels point at.
+    std::string label() const;
 };
 
 struct CacheSection {

@@ -110,11 +110,7 @@ struct Words {
         field.clear();
         for (const auto &w : split_words(v)) field.push_back(lower(w));
     }
-    std::string show(const std::vector<std::string> &field) const {
-        std::string out;
-        for (const auto &w : field) out += (out.empty() ? "" : " ") + w;
-        return out;
-    }
+    std::string show(const std::vector<std::string> &field) const { return join_words(field); }
 };
 
 struct RedisAddress {
@@ -126,6 +122,18 @@ struct RedisAddress {
         field = v;
     }
     std::string show(const std::string &field) const { return field; }
+};
+
+// Space-separated HOST:PORT addresses (Redis Sentinels).
+struct RedisNodes {
+    void parse(const std::string &v, std::vector<std::string> &field) const {
+        field = split_words(v);
+        std::string host;
+        int port = 0;
+        for (const auto &node : field)
+            if (!parse_redis_tcp_address(node, host, port)) bad_value("expected HOST:PORT ... (port 1 to 65535)");
+    }
+    std::string show(const std::vector<std::string> &field) const { return join_words(field); }
 };
 
 struct AddressTemplate {
@@ -243,6 +251,10 @@ const std::vector<OptionSpec> &option_table() {
 
         option("redis.address", FIELD(redis.address), RedisAddress{},
                "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)"),
+        option("redis.sentinels", FIELD(redis.sentinels), RedisNodes{},
+               "Redis Sentinels (HOST:PORT ...) that name the master, instead of redis.address (empty: none)"),
+        option("redis.master_name", FIELD(redis.master_name), Text{}, "the master's name at redis.sentinels"),
+        option("redis.user", FIELD(redis.user), Text{}, "Redis ACL user for AUTH (empty: the default user)"),
         option("redis.password_file", FIELD(redis.password_file), Text{}, "file holding the Redis password (empty: no AUTH)"),
         option("redis.hmac_key_file", FIELD(redis.hmac_key_file), Text{},
                "file holding the key that signs Redis records and send counts, the same on every host (empty: unsigned)"),

@@ -131,7 +131,7 @@ int check_connections(const std::shared_ptr<const Config> &config) {
     }
     problem = services.redis ? services.redis->probe() : "";
     if (!problem.empty()) {
-        log(Severity::error, "Redis " + config->redis.address + ": " + problem);
+        log(Severity::error, "Redis " + config->redis.label() + ": " + problem);
         return EX_UNAVAILABLE;
     }
     std::cout << config->source << ": configuration OK, LDAP reachable" << (services.redis ? ", Redis reachable" : "")

@@ -129,19 +129,20 @@ int explain(const Config &config, const std::string &login, const std::string &a
 
 std::unique_ptr<RedisTier> redis_for(const Config &config) {
     const RedisSection &r = config.redis;
-    if (r.address.empty()) return nullptr;
-    return std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, 1);
+    if (!r.enabled()) return nullptr;
+    return std::make_unique<RedisTier>(redis_config(r), r.prefix, 1);
 }
 
 int redis_unavailable(const Config &config) {
-    std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+    std::cerr << "sendasctl: Redis " << config.redis.label() << " unavailable\n";
     return EX_UNAVAILABLE;
 }
 
 int cache_flush(const Config &config, const std::string &login) {
     auto redis = redis_for(config);
     if (!redis) {
-        std::cerr << "sendasctl: no redis.address configured: each daemon's in-process cache expires within "
+        std::cerr << "sendasctl: neither redis.address nor redis.sentinels configured: each daemon's in-process cache "
+                     "expires within "
                   << config.cache.local_ttl << " s; reload the daemon (SIGUSR1) to drop it now\n";
         return EX_UNAVAILABLE;
     }
@@ -188,12 +189,13 @@ void print_watcher(const Config &config) {
 int cache_stats(const Config &config) {
     auto redis = redis_for(config);
     if (!redis) {
-        std::cerr << "sendasctl: no redis.address configured: daemons publish their counters through Redis\n";
+        std::cerr << "sendasctl: neither redis.address nor redis.sentinels configured: daemons publish their counters "
+                     "through Redis\n";
         return EX_UNAVAILABLE;
     }
     std::map<std::string, std::map<std::string, std::string>> daemons;
     if (!redis->read_stats(daemons)) {
-        std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+        std::cerr << "sendasctl: Redis " << config.redis.label() << " unavailable\n";
         return EX_UNAVAILABLE;
     }
     std::map<std::string, unsigned long long> total;

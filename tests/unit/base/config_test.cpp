@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "base/config.h"
+#include "text.h"
 
 using namespace std::string_literals;
 using sendas::CommandLine;
 using sendas::Config;
 using sendas::ConfigError;
+using sendas_test::contains;
+using sendas_test::join;
 
 namespace {
 
@@ -47,10 +50,6 @@ std::string error_of(const std::function<void()> &load) {
         return e.what();
     }
     return "(no error)";
-}
-
-bool contains(const std::string &haystack, const std::string &needle) {
-    return haystack.find(needle) != std::string::npos;
 }
 
 // "ldap.uri" -> "[ldap]\nuri = VALUE\n"; "socket" -> "socket = VALUE\n".
@@ -135,6 +134,7 @@ const std::vector<KeyCase> &key_cases() {
         {"ldap.change_poll", "2", "30", "30", [](const Config &c) { return std::to_string(c.ldap.change_poll); }},
         {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
         {"redis.hmac_key_file", "", nullptr, nullptr, [](const Config &c) { return c.redis.hmac_key_file; }},
+        {"redis.user", "", "sendas", "sendas", [](const Config &c) { return c.redis.user; }},
         {"rewrite.send_as_remove_sender", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.rewrite.send_as_remove_sender); }},
         {"rewrite.send_as_envelope", "keep", "mailbox", "mailbox",
@@ -198,6 +198,7 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHmacKeyFileRead);
     CPPUNIT_TEST(testHmacKeyFileRefused);
     CPPUNIT_TEST(testRedisAddressPorts);
+    CPPUNIT_TEST(testRedisSentinels);
     CPPUNIT_TEST(testRedisIntegrityWarning);
     CPPUNIT_TEST(testParseCommandLine);
     CPPUNIT_TEST(testParseCommandLineErrors);
@@ -535,6 +536,31 @@ public:
         const std::string missing = "/nonexistent/sendas-milter-test/hmac.key";
         const std::string error = error_of([&] { load("[redis]\nhmac_key_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:2: redis.hmac_key_file: cannot read " + missing));
+    }
+
+    // The sentinels replace redis.address and need the master's name.
+    void testRedisSentinels() {
+        auto config = load("[redis]\nsentinels = 10.0.0.1:26379  [2001:db8::2]:26379\nmaster_name = mymaster\n");
+        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.1:26379|[2001:db8::2]:26379"), join(config->redis.sentinels, "|"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mymaster"), config->redis.master_name);
+        CPPUNIT_ASSERT(config->redis.enabled());
+        CPPUNIT_ASSERT(config->redis.address.empty());
+        CPPUNIT_ASSERT(!load("")->redis.enabled());
+        const struct {
+            std::string text, expected;
+        } bad[] = {
+            {"[redis]\nsentinels = 10.0.0.1:26379\n", "redis.sentinels: needs redis.sentinels and redis.master_name"},
+            {"[redis]\nmaster_name = mymaster\n", "redis.master_name: needs redis.sentinels and redis.master_name"},
+            {"[redis]\naddress = 127.0.0.1:6379\nsentinels = 10.0.0.1:26379\nmaster_name = m\n",
+             "test.conf:3: redis.sentinels: and redis.address exclude each other"},
+            {"[redis]\nsentinels = 10.0.0.1\nmaster_name = m\n", "test.conf:2: redis.sentinels: "},
+            {"[redis]\nsentinels = 10.0.0.1:26379 unix:/run/s.sock\nmaster_name = m\n",
+             "test.conf:2: redis.sentinels: "},
+        };
+        for (const auto &c : bad) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(c.text + " -> " + error, contains(error, c.expected));
+        }
     }
 
     void testRedisAddressPorts() {

@@ -21,6 +21,7 @@
 #include "cache/redis_tier.h"
 #include "cache/single_flight.h"
 #include "directory/directory.h"
+#include "grants.h"
 #include "ops/send_limit.h"
 
 using namespace std::string_literals;
@@ -35,6 +36,8 @@ using sendas::MailboxRights;
 using sendas::RecordCheck;
 using sendas::SingleFlight;
 using sendas::UserInfo;
+
+using sendas_test::grant;
 
 namespace {
 
@@ -64,15 +67,6 @@ std::string shown(const MailboxRights &r) {
             : r.mode == Mode::enforce ? " mode=enforce"
                                       : "") +
            (r.stale ? " stale" : "") + " " + shown(r.path.dns());
-}
-
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access, std::vector<std::string> path = {}) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    r.path = std::move(path);
-    return r;
 }
 
 // --- cache_codec -------------------------------------------------------------
@@ -758,7 +752,9 @@ public:
     // (std::stoi threw for 99999999999, losing the pool slot for good).
     void redisBadPortIsAnError() {
         for (const char *address : {"127.0.0.1:99999999999", "127.0.0.1:65536", "127.0.0.1:0", "127.0.0.1:x"}) {
-            const sendas::RedisConfig config{address, "", 0, 0.2};
+            sendas::RedisConfig config;
+            config.address = address;
+            config.timeout = 0.2;
             sendas::RedisConnection conn(config);
             std::string error;
             CPPUNIT_ASSERT_MESSAGE(address, !conn.open(error));
@@ -768,7 +764,9 @@ public:
             CPPUNIT_ASSERT_MESSAGE(address, !pool.run({{"PING"}}, replies));
         }
         // Control: a valid port nobody listens on fails otherwise.
-        const sendas::RedisConfig config{"127.0.0.1:1", "", 0, 0.2};
+        sendas::RedisConfig config;
+        config.address = "127.0.0.1:1";
+        config.timeout = 0.2;
         sendas::RedisConnection conn(config);
         std::string error;
         CPPUNIT_ASSERT(!conn.open(error));

@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "directory/directory.h"
+#include "grants.h"
 #include "milter/mta_actions.h"
 #include "milter/runtime.h"
 #include "milter/session.h"
@@ -23,20 +24,14 @@ using sendas::UserInfo;
 using sendas::Verdict;
 using sendas::verdict_name;
 
+using sendas_test::grant;
+
 namespace {
 
 std::string lines(const std::vector<std::string> &items) {
     std::string out;
     for (const auto &item : items) out += item + "\n";
     return out;
-}
-
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    return r;
 }
 
 // The directory as a table; counts what it was asked.

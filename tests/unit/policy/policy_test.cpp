@@ -16,6 +16,7 @@
 #include "base/mailbox_match.h"
 #include "base/string_util.h"
 #include "directory/resolver.h"
+#include "grants.h"
 #include "ops/decision_log.h"
 #include "policy/policy.h"
 
@@ -29,6 +30,8 @@ using sendas::MessageFacts;
 using sendas::UserInfo;
 using sendas::Verdict;
 using sendas::verdict_name;
+
+using sendas_test::grant;
 
 namespace {
 
@@ -78,14 +81,6 @@ const User users[] = {
     // The directory could not be asked about this login.
     {"down", LookupStatus::unavailable, {}},
 };
-
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    return r;
-}
 
 struct Grant {
     const char *login;
