@@ -174,7 +174,7 @@ int cache_flush(const Config &config, const std::string &login) {
 // The change watcher's status as the daemon holding the lease publishes it.
 void print_watcher(const Config &config) {
     const RedisSection &r = config.redis;
-    WatchStore store(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.hmac_key);
+    WatchStore store(redis_config(r), r.prefix, r.hmac_key);
     std::map<std::string, std::string> status;
     if (!store.read_status(status) || status.empty()) {
         std::cout << "watcher: none (ldap.watch = off, or no daemon holds the lease)\n";

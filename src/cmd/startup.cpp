@@ -61,7 +61,7 @@ std::unique_ptr<ChangeWatcher> start_watcher(const Config &config, const Service
     std::shared_ptr<WatchStore> store;
     if (services.redis) {
         const RedisSection &r = config.redis;
-        store = std::make_shared<WatchStore>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, r.hmac_key);
+        store = std::make_shared<WatchStore>(redis_config(r), r.prefix, r.hmac_key);
     }
     return std::make_unique<ChangeWatcher>(config, services.cache, services.redis, store);
 }

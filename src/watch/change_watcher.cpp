@@ -97,7 +97,7 @@ void ChangeWatcher::keep_lease() {
             log(Severity::info, std::string("change watch: ") +
                                     (now == 1 ? "this daemon watches the directory for every daemon on Redis "
                                               : "another daemon watches the directory for Redis ") +
-                                    redis_->config().address);
+                                    redis_->config().label());
         for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(lease_renewal / 10);
     }
 }
