@@ -51,7 +51,9 @@ CachingDirectory::CachingDirectory(std::shared_ptr<Directory> backend, CacheSett
     if (redis_)
         listener_ = std::make_unique<FlushListener>(
             redis_->config(), redis_->channel(), [this](const std::string &what) { drop_local(what); },
-            [this] { drop_local("*"); }, [this] { redis_->publish_stats(stats()); });
+            // Not drop_local: a reconnect is no change, and a lookup in
+            // flight (the first one, as the listener starts) may be kept.
+            [this] { local_.clear(); }, [this] { redis_->publish_stats(stats()); });
 }
 
 CachingDirectory::~CachingDirectory() = default;
@@ -230,7 +232,11 @@ public:
     }
     bool from_redis(int64_t now, bool just_read, const std::optional<Entry> &known, std::string &generation,
                     std::optional<Entry> &stored) {
-        if (just_read && known) {  // the local entry came from Redis moments ago
+        // find_user read the whole hash moments ago: a local entry came
+        // from it, and a field that failed verification came with its
+        // generation; only a field it did not have needs a read, for the
+        // generation a new record must carry.
+        if (just_read && (known || !generation.empty())) {
             stored = known;
             return true;
         }

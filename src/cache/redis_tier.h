@@ -45,7 +45,7 @@ public:
 
     // The current generation, every field of the login's hash and, for
     // each "r:MAILBOX" field, the generation a record of it must carry
-    // (rights_generation).
+    // (rights_generation); one EVAL.
     bool load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields,
               std::map<std::string, std::string> &rights_generations);
     // The current generation and one field ("" when absent); with a
