@@ -24,9 +24,9 @@ struct LocalRecord {
     int64_t user_local_until = 0;
     std::map<std::string, CachedRights> rights;  // by mailbox
     std::map<std::string, int64_t> rights_local_until;
-    std::string generation;      // Redis generation the items were read under
+    std::string generation;                                // Redis generation the items were read under
     std::map<std::string, std::string> rights_generation;  // by mailbox: rights_generation() of its record
-    int64_t redis_read_at = -1;  // when Redis was last asked for the whole record
+    int64_t redis_read_at = -1;                            // when Redis was last asked for the whole record
 
     // Stores an item, trusted until `trusted_until` or its freshness ends.
     void keep_user(const CachedUser &entry, int64_t trusted_until) {

@@ -90,8 +90,8 @@ bool RedisTier::load(const std::string &login, std::string &generation, std::map
         fields[field] = as_string(hash->element[i + 1]);
         if (field.rfind("r:", 0) != 0) continue;
         if (next + 1 >= scoped->elements) return false;
-        rights_generations[field.substr(2)] =
-            rights_generation(generation, generation_of(scoped->element[next]), generation_of(scoped->element[next + 1]));
+        rights_generations[field.substr(2)] = rights_generation(generation, generation_of(scoped->element[next]),
+                                                                generation_of(scoped->element[next + 1]));
         next += 2;
     }
     return true;
@@ -101,8 +101,7 @@ bool RedisTier::load_field(const std::string &login, const std::string &field, s
                            std::string &value, const std::string &mailbox) {
     std::vector<std::vector<std::string>> commands = {{"GET", generation_key()}, {"HGET", user_key(login), field}};
     if (!mailbox.empty())
-        commands.push_back(
-            {"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_of(mailbox))});
+        commands.push_back({"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_of(mailbox))});
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run(commands, replies)) return false;
     generation = generation_of(replies[0].get());

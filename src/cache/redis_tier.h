@@ -24,8 +24,8 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cache/redis_client.h"

@@ -16,7 +16,7 @@ namespace sendas {
 
 struct Services {
     std::shared_ptr<const Runtime> runtime;
-    std::shared_ptr<RedisTier> redis;  // null without redis.address; for -t
+    std::shared_ptr<RedisTier> redis;         // null without redis.address; for -t
     std::shared_ptr<CachingDirectory> cache;  // the runtime's directory, for the change watcher
 };
 

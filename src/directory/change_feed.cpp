@@ -27,7 +27,7 @@ WatchMode resolve_watch_mode(const LdapConfig &config, std::string &error) {
     }
     const auto &controls = res.entries.front().values("supportedcontrol");
     return std::find(controls.begin(), controls.end(), content_sync_control) != controls.end() ? WatchMode::syncrepl
-                                                                                              : WatchMode::poll;
+                                                                                               : WatchMode::poll;
 }
 
 std::unique_ptr<ChangeFeed> make_change_feed(const LdapConfig &config, WatchMode mode) {
@@ -38,9 +38,9 @@ std::unique_ptr<ChangeFeed> make_change_feed(const LdapConfig &config, WatchMode
 std::vector<std::string> watched_bases(const LdapConfig &config) {
     std::vector<std::string> bases;
     std::vector<std::string> normalized;
-    for (const std::string *base : {&config.base, &config.send_as_base, &config.send_on_behalf_base,
-                                    &config.full_access_base, &config.sent_copy_base, &config.no_sent_copy_base,
-                                    &config.report_base, &config.enforce_base}) {
+    for (const std::string *base :
+         {&config.base, &config.send_as_base, &config.send_on_behalf_base, &config.full_access_base,
+          &config.sent_copy_base, &config.no_sent_copy_base, &config.report_base, &config.enforce_base}) {
         if (base->empty()) continue;
         const std::string n = normalize_dn(*base);
         if (std::any_of(normalized.begin(), normalized.end(), [&](const std::string &b) { return dn_within(n, b); }))

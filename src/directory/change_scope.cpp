@@ -59,15 +59,16 @@ std::vector<std::string> entry_mailboxes(const ChangedEntry &change, bool local_
 
 ChangeScope::ChangeScope(const LdapConfig &config, AddressRules rules)
     : pool_(scope_pool_config(config)), rules_(std::move(rules)), search_bases_(watched_bases(config)) {
-    for (const std::string *base : {&config.send_as_base, &config.send_on_behalf_base, &config.full_access_base,
-                                    &config.sent_copy_base, &config.no_sent_copy_base, &config.report_base,
-                                    &config.enforce_base})
+    for (const std::string *base :
+         {&config.send_as_base, &config.send_on_behalf_base, &config.full_access_base, &config.sent_copy_base,
+          &config.no_sent_copy_base, &config.report_base, &config.enforce_base})
         if (!base->empty()) mailbox_bases_.push_back(normalize_dn(*base));
 }
 
 bool ChangeScope::under_mailbox_base(const std::string &normalized_dn) const {
-    return std::any_of(mailbox_bases_.begin(), mailbox_bases_.end(),
-                       [&](const std::string &base) { return normalized_dn != base && dn_within(normalized_dn, base); });
+    return std::any_of(mailbox_bases_.begin(), mailbox_bases_.end(), [&](const std::string &base) {
+        return normalized_dn != base && dn_within(normalized_dn, base);
+    });
 }
 
 bool ChangeScope::reach(const ChangedEntry &change, Invalidation &out, std::string &error) {

@@ -84,8 +84,9 @@ bool PollFeed::start(const std::string &position, std::string &error) {
 bool PollFeed::next(double wait, FeedBatch &batch, std::string &error) {
     const auto now = std::chrono::steady_clock::now();
     if (now < due_) {
-        std::this_thread::sleep_for(std::min(due_ - now, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                             std::chrono::duration<double>(wait))));
+        std::this_thread::sleep_for(std::min(
+            due_ - now,
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wait))));
         if (std::chrono::steady_clock::now() < due_) return true;
     }
     due_ = std::chrono::steady_clock::now() + std::chrono::seconds(config_.change_poll);

@@ -19,8 +19,8 @@ namespace sendas {
 
 // How one kind of server marks changed entries.
 struct PollDialect {
-    std::string attribute;                      // "modifyTimestamp"
-    std::string (*initial_mark)();              // a mark safely before any change not yet seen
+    std::string attribute;                                      // "modifyTimestamp"
+    std::string (*initial_mark)();                              // a mark safely before any change not yet seen
     bool (*after)(const std::string &a, const std::string &b);  // a is a later mark than b
 };
 
@@ -55,7 +55,7 @@ private:
     std::unique_ptr<LdapConnection> conn_;
     std::string mark_;
     std::set<std::string> seen_;
-    bool fresh_start_ = false;     // no mark given: the first batch drops everything
+    bool fresh_start_ = false;      // no mark given: the first batch drops everything
     std::set<std::string> listed_;  // last listing; empty before the first
     bool listed_once_ = false;
     unsigned polls_ = 0;

@@ -34,8 +34,8 @@ private:
         std::string base;
         int msgid = -1;
         std::string cookie;
-        bool resumed = false;     // started from a cookie: the refresh carries changes
-        bool refreshing = true;   // before refreshDone
+        bool resumed = false;    // started from a cookie: the refresh carries changes
+        bool refreshing = true;  // before refreshDone
     };
     bool handle(LDAPMessage *msg, FeedBatch &batch, std::string &error);
     void on_entry(Session &session, LDAPMessage *msg, FeedBatch &batch);

@@ -14,9 +14,9 @@
 namespace sendas {
 namespace {
 
-constexpr long long lease_ms = 5000;                        // a dead watcher is replaced within this
+constexpr long long lease_ms = 5000;  // a dead watcher is replaced within this
 constexpr auto lease_renewal = std::chrono::milliseconds(1000);
-constexpr double feed_wait = 0.5;                           // seconds per feed read: how fast stop is noticed
+constexpr double feed_wait = 0.5;  // seconds per feed read: how fast stop is noticed
 constexpr auto reconnect_pause = std::chrono::milliseconds(1000);
 
 int64_t now_ms() {
@@ -140,7 +140,8 @@ void ChangeWatcher::run() {
             // What was read before the break is still applied.
         } else {
             last_ok_ms_ = now_ms();
-            if (mode_ == WatchMode::syncrepl && state() == "refreshing" && !batch.position.empty()) set_state("watching");
+            if (mode_ == WatchMode::syncrepl && state() == "refreshing" && !batch.position.empty())
+                set_state("watching");
         }
         take(batch);
         publish_status();

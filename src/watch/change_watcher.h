@@ -69,12 +69,12 @@ private:
     ChangeScope scope_;
     WatchMode mode_ = WatchMode::off;
     std::unique_ptr<ChangeFeed> feed_;
-    std::string position_;       // where the feed resumes, as last applied
-    Invalidation pending_;       // worked out but not yet delivered
+    std::string position_;  // where the feed resumes, as last applied
+    Invalidation pending_;  // worked out but not yet delivered
     std::string pending_position_;
-    int64_t last_ok_ms_ = 0;     // when the feed last answered
-    int64_t status_at_ms_ = 0;   // when the status was last published
-    double last_latency_ = -1;   // seconds, of the last change applied
+    int64_t last_ok_ms_ = 0;    // when the feed last answered
+    int64_t status_at_ms_ = 0;  // when the status was last published
+    double last_latency_ = -1;  // seconds, of the last change applied
     unsigned long long changes_ = 0, resyncs_ = 0;
 
     mutable std::mutex state_mutex_;

@@ -122,7 +122,8 @@ const std::vector<KeyCase> &key_cases() {
         {"ldap.starttls", "no", "yes", "yes", [](const Config &c) { return yes_no(c.ldap.starttls); }},
         {"ldap.ca_file", "", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem",
          [](const Config &c) { return c.ldap.ca_file; }},
-        {"ldap.watch", "auto", "poll", "poll", [](const Config &c) {
+        {"ldap.watch", "auto", "poll", "poll",
+         [](const Config &c) {
              switch (c.ldap.watch) {
              case sendas::WatchMode::automatic: return "auto"s;
              case sendas::WatchMode::syncrepl: return "syncrepl"s;

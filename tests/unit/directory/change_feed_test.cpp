@@ -85,9 +85,11 @@ public:
         std::string mark = "20240101000000Z";
         std::set<std::string> seen;
         std::vector<const LdapEntry *> changed;
-        std::vector<LdapEntry> once = {entry("cn=a,dc=x", "20240101000005Z", "20240101000005.000001Z#000000#000#000000")};
+        std::vector<LdapEntry> once = {
+            entry("cn=a,dc=x", "20240101000005Z", "20240101000005.000001Z#000000#000#000000")};
         sendas::advance_mark(dialect, once, mark, seen, changed);
-        std::vector<LdapEntry> twice = {entry("cn=a,dc=x", "20240101000005Z", "20240101000005.500000Z#000000#000#000000")};
+        std::vector<LdapEntry> twice = {
+            entry("cn=a,dc=x", "20240101000005Z", "20240101000005.500000Z#000000#000#000000")};
         changed.clear();
         sendas::advance_mark(dialect, twice, mark, seen, changed);
         CPPUNIT_ASSERT_EQUAL("cn=a,dc=x"s, dns(changed));
@@ -132,7 +134,8 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE("a deletion names its RDN", "sales@example.com"s,
                                      joined(sendas::entry_mailboxes(deleted, false)));
         deleted.dn = "cn=@Example.org,ou=send-as,dc=x";
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("a domain group", "@example.org"s, joined(sendas::entry_mailboxes(deleted, false)));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("a domain group", "@example.org"s,
+                                     joined(sendas::entry_mailboxes(deleted, false)));
         deleted.dn = "cn=a\\,b@example.com,ou=send-as,dc=x";
         CPPUNIT_ASSERT_EQUAL_MESSAGE("an escaped RDN", "a,b@example.com"s,
                                      joined(sendas::entry_mailboxes(deleted, false)));
