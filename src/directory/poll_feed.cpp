@@ -21,8 +21,7 @@ std::string a_day_ago() {
     std::tm utc{};
     gmtime_r(&then, &utc);
     char text[32];
-    std::strftime(text, sizeof text, "%Y%m%d%H%M%SZ", &utc);
-    return text;
+    return std::strftime(text, sizeof text, "%Y%m%d%H%M%SZ", &utc) ? text : "19700101000000Z";
 }
 
 bool later_time(const std::string &a, const std::string &b) { return a > b; }

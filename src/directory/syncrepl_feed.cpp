@@ -27,24 +27,40 @@ void keep(const berval &value, std::string &out) {
     if (value.bv_val) out.assign(value.bv_val, value.bv_len);
 }
 
-// The state and cookie of an entry's Sync State control; false without one.
-bool sync_state(LDAP *ld, LDAPMessage *msg, int &state, std::string &cookie) {
-    LDAPControl **controls = nullptr;
-    if (ldap_get_entry_controls(ld, msg, &controls) != LDAP_SUCCESS || !controls) return false;
-    bool ok = false;
-    if (LDAPControl *control = ldap_control_find(LDAP_CONTROL_SYNC_STATE, controls, nullptr)) {
-        BerElement *ber = ber_init(&control->ldctl_value);
-        ber_int_t value = -1;
-        berval uuid{0, nullptr}, scanned{0, nullptr};
-        ber_len_t length = 0;
-        if (ber && ber_scanf(ber, "{em", &value, &uuid) != LBER_ERROR) {
-            ok = true;
-            state = value;
-            if (ber_peek_tag(ber, &length) == LDAP_TAG_SYNC_COOKIE && ber_scanf(ber, "m", &scanned) != LBER_ERROR)
-                keep(scanned, cookie);
-        }
+// A BerElement over a copy of `value`, freed with it.
+struct Ber {
+    // Empty: no reader (lber would read from a null buffer).
+    explicit Ber(const std::string &value) {
+        berval bv{static_cast<ber_len_t>(value.size()), const_cast<char *>(value.data())};
+        if (!value.empty()) ber = ber_init(&bv);
+    }
+    ~Ber() {
         if (ber) ber_free(ber, 1);
     }
+    Ber(const Ber &) = delete;
+    Ber &operator=(const Ber &) = delete;
+    BerElement *ber = nullptr;
+};
+
+// An optional cookie at the reader's position.
+bool optional_cookie(BerElement *ber, std::string &cookie) {
+    ber_len_t length = 0;
+    berval scanned{0, nullptr};
+    if (ber_peek_tag(ber, &length) != LDAP_TAG_SYNC_COOKIE) return true;
+    if (ber_scanf(ber, "m", &scanned) == LBER_ERROR) return false;
+    keep(scanned, cookie);
+    return true;
+}
+
+// The Sync State control of an entry message; false without one.
+bool entry_sync_state(LDAP *ld, LDAPMessage *msg, int &state, std::string &cookie) {
+    LDAPControl **controls = nullptr;
+    if (ldap_get_entry_controls(ld, msg, &controls) != LDAP_SUCCESS || !controls) return false;
+    LDAPControl *control = ldap_control_find(LDAP_CONTROL_SYNC_STATE, controls, nullptr);
+    const bool ok =
+        control && parse_sync_state(std::string(control->ldctl_value.bv_val ? control->ldctl_value.bv_val : "",
+                                                control->ldctl_value.bv_len),
+                                    state, cookie);
     ldap_controls_free(controls);
     return ok;
 }
@@ -63,6 +79,43 @@ bool request_control(const std::string &cookie, LDAPControl &control, berval &va
 }
 
 }  // namespace
+
+bool parse_sync_state(const std::string &value, int &state, std::string &cookie) {
+    Ber reader(value);
+    ber_int_t scanned_state = -1;
+    berval uuid{0, nullptr};
+    if (!reader.ber || ber_scanf(reader.ber, "{em", &scanned_state, &uuid) == LBER_ERROR) return false;
+    if (scanned_state < LDAP_SYNC_PRESENT || scanned_state > LDAP_SYNC_DELETE) return false;
+    state = scanned_state;
+    return optional_cookie(reader.ber, cookie);
+}
+
+bool parse_sync_info(const std::string &value, SyncInfo &info) {
+    Ber reader(value);
+    if (!reader.ber) return false;
+    info = SyncInfo{};
+    ber_len_t length = 0;
+    const ber_tag_t tag = ber_peek_tag(reader.ber, &length);
+    if (tag == LDAP_TAG_SYNC_NEW_COOKIE) {
+        berval scanned{0, nullptr};
+        if (ber_scanf(reader.ber, "m", &scanned) == LBER_ERROR) return false;
+        keep(scanned, info.cookie);
+        return true;
+    }
+    if (tag != LDAP_TAG_SYNC_REFRESH_DELETE && tag != LDAP_TAG_SYNC_REFRESH_PRESENT && tag != LDAP_TAG_SYNC_ID_SET)
+        return false;
+    info.kind = tag == LDAP_TAG_SYNC_REFRESH_DELETE    ? SyncInfo::Kind::refresh_delete
+                : tag == LDAP_TAG_SYNC_REFRESH_PRESENT ? SyncInfo::Kind::refresh_present
+                                                       : SyncInfo::Kind::id_set;
+    if (ber_scanf(reader.ber, "{") == LBER_ERROR || !optional_cookie(reader.ber, info.cookie)) return false;
+    ber_int_t flag = 0;
+    // refreshDone (default TRUE), or refreshDeletes (default FALSE): both tagged 0x01.
+    if (ber_peek_tag(reader.ber, &length) == LDAP_TAG_REFRESHDONE) {
+        if (ber_scanf(reader.ber, "b", &flag) == LBER_ERROR) return false;
+        (info.kind == SyncInfo::Kind::id_set ? info.refresh_deletes : info.refresh_done) = flag != 0;
+    }
+    return true;
+}
 
 SyncreplFeed::SyncreplFeed(const LdapConfig &config) : config_(config) {}
 
@@ -85,6 +138,7 @@ bool SyncreplFeed::start(const std::string &position, std::string &error) {
     if (!conn_->open(error)) return false;
     std::vector<std::string> attributes = {"objectClass", "cn", config_.mail_attribute, "entryCSN"};
     std::vector<char *> attrs;
+    attrs.reserve(attributes.size() + 1);
     for (auto &a : attributes) attrs.push_back(a.data());
     attrs.push_back(nullptr);
     for (size_t i = 0; i < bases.size(); ++i) {
@@ -114,7 +168,8 @@ bool SyncreplFeed::next(double wait, FeedBatch &batch, std::string &error) {
         error = "no content-sync session";
         return false;
     }
-    timeval timeout{static_cast<time_t>(wait), static_cast<suseconds_t>((wait - static_cast<time_t>(wait)) * 1e6)};
+    const auto micros = static_cast<long long>(wait * 1e6);
+    timeval timeout{static_cast<time_t>(micros / 1000000), static_cast<suseconds_t>(micros % 1000000)};
     // Drains what has arrived, in bounded batches, after the first wait.
     for (int n = 0; n < 1000; ++n) {
         LDAPMessage *msg = nullptr;
@@ -168,7 +223,7 @@ bool SyncreplFeed::handle(LDAPMessage *msg, FeedBatch &batch, std::string &error
 void SyncreplFeed::on_entry(Session &session, LDAPMessage *msg, FeedBatch &batch) {
     int state = -1;
     std::string cookie;
-    if (!sync_state(conn_->handle(), msg, state, cookie)) return;
+    if (!entry_sync_state(conn_->handle(), msg, state, cookie)) return;
     if (!cookie.empty()) session.cookie = cookie;
     if (session.refreshing && !session.resumed) return;  // the initial content, no change
     // A present entry means a present phase, whose deletions are implied
@@ -186,35 +241,23 @@ void SyncreplFeed::on_info(Session &session, LDAPMessage *msg, FeedBatch &batch)
     char *oid = nullptr;
     berval *data = nullptr;
     if (ldap_parse_intermediate(conn_->handle(), msg, &oid, &data, nullptr, 0) != LDAP_SUCCESS) return;
-    BerElement *ber = oid && data && std::strcmp(oid, LDAP_SYNC_INFO) == 0 ? ber_init(data) : nullptr;
-    if (ber) {
-        ber_len_t length = 0;
-        berval scanned{0, nullptr};
-        const ber_tag_t tag = ber_peek_tag(ber, &length);
-        if (tag == LDAP_TAG_SYNC_NEW_COOKIE) {
-            if (ber_scanf(ber, "m", &scanned) != LBER_ERROR) keep(scanned, session.cookie);
-        } else if (tag == LDAP_TAG_SYNC_REFRESH_DELETE || tag == LDAP_TAG_SYNC_REFRESH_PRESENT ||
-                   tag == LDAP_TAG_SYNC_ID_SET) {
-            ber_scanf(ber, "{");
-            if (ber_peek_tag(ber, &length) == LDAP_TAG_SYNC_COOKIE && ber_scanf(ber, "m", &scanned) != LBER_ERROR)
-                keep(scanned, session.cookie);
-            ber_int_t flag = 1;  // refreshDone defaults to TRUE
-            if (tag != LDAP_TAG_SYNC_ID_SET && ber_peek_tag(ber, &length) == LDAP_TAG_REFRESHDONE)
-                ber_scanf(ber, "b", &flag);
-            // An ID set names entries by UUID only, and a present phase
-            // implies deletions: neither can be mapped to DNs.
-            if (session.resumed || !session.refreshing)
-                if (tag == LDAP_TAG_SYNC_ID_SET || tag == LDAP_TAG_SYNC_REFRESH_PRESENT) batch.everything = true;
-            if (tag != LDAP_TAG_SYNC_ID_SET && flag && session.refreshing) {
-                session.refreshing = false;
-                // Nothing is known about the time before a first session.
-                if (!session.resumed) batch.everything = true;
-            }
-        }
-        ber_free(ber, 1);
-    }
+    SyncInfo info;
+    const bool ours = oid && data && std::strcmp(oid, LDAP_SYNC_INFO) == 0 &&
+                      parse_sync_info(std::string(data->bv_val ? data->bv_val : "", data->bv_len), info);
     if (oid) ldap_memfree(oid);
     if (data) ber_bvfree(data);
+    if (!ours) return;
+    if (!info.cookie.empty()) session.cookie = info.cookie;
+    if (info.kind == SyncInfo::Kind::new_cookie) return;
+    // An ID set names entries by UUID only, and a present phase implies
+    // deletions: neither can be mapped to DNs.
+    const bool unnamed = info.kind == SyncInfo::Kind::id_set || info.kind == SyncInfo::Kind::refresh_present;
+    if (unnamed && (session.resumed || !session.refreshing)) batch.everything = true;
+    if (info.kind != SyncInfo::Kind::id_set && info.refresh_done && session.refreshing) {
+        session.refreshing = false;
+        // Nothing is known about the time before a first session.
+        if (!session.resumed) batch.everything = true;
+    }
 }
 
 }  // namespace sendas

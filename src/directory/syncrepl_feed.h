@@ -20,6 +20,22 @@
 
 namespace sendas {
 
+// What a Sync Info message (RFC 4533 syncInfoValue) says.
+struct SyncInfo {
+    enum class Kind { new_cookie, refresh_delete, refresh_present, id_set } kind = Kind::new_cookie;
+    std::string cookie;            // empty: none given
+    bool refresh_done = true;      // refreshDelete / refreshPresent
+    bool refresh_deletes = false;  // syncIdSet: the UUIDs are deletions
+};
+
+// Parses a syncInfoValue from the server; false when it is none.
+bool parse_sync_info(const std::string &value, SyncInfo &info);
+
+// Parses a Sync State control's value: `state` one of LDAP_SYNC_PRESENT,
+// _ADD, _MODIFY, _DELETE; `cookie` set when one is given. False when it
+// is none.
+bool parse_sync_state(const std::string &value, int &state, std::string &cookie);
+
 class SyncreplFeed : public ChangeFeed {
 public:
     explicit SyncreplFeed(const LdapConfig &config);

@@ -40,14 +40,17 @@ void merge(Invalidation &into, const Invalidation &from) {
 
 }  // namespace
 
-double change_time(const std::string &text) {
+double change_time(const std::string &generalized_time) {
+    const std::string &text = generalized_time;
     std::tm utc{};
     if (text.size() < 15 || !strptime(text.substr(0, 14).c_str(), "%Y%m%d%H%M%S", &utc)) return -1;
     double seconds = static_cast<double>(timegm(&utc));
     if (text[14] == '.' || text[14] == ',') {
         double scale = 0.1;
-        for (size_t i = 15; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, scale /= 10)
+        for (size_t i = 15; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
             seconds += (text[i] - '0') * scale;
+            scale /= 10;
+        }
     }
     return seconds;
 }

@@ -16,11 +16,16 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
 	tests/fuzz/fuzz-sentinel-reply \
+	tests/fuzz/fuzz-sync-message \
 	tests/fuzz/fuzz-xtext
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CPPFLAGS = $(src_libsendas_a_CPPFLAGS)
 FUZZ_LDADD = $(SENDAS_LIBS)
 
+tests_fuzz_fuzz_sync_message_SOURCES = tests/fuzz/fuzz_sync_message.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_sync_message_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_sync_message_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sync_message_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_address_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_address_LDFLAGS = $(FUZZ_LDFLAGS)

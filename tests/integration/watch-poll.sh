@@ -3,7 +3,9 @@
 # for ldap.watch = poll, daemon two runs the default auto, which must find
 # no content sync in the root DSE and poll too; both share one Redis with
 # long TTLs, ldap.change_poll = 1:
-#   - revokes and grants decide the next message within 2 s at p99;
+#   - revokes and grants decide the next message within ldap.change_poll
+#     plus 1.5 s at p99 (a change waits up to one poll, then the search,
+#     the invalidation and the probe's own retries);
 #   - a deleted rights group, which no timestamp shows, is found by the
 #     periodic listing;
 #   - slapd restarted: polling resumes from its mark.
@@ -28,8 +30,8 @@ printf '%s\n' "$stats" | grep -q "^watcher: holder=[^ ]*:$holder:.* mode=poll st
 trials one two
 summary "grant latency (poll every 1 s, 2 daemons)" "${GRANTS[@]}"
 summary "revoke latency (poll every 1 s, 2 daemons)" "${REVOKES[@]}"
-[ "$(p99 "${GRANTS[@]}")" -le 2000 ] || fail "grant p99 above 2 s"
-[ "$(p99 "${REVOKES[@]}")" -le 2000 ] || fail "revoke p99 above 2 s"
+[ "$(p99 "${GRANTS[@]}")" -le 2500 ] || fail "grant p99 above 2.5 s"
+[ "$(p99 "${REVOKES[@]}")" -le 2500 ] || fail "revoke p99 above 2.5 s"
 
 # --- a deleted rights group -----------------------------------------------------
 await two heidi loop@example.com "$ACCEPT" 0 >/dev/null

@@ -12,12 +12,24 @@
 #include "directory/change_scope.h"
 #include "directory/ldap_connection.h"
 #include "directory/poll_feed.h"
+#include "directory/syncrepl_feed.h"
 
 using namespace std::string_literals;
 using sendas::ChangedEntry;
 using sendas::LdapEntry;
 
 namespace {
+
+// BER as RFC 4533 writes it; short forms only.
+std::string tlv(unsigned char tag, const std::string &body) {
+    return std::string(1, static_cast<char>(tag)) + static_cast<char>(body.size()) + body;
+}
+const std::string uuid(16, '\x01');
+const std::string cookie = "rid=000,csn=20240101120000.000001Z#000000#000#000000";
+std::string state_value(char state, const std::string &with_cookie = "") {
+    return tlv(
+        0x30, tlv(0x0a, std::string(1, state)) + tlv(0x04, uuid) + (with_cookie.empty() ? "" : tlv(0x04, with_cookie)));
+}
 
 LdapEntry entry(const std::string &dn, const std::string &stamp, const std::string &csn = "") {
     LdapEntry e;
@@ -50,6 +62,8 @@ class ChangeFeedTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(groupsByObjectClass);
     CPPUNIT_TEST(mailboxesOfAnEntry);
     CPPUNIT_TEST(watchedBasesOnceEach);
+    CPPUNIT_TEST(syncStateValues);
+    CPPUNIT_TEST(syncInfoValues);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -149,6 +163,36 @@ public:
         config.full_access_base = "o=rights";
         config.report_base = "ou=Report,dc=Example,dc=com";
         CPPUNIT_ASSERT_EQUAL("dc=example,dc=com|o=rights"s, joined(sendas::watched_bases(config)));
+    }
+
+    void syncStateValues() {
+        int state = -1;
+        std::string got;
+        CPPUNIT_ASSERT(sendas::parse_sync_state(state_value(1), state, got));
+        CPPUNIT_ASSERT_EQUAL(1, state);
+        CPPUNIT_ASSERT_EQUAL(""s, got);
+        CPPUNIT_ASSERT(sendas::parse_sync_state(state_value(3, cookie), state, got));
+        CPPUNIT_ASSERT_EQUAL(3, state);
+        CPPUNIT_ASSERT_EQUAL(cookie, got);
+        CPPUNIT_ASSERT_MESSAGE("no such state", !sendas::parse_sync_state(state_value(9), state, got));
+        CPPUNIT_ASSERT_MESSAGE("truncated", !sendas::parse_sync_state(state_value(1).substr(0, 5), state, got));
+        CPPUNIT_ASSERT_MESSAGE("empty", !sendas::parse_sync_state("", state, got));
+    }
+
+    void syncInfoValues() {
+        using Kind = sendas::SyncInfo::Kind;
+        sendas::SyncInfo info;
+        CPPUNIT_ASSERT(sendas::parse_sync_info(tlv(0x80, cookie), info));
+        CPPUNIT_ASSERT(info.kind == Kind::new_cookie && info.cookie == cookie);
+        CPPUNIT_ASSERT(sendas::parse_sync_info(tlv(0xa1, tlv(0x04, cookie)), info));
+        CPPUNIT_ASSERT_MESSAGE("refreshDone defaults to TRUE",
+                               info.kind == Kind::refresh_delete && info.refresh_done && info.cookie == cookie);
+        CPPUNIT_ASSERT(sendas::parse_sync_info(tlv(0xa2, tlv(0x01, "\x00"s)), info));
+        CPPUNIT_ASSERT(info.kind == Kind::refresh_present && !info.refresh_done && info.cookie.empty());
+        CPPUNIT_ASSERT(sendas::parse_sync_info(tlv(0xa3, tlv(0x01, "\xff"s) + tlv(0x31, tlv(0x04, uuid))), info));
+        CPPUNIT_ASSERT(info.kind == Kind::id_set && info.refresh_deletes);
+        CPPUNIT_ASSERT_MESSAGE("another tag", !sendas::parse_sync_info(tlv(0x04, cookie), info));
+        CPPUNIT_ASSERT_MESSAGE("empty", !sendas::parse_sync_info("", info));
     }
 };
 
