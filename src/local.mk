@@ -10,6 +10,7 @@ src_libsendas_a_SOURCES = \
 	src/base/options.cpp src/base/options.h \
 	src/base/clock.h \
 	src/base/record_mac.cpp src/base/record_mac.h \
+	src/base/secret_files.cpp src/base/secret_files.h \
 	src/base/string_util.h \
 	src/base/tokens.h \
 	src/policy/address.cpp src/policy/address.h \
