@@ -6,9 +6,9 @@ set -euo pipefail
 
 packages=(
     autoconf automake make g++ pkg-config
-    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev
+    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev libsystemd-dev
     slapd ldap-utils miltertest redis-server redis-tools
-    postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base
+    postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base python3
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14
 )
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The Debian package as an admin gets it: builds it from this tree (in a
 # copy, so the tree stays clean), checks it with lintian, installs it with
-# apt, runs the INSTALLED daemon with the installed config against a
-# private slapd, checks one accept and one reject through its socket (also
-# as the postfix user), reloads it, then purges the package and checks that
-# nothing is left but the system user (kept, as usual in Debian).
+# apt, checks file modes and the unit, runs the INSTALLED daemon with the
+# installed config against a private slapd as the unit does (user
+# sendas-milter, no capabilities, a 0400 password file that postfix cannot
+# read), checks readiness as systemd would hear it (READY=1 once the socket
+# accepts connections, RELOADING=1/READY=1, STOPPING=1 through
+# NOTIFY_SOCKET), one accept and one reject through its socket (also as
+# the postfix user), reloads it; where systemd is PID 1, starts the unit
+# itself (Type=notify). Then purges the package and checks that nothing is
+# left but the system user (kept, as usual in Debian).
 #
 #   sudo bash tests/package.sh
 #
@@ -180,10 +185,17 @@ apt_get install -y -q "$deb" >"$W/install.log" 2>&1 || { cat "$W/install.log" >&
     fail "installed sendas-milter --version: $(/usr/sbin/sendas-milter --version 2>&1)"
 getent passwd sendas-milter >/dev/null || fail "no system user sendas-milter"
 getent group sendas-milter >/dev/null || fail "no group sendas-milter"
-[ "$(stat -c '%U:%G %a' "$CONF")" = "root:sendas-milter 640" ] ||
-    fail "$CONF is $(stat -c '%U:%G %a' "$CONF"), expected root:sendas-milter 640"
+mode_is() {  # PATH "OWNER:GROUP MODE"
+    [ "$(stat -c '%U:%G %a' "$1" 2>&1)" = "$2" ] || fail "$1 is $(stat -c '%U:%G %a' "$1" 2>&1), expected $2"
+}
+mode_is "$CONF" "root:sendas-milter 640"
 dpkg-query -W -f='${Conffiles}\n' "$PKG" | grep -q " $CONF " || fail "$CONF is not a conffile"
-[ -f /lib/systemd/system/sendas-milter.service ] || fail "no systemd unit"
+UNIT=/lib/systemd/system/sendas-milter.service
+[ -f "$UNIT" ] || fail "no systemd unit"
+for line in Type=notify User=sendas-milter Group=sendas-milter RuntimeDirectory=sendas-milter \
+    CapabilityBoundingSet= ReadWritePaths=-/var/spool/postfix/sendas-milter; do
+    grep -qxF "$line" "$UNIT" || fail "the unit lacks the line $line"
+done
 [ ! -e /etc/systemd/system/multi-user.target.wants/sendas-milter.service ] ||
     fail "the unit was enabled on installation; it must wait until configured"
 postfix_member=no
@@ -192,15 +204,51 @@ if getent passwd postfix >/dev/null; then
     postfix_member=yes
 fi
 if [ -d /var/spool/postfix ]; then
-    [ "$(stat -c '%U:%G %a' /var/spool/postfix/sendas-milter 2>&1)" = "root:sendas-milter 750" ] ||
-        fail "/var/spool/postfix/sendas-milter: $(stat -c '%U:%G %a' /var/spool/postfix/sendas-milter 2>&1)"
+    # The daemon, not root, creates the socket there.
+    mode_is /var/spool/postfix/sendas-milter "sendas-milter:sendas-milter 750"
 fi
-echo "installed: user and group sendas-milter, $CONF root:sendas-milter 0640, unit installed disabled," \
-    "postfix in group: $postfix_member"
+echo "installed: user and group sendas-milter, $CONF root:sendas-milter 0640, unit (Type=notify," \
+    "User=sendas-milter, no capabilities) installed disabled, postfix in group: $postfix_member"
 
-# --- run the installed daemon ----------------------------------------------
+# The unit's sandbox as systemd rates it (--offline: no running systemd needed).
+if systemd-analyze security --offline=yes "$UNIT" >"$W/security.txt" 2>&1; then
+    grep -F '✗' "$W/security.txt" || true
+    tail -n 1 "$W/security.txt"
+else
+    echo "systemd-analyze security --offline=yes failed: $(tail -n 3 "$W/security.txt")"
+fi
 
-step "running /usr/sbin/sendas-milter with $CONF against a private slapd"
+# check_unit_under_systemd: only where systemd is PID 1. The unit as
+# shipped, pointed at the test's slapd by a runtime drop-in (PrivateTmp
+# hides $T from it, so the socket is the default one in /run): `systemctl
+# start` must return with the socket accepting connections (Type=notify),
+# the daemon running as sendas-milter; reload and stop must succeed.
+check_unit_under_systemd() {
+    local dropin=/run/systemd/system/sendas-milter.service.d opts pid out
+    opts="-c $CONF --ldap.uri $SLAPD_URI --ldap.timeout 2"
+    mkdir -p "$dropin"
+    printf '[Service]\nExecStartPre=\nExecStartPre=/usr/sbin/sendas-milter -t %s\nExecStart=\nExecStart=/usr/sbin/sendas-milter -f %s\n' \
+        "$opts" "$opts" >"$dropin/test.conf"
+    on_exit sh -c "systemctl stop sendas-milter; rm -rf $dropin; systemctl daemon-reload"
+    systemctl daemon-reload
+    systemctl start sendas-milter || { journalctl -u sendas-milter -n 30 --no-pager >&2; fail "systemctl start failed"; }
+    # No wait: Type=notify returned only after READY=1.
+    out=$(MILTER_SOCKET=unix:/run/sendas-milter/milter.sock probe alice) || fail "probe right after systemctl start: $out"
+    expect "$out" "result accept"
+    [ "$(systemctl show -p Type --value sendas-milter)" = notify ] || fail "the unit is not Type=notify"
+    pid=$(systemctl show -p MainPID --value sendas-milter)
+    [ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = "$(id -u sendas-milter)" ] ||
+        fail "the unit's daemon does not run as sendas-milter"
+    systemctl reload sendas-milter || fail "systemctl reload failed"
+    [ "$(systemctl show -p ActiveState --value sendas-milter)" = active ] || fail "not active after reload"
+    systemd-analyze security sendas-milter | tail -n 1
+    systemctl stop sendas-milter || fail "systemctl stop failed"
+    echo "systemd: start returned with the socket accepting connections; reload and stop succeeded"
+}
+
+# --- run the installed daemon as the unit does -----------------------------
+
+step "running /usr/sbin/sendas-milter as sendas-milter with $CONF against a private slapd"
 export SENDAS_MILTER=/usr/sbin/sendas-milter
 # shellcheck source=tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
@@ -211,31 +259,62 @@ start_slapd
 MILTER_PROBE=${MILTER_PROBE:-$top_builddir/tests/tools/milter-probe}
 [ -x "$MILTER_PROBE" ] || MILTER_PROBE=$src/tests/tools/milter-probe  # built by the package's make check
 [ -x "$MILTER_PROBE" ] || die "no milter-probe: build it with make check, or set MILTER_PROBE"
-# $T is where the socket lives: reachable by the group, like /run/sendas-milter.
-chgrp sendas-milter "$T" && chmod 750 "$T"
 install -m 755 "$MILTER_PROBE" "$T/milter-probe"
+# $T/run stands for /run/sendas-milter as systemd makes it (RuntimeDirectory=).
+chmod 711 "$T"
+install -d -m 750 -o sendas-milter -g sendas-milter "$T/run"
+# The unit's identity: user sendas-milter and its groups, no capabilities.
+as_unit() { setpriv --reuid=sendas-milter --regid=sendas-milter --init-groups --inh-caps=-all -- "$@"; }
 
-# The installed config, with the test's directory, socket and pid file.
-overrides=(--ldap.uri "$SLAPD_URI" --ldap.timeout 2 --socket "unix:$T/milter.sock" --pidfile "$T/sendas-milter.pid")
-out=$(/usr/sbin/sendas-milter -t -c "$CONF" "${overrides[@]}" 2>&1) || fail "-t with the installed config: $out"
+# The bind password as README.Debian says: 0400, the daemon's user's alone.
+install -m 0400 -o sendas-milter -g sendas-milter /dev/null "$T/ldap.password"
+printf '%s\n' "$LDAP_ROOTPW" >"$T/ldap.password"
+mode_is "$T/ldap.password" "sendas-milter:sendas-milter 400"
+as_unit cat "$T/ldap.password" >/dev/null || fail "the user sendas-milter cannot read its password file"
+if [ "$postfix_member" = yes ]; then
+    ! runuser -u postfix -- cat "$T/ldap.password" >/dev/null 2>&1 ||
+        fail "the postfix user reads the daemon's password file"
+    echo "the password file: read by sendas-milter, not by postfix (a member of its group)"
+fi
+
+# The installed config, with the test's directory, socket, pid file and bind.
+MILTER_SOCKET=unix:$T/run/milter.sock
+overrides=(--ldap.uri "$SLAPD_URI" --ldap.timeout 2 --socket "$MILTER_SOCKET" --pidfile "$T/run/sendas-milter.pid"
+    --ldap.bind_dn "$LDAP_ROOTDN" --ldap.bind_password_file "$T/ldap.password")
+out=$(as_unit /usr/sbin/sendas-milter -t -c "$CONF" "${overrides[@]}" 2>&1) || fail "-t with the installed config: $out"
 grep -q "configuration OK" <<<"$out" || fail "-t did not say OK: $out"
+! grep -q "may read the secret" <<<"$out" || fail "-t warned about the 0400 password file: $out"
 
-MILTER_SOCKET=unix:$T/milter.sock
-MILTER_LOG=$T/milter.log
-/usr/sbin/sendas-milter -f -c "$CONF" "${overrides[@]}" </dev/null >>"$MILTER_LOG" 2>&1 &
-MILTER_PID=$!
-n=100
-until _socket_ready "$MILTER_SOCKET"; do
-    _pid_alive "$MILTER_PID" || { cat "$MILTER_LOG" >&2; MILTER_PID=; fail "the installed daemon exited during startup"; }
-    n=$((n - 1))
-    [ $n -gt 0 ] || fail "the installed daemon did not open its socket within 10 s"
-    sleep 0.1
-done
-sleep 0.2  # privileges are dropped right after the socket is opened
+# Readiness as systemd reads it (Type=notify), from a listener on the
+# socket NOTIFY_SOCKET names.
+python=$(_find_tool python3)
+[ -n "$python" ] || die "python3 not found (Debian package python3)"
+"$python" "$top_srcdir/tests/lib/notify-listener.py" "$T/notify" "${MILTER_SOCKET#unix:}" "$T/notify.out" 120 \
+    </dev/null >/dev/null 2>&1 &
+on_exit _terminate $!
+await_notify() {  # PATTERN COUNT: up to 10 s
+    local n=100
+    until [ "$(grep -cE -- "$1" "$T/notify.out" 2>/dev/null)" -ge "$2" ]; do
+        n=$((n - 1))
+        [ $n -gt 0 ] || fail "no '$1' (x$2) from the installed daemon: $(cat "$T/notify.out" 2>&1)"
+        sleep 0.1
+    done
+}
+await_notify '^listening$' 1
+
+start_daemon milter "$MILTER_SOCKET" \
+    as_unit env NOTIFY_SOCKET="$T/notify" /usr/sbin/sendas-milter -f -c "$CONF" "${overrides[@]}" ||
+    fail "the installed daemon did not start as sendas-milter"
 uid=$(awk '/^Uid:/ { print $2 }' "/proc/$MILTER_PID/status")
 [ "$uid" = "$(id -u sendas-milter)" ] || fail "daemon runs as uid $uid, expected sendas-milter's"
-[ "$(stat -c '%U:%G %A' "$T/milter.sock")" = "sendas-milter:sendas-milter srwxrwx---" ] ||
-    fail "socket is $(stat -c '%U:%G %A' "$T/milter.sock")"
+caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$MILTER_PID/status")
+[ "$caps" = 0000000000000000 ] || fail "daemon has capabilities $caps"
+[ "$(stat -c '%U:%G %A' "$T/run/milter.sock")" = "sendas-milter:sendas-milter srwxrwx---" ] ||
+    fail "socket is $(stat -c '%U:%G %A' "$T/run/milter.sock")"
+await_notify '^READY=1' 1
+[ "$(grep -m 1 '^READY=1' "$T/notify.out")" = "READY=1 connect=ok" ] ||
+    fail "READY=1 before the socket accepted connections: $(cat "$T/notify.out")"
+echo "sd_notify: READY=1 once the socket accepts connections"
 
 probe() {  # [runuser -u USER --] LOGIN: From: support@example.com as LOGIN
     local login=${*: -1}
@@ -257,7 +336,8 @@ if [ "$postfix_member" = yes ]; then
     echo "the postfix user reaches the socket through group sendas-milter"
 fi
 
-# A reload runs as sendas-milter: the 0640 root:sendas-milter conffile must be readable.
+# A reload as sendas-milter: the 0640 root:sendas-milter conffile and the
+# 0400 password file must be readable; systemd hears RELOADING=1, READY=1.
 kill -USR1 "$MILTER_PID"
 n=50
 until grep -q "configuration reloaded" "$MILTER_LOG"; do
@@ -265,11 +345,23 @@ until grep -q "configuration reloaded" "$MILTER_LOG"; do
     [ $n -gt 0 ] || { cat "$MILTER_LOG" >&2; fail "no 'configuration reloaded' within 5 s of SIGUSR1"; }
     sleep 0.1
 done
+await_notify '^READY=1' 2
+grep -qE '^RELOADING=1 MONOTONIC_USEC=[0-9]+$' "$T/notify.out" || fail "no RELOADING=1: $(cat "$T/notify.out")"
 out=$(probe alice) || fail "probe after reload: $out"
 expect "$out" "result accept"
-echo "SIGUSR1: configuration reloaded by the unprivileged daemon; decisions still work"
+echo "SIGUSR1: configuration reloaded by the unprivileged daemon (RELOADING=1, READY=1); decisions still work"
 stop_milter || fail "the installed daemon did not stop cleanly on SIGTERM"
+await_notify '^STOPPING=1$' 1
 grep -F 'PKGTEST:' "$MILTER_LOG" | sed 's/^/audit: /'
+
+# --- under systemd, where it runs ---------------------------------------------
+
+if [ -d /run/systemd/system ]; then
+    step "systemctl start sendas-milter (Type=notify)"
+    check_unit_under_systemd
+else
+    echo "systemd is not PID 1 here: the unit itself is not started (readiness is checked above through NOTIFY_SOCKET)"
+fi
 
 # --- purge -------------------------------------------------------------------
 
