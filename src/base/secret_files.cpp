@@ -3,7 +3,8 @@
 
 #include <sys/stat.h>
 
-#include <cstdio>
+#include <iomanip>
+#include <sstream>
 
 namespace sendas {
 
@@ -17,10 +18,10 @@ std::vector<std::string> secret_file_warnings(const Config &config) {
     for (const auto &[key, path] : secrets) {
         struct stat st {};
         if (path->empty() || stat(path->c_str(), &st) != 0 || (st.st_mode & (S_IRGRP | S_IROTH)) == 0) continue;
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        std::ostringstream mode;
+        mode << std::oct << std::setw(4) << std::setfill('0') << (st.st_mode & 07777);
         const std::string owner = config.user.empty() ? "the daemon's user" : config.user;
-        warnings.push_back(std::string(key) + " " + *path + " is mode " + mode +
+        warnings.push_back(std::string(key) + " " + *path + " is mode " + mode.str() +
                            ": its group or others may read the secret; make it mode 0400, owned by " + owner);
     }
     return warnings;
