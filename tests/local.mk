@@ -107,6 +107,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/cli.sh \
 	tests/integration/reload.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \

@@ -147,7 +147,8 @@ public:
 struct CommandLine {
     std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
     bool foreground = false;
-    bool check_only = false;
+    bool check_only = false;   // -t: values, then LDAP and Redis answer
+    bool syntax_only = false;  // -n: values only, no server contacted
     bool show_help = false;
     bool show_version = false;
     std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload

@@ -10,10 +10,12 @@
 namespace sendas {
 namespace {
 std::atomic<bool> syslog_on{true}, stderr_on{false};
-}
+const char *program = "";  // set once by log_open, before any thread
+}  // namespace
 
 void log_open(const char *ident, bool also_stderr) {
     stderr_on = also_stderr;
+    program = ident;
     openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
@@ -31,7 +33,7 @@ void log(Severity severity, const std::string &line) {
         // One write(2) per line: whole lines however many threads log, and
         // no stdio lock for them to queue on.
         std::string out;
-        out.reserve(std::strlen(prefix) + line.size() + 1);
+        if (severity != Severity::info && *program) out.append(program).append(": ");
         out.append(prefix).append(line) += '\n';
         for (size_t done = 0; done < out.size();) {
             ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);

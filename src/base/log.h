@@ -10,6 +10,9 @@ namespace sendas {
 enum class Severity { info, warning, error };
 
 // Opens syslog as `ident`; with `also_stderr` every line goes to stderr too.
+// There warnings and errors start with `ident` ("sendas-milter: error:
+// ..."), so whoever reads a terminal or a script's output knows which
+// program speaks; info lines are the log records themselves (audit lines).
 void log_open(const char *ident, bool also_stderr);
 
 // Where lines go from now on (config `syslog`; stderr until detached).

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -276,6 +277,18 @@ const std::vector<OptionSpec> &option_table() {
 // clang-format on
 
 #undef FIELD
+
+bool needs_restart(const std::string &key) {
+    static const char *const keys[] = {"socket", "user", "group", "pidfile", "metrics.listen"};
+    return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+std::vector<std::string> restart_keys_changed(const Config &started, const Config &next) {
+    std::vector<std::string> changed;
+    for (const auto &opt : option_table())
+        if (needs_restart(opt.key) && opt.show(started) != opt.show(next)) changed.emplace_back(opt.key);
+    return changed;
+}
 
 bool parse_send_limit(const std::string &text, SendLimit &limit) {
     limit = SendLimit{};

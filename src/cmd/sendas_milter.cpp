@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/options.h"
 #include "cmd/startup.h"
 #include "milter/glue.h"
 
@@ -83,9 +84,16 @@ std::string set_log_targets(const Config &config, bool foreground, bool attached
     return "";
 }
 
+// Keys read only at start keep the values the process started with.
+void warn_restart_keys(const Config &started, const Config &next) {
+    for (const auto &key : restart_keys_changed(started, next))
+        log(Severity::warning, "reload: " + key + " changed in " + next.source +
+                                   " but is read at start only: not applied until a restart");
+}
+
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, std::shared_ptr<const Config> started) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -97,6 +105,7 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
             std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
             if (!error.empty()) throw ConfigError(error);
             holder->replace(make_services(config).runtime);
+            warn_restart_keys(*started, *config);
             log(Severity::info, "configuration reloaded from " + cmd.config_file);
         } catch (const std::exception &e) {
             log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
@@ -117,6 +126,15 @@ bool write_pidfile(const std::string &path) {
     std::ofstream out(path, std::ios::trunc);
     out << getpid() << "\n";
     return static_cast<bool>(out);
+}
+
+// -n: the config loaded, so its syntax and values are right; no server
+// is asked (for package scripts and ExecStartPre= with the network down).
+int check_syntax(const Config &config) {
+    const std::string warning = redis_integrity_warning(config);
+    if (!warning.empty()) log(Severity::warning, warning);
+    std::cout << config.source << ": configuration OK (syntax and values; LDAP and Redis not contacted)\n";
+    return 0;
 }
 
 // -t: the config loaded; now LDAP and Redis must answer.
@@ -168,7 +186,7 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
     holder.replace(make_services(config).runtime);
     if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
 
-    std::thread(reload_loop, cmd, &holder).detach();
+    std::thread(reload_loop, cmd, &holder, config).detach();
 
     std::string error;
     if (!drop_privileges(*config, identity, error)) {
@@ -226,7 +244,8 @@ int main(int argc, char **argv) {
         log(Severity::error, e.what());
         return EX_CONFIG;
     }
-    std::string error = set_log_targets(*config, cmd.foreground, true);
+    // The checks never detach: their lines reach stderr whatever syslog says.
+    std::string error = set_log_targets(*config, cmd.foreground || cmd.check_only || cmd.syntax_only, true);
     if (!error.empty()) {
         log(Severity::error, error);
         return EX_CONFIG;
@@ -236,5 +255,6 @@ int main(int argc, char **argv) {
         log(Severity::error, config->source + ": " + error);
         return EX_CONFIG;
     }
+    if (cmd.syntax_only) return check_syntax(*config);
     return cmd.check_only ? check_connections(config) : serve(config, cmd, identity);
 }
