@@ -81,6 +81,7 @@ std::string set_log_targets(const Config &config, bool foreground, bool attached
     if (!config.syslog && !foreground)
         return config.source + ": syslog = no needs --foreground: nothing would be logged";
     log_targets(config.syslog, attached && (!under_journal || !config.syslog));
+    log_debug(config.log_level == LogLevel::debug);
     return "";
 }
 
@@ -158,7 +159,7 @@ int check_connections(const std::shared_ptr<const Config> &config) {
 // The socket, opened as root and handed to the daemon's user; then detach.
 int open_socket_and_detach(const Config &config, const CommandLine &cmd, const Identity &identity,
                            RuntimeHolder &holder) {
-    std::string error = milter_setup(holder, config.socket);
+    std::string error = milter_setup(holder, config.socket, config.milter.timeout, config.milter.backlog);
     if (!error.empty()) {
         log(Severity::error, error);
         return EX_UNAVAILABLE;

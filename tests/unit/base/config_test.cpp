@@ -133,6 +133,10 @@ const std::vector<KeyCase> &key_cases() {
         {"sent_copy.send_as", "yes", "no", "no", [](const Config &c) { return yes_no(c.sent_copy.send_as); }},
         {"sent_copy.send_on_behalf", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.sent_copy.send_on_behalf); }},
+        {"log_level", "info", "debug", "debug",
+         [](const Config &c) { return c.log_level == sendas::LogLevel::debug ? "debug" : "info"; }},
+        {"milter.timeout", "7210", "30", "30", [](const Config &c) { return std::to_string(c.milter.timeout); }},
+        {"milter.backlog", "4096", "64", "64", [](const Config &c) { return std::to_string(c.milter.backlog); }},
         {"sent_copy.address", "%l+Sent@%d", "archive+%m@example.net", "archive+%m@example.net",
          [](const Config &c) { return c.sent_copy.address; }},
     };
@@ -360,6 +364,12 @@ public:
             {"[redis]\naddress = :6379\n", "test.conf:2: redis.address", ":6379"},
             {"[redis]\naddress = 6379\n", "test.conf:2: redis.address", "6379"},
             {"[redis]\naddress = redis.example:-1\n", "test.conf:2: redis.address", "-1"},
+            {"log_level = verbose\n", "test.conf:1: log_level", "verbose"},
+            {"log_level = DEBUG\n", "test.conf:1: log_level", "DEBUG"},
+            {"[milter]\ntimeout = 0\n", "test.conf:2: milter.timeout", "0"},
+            {"[milter]\ntimeout = 86401\n", "test.conf:2: milter.timeout", "86401"},
+            {"[milter]\nbacklog = 0\n", "test.conf:2: milter.backlog", "0"},
+            {"[milter]\nbacklog = 65536\n", "test.conf:2: milter.backlog", "65536"},
         };
         for (const auto &c : bad_cases) {
             const std::string error = error_of([&] { load(c.text); });
@@ -642,9 +652,10 @@ public:
     }
 
     void testRestartKeys() {
-        for (const char *key : {"socket", "user", "group", "pidfile", "metrics.listen"})
+        for (const char *key :
+             {"socket", "user", "group", "pidfile", "metrics.listen", "milter.timeout", "milter.backlog"})
             CPPUNIT_ASSERT_MESSAGE(key, sendas::needs_restart(key));
-        for (const char *key : {"foreign_from", "ldap.uri", "redis.address", "syslog", "no.such.key"})
+        for (const char *key : {"foreign_from", "ldap.uri", "redis.address", "syslog", "log_level", "no.such.key"})
             CPPUNIT_ASSERT_MESSAGE(key, !sendas::needs_restart(key));
         const auto started = load("socket = unix:/a.sock\nforeign_from = accept\n");
         CPPUNIT_ASSERT_EQUAL(std::string(), words(sendas::restart_keys_changed(*started, *started)));
