@@ -110,6 +110,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/check-mode.sh \
 	tests/integration/cli.sh \
 	tests/integration/milter-settings.sh \
+	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
