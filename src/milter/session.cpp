@@ -155,7 +155,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         for (const auto &line : lookup_trace(message_.queue_id, message_.auth_user, answers, context.searches()))
             log(Severity::debug, line);
     Decision decision = decide(message_, claims, answers, *runtime_->config);
-    enforce_send_limit(decision, answers.user);
+    enforce_send_limit(decision, answers.user.value);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;
