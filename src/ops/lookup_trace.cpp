@@ -50,12 +50,12 @@ std::vector<std::string> lookup_trace(const std::string &queue_id, const std::st
     const std::string head = clean(queue_label(queue_id)) + ": ";
     if (login.empty()) return {head + "lookup none: not authenticated"};
     std::vector<std::string> lines;
-    std::string user = head + "lookup user=<" + clean(login) + "> status=" + status_name(answers.user_status);
-    if (answers.user_status == LookupStatus::found) user += " dn=<" + clean(answers.user.dn) + ">";
-    if (answers.user.stale) user += " stale=yes";
+    std::string user = head + "lookup user=<" + clean(login) + "> status=" + status_name(answers.user.status);
+    if (answers.user.status == LookupStatus::found) user += " dn=<" + clean(answers.user.value.dn) + ">";
+    if (answers.user.value.stale) user += " stale=yes";
     lines.push_back(user);
     for (const auto &[address, entry] : answers.rights)
-        lines.push_back(head + rights_line(address, entry.first, entry.second));
+        lines.push_back(head + rights_line(address, entry.status, entry.value));
     for (const auto &[address, base] : answers.fallback)
         lines.push_back(head + "lookup address=<" + clean(address) + "> base=<" + clean(base) + ">");
     lines.push_back(head + "lookup ldap_searches=" + std::to_string(ldap_searches));

@@ -20,8 +20,8 @@ class LookupTraceTest : public CppUnit::TestFixture {
 public:
     void testLines() {
         DirectoryAnswers answers;
-        answers.user_status = LookupStatus::found;
-        answers.user.dn = "uid=alice,dc=x";
+        answers.user.status = LookupStatus::found;
+        answers.user.value.dn = "uid=alice,dc=x";
         sendas::MailboxRights support;
         support.send_on_behalf = true;
         support.full_access = true;
@@ -50,7 +50,7 @@ public:
 
     void testValuesSanitised() {
         DirectoryAnswers answers;
-        answers.user_status = LookupStatus::not_found;
+        answers.user.status = LookupStatus::not_found;
         const auto lines = sendas::lookup_trace("Q\n2", "eve> status=found\r\nx", answers, 1);
         CPPUNIT_ASSERT_EQUAL(std::string("Q?2: lookup user=<eve>?status=found??x> status=not_found"), lines[0]);
     }
