@@ -1,5 +1,6 @@
 // sendas-milter: the daemon's main. Startup order: config -> socket ->
 // detach -> reload thread -> drop privileges -> smfi_main.
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -9,7 +10,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -94,7 +94,7 @@ void warn_restart_keys(const Config &started, const Config &next) {
 
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, std::shared_ptr<const Config> started) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::shared_ptr<const Config> &started) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -122,11 +122,15 @@ std::string absolute_path(const std::string &path) {
     return std::string(cwd) + "/" + path;
 }
 
-bool write_pidfile(const std::string &path) {
-    if (path.empty()) return true;
-    std::ofstream out(path, std::ios::trunc);
-    out << getpid() << "\n";
-    return static_cast<bool>(out);
+// Returns "" or why the file could not be written.
+std::string write_pidfile(const std::string &path) {
+    if (path.empty()) return "";
+    const std::string text = std::to_string(getpid()) + "\n";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return error_text(errno);
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const int saved = errno;
+    return ::close(fd) == 0 && written ? "" : error_text(written ? errno : saved);
 }
 
 // -n: the config loaded, so its syntax and values are right; no server
@@ -185,7 +189,8 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
     // Only now: the runtime may start threads (the Redis flush listener),
     // and daemon()'s fork would leave them behind in the parent.
     holder.replace(make_services(config).runtime);
-    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
+    const std::string pid_error = write_pidfile(config->pidfile);
+    if (!pid_error.empty()) log(Severity::warning, "cannot write pid file " + config->pidfile + ": " + pid_error);
 
     std::thread(reload_loop, cmd, &holder, config).detach();
 

@@ -78,6 +78,12 @@ expect_exit 78 "^sendasctl: $T/private.conf: cannot open config file: Permission
 chmod 0644 "$T/private.conf"
 expect_exit 0 "configuration OK" "${as_other[@]}" "$SENDAS_MILTER" -n -c "$T/private.conf"
 
+# The daemon too: a pid file it cannot write is named with the reason.
+start_milter "pidfile = $T/no/such/dir/milter.pid"
+grep -qxF "sendas-milter: warning: cannot write pid file $T/no/such/dir/milter.pid: No such file or directory" \
+    "$MILTER_LOG" || fail "pid file failure: $(cat "$MILTER_LOG")"
+stop_milter || fail "daemon did not stop cleanly"
+
 # sendasctl reads its subcommand first: a typo is a usage error even
 # without a readable config (and the missing config is the control).
 expect_exit 64 "^sendasctl: unknown command 'bogus'$" "$SENDASCTL" -c "$missing" bogus
