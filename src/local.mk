@@ -33,6 +33,7 @@ src_libsendas_a_SOURCES = \
 	src/cache/redis_tier.cpp src/cache/redis_tier.h \
 	src/cache/single_flight.h \
 	src/ops/decision_log.cpp src/ops/decision_log.h \
+	src/ops/lookup_trace.cpp src/ops/lookup_trace.h \
 	src/ops/rights_audit.cpp src/ops/rights_audit.h \
 	src/ops/send_limit.cpp src/ops/send_limit.h \
 	src/milter/mta_actions.h \

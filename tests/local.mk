@@ -19,6 +19,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
@@ -109,6 +110,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/cli.sh \
+	tests/integration/milter-settings.sh \
+	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
