@@ -9,6 +9,7 @@
 #include <charconv>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -259,9 +260,9 @@ Subcommand parse_subcommand(const std::vector<std::string> &words, const po::var
     return nullptr;
 }
 
-}  // namespace
-
-int main(int argc, char **argv) {
+// Reads the command line into `vm`. An exit status when that is all there
+// is to do: help, version, or a usage error.
+std::optional<int> read_command_line(int argc, char **argv, po::variables_map &vm) {
     po::options_description options("Options");
     options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
         "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
@@ -271,7 +272,6 @@ int main(int argc, char **argv) {
     all.add(options).add_options()("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("words", -1);
-    po::variables_map vm;
     try {
         refuse_placeholder_options(argc, argv);
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
@@ -290,6 +290,22 @@ int main(int argc, char **argv) {
         std::cout << "sendasctl " PACKAGE_VERSION "\n";
         return 0;
     }
+    return std::nullopt;
+}
+
+// The daemon's config: -c FILE, or its default file.
+std::shared_ptr<const Config> config_for(const po::variables_map &vm) {
+    const char *argv0[] = {"sendasctl"};
+    CommandLine cmd = parse_command_line(1, argv0);
+    if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
+    return load_config(cmd);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    po::variables_map vm;
+    if (const auto status = read_command_line(argc, argv, vm)) return *status;
     const auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
     // The subcommand first: a typo is a usage error even where the config
     // cannot be read.
@@ -299,14 +315,10 @@ int main(int argc, char **argv) {
         std::cerr << "sendasctl: " << error << "\n" << usage;
         return EX_USAGE;
     }
-    CommandLine cmd;
-    const char *argv0[] = {"sendasctl"};
-    cmd = parse_command_line(1, argv0);  // the daemon's default config file
-    if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
     log_open("sendasctl", true);
     std::shared_ptr<const Config> config;
     try {
-        config = load_config(cmd);
+        config = config_for(vm);
     } catch (const ConfigError &e) {
         std::cerr << "sendasctl: " << e.what() << "\n";
         return EX_CONFIG;
