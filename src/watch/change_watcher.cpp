@@ -110,6 +110,7 @@ bool ChangeWatcher::watching_here() const { return !store_ || lease_ == 1 || lea
 void ChangeWatcher::run() {
     bool down_logged = false;
     while (!stop_) {
+        publish_status();
         if (!watching_here()) {
             feed_.reset();
             set_state("standby");
@@ -147,7 +148,6 @@ void ChangeWatcher::run() {
                 set_state("watching");
         }
         take(batch);
-        publish_status();
     }
 }
 

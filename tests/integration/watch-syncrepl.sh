@@ -21,8 +21,12 @@ slapd_log_searches
 start_slapd
 start_redis
 CACHE=("redis.address = $REDIS_ADDRESS" "redis.ttl = 300" "redis.negative_ttl = 300" "cache.local_ttl = 300")
-start_milter one "${CACHE[@]}" "-ldap.watch"
-start_milter two "${CACHE[@]}" "-ldap.watch"
+declare -A METRICS=([one]=$(pick_port) [two]=$(pick_port))
+start_milter one "${CACHE[@]}" "-ldap.watch" "metrics.listen = 127.0.0.1:${METRICS[one]}"
+start_milter two "${CACHE[@]}" "-ldap.watch" "metrics.listen = 127.0.0.1:${METRICS[two]}"
+metric() {  # DAEMON NAME: its value, "absent" if not served
+    metrics_scrape "${METRICS[$1]}" | awk -v n="$2" '$1 == n { print $2; found = 1 } END { if (!found) print "absent" }'
+}
 
 # --- one watcher -------------------------------------------------------------
 holder=$(await_holder 5)
@@ -49,6 +53,14 @@ summary "grant latency (syncrepl, 2 daemons)" "${GRANTS[@]}"
 summary "revoke latency (syncrepl, 2 daemons)" "${REVOKES[@]}"
 [ "$(p99 "${GRANTS[@]}")" -le 2000 ] || fail "grant p99 above 2 s"
 [ "$(p99 "${REVOKES[@]}")" -le 2000 ] || fail "revoke p99 above 2 s"
+# The watcher's metrics: 40 changes, each with its latency; the other stands by.
+[ "$(metric "$watcher" sendas_milter_watch_changes_total)" -ge 40 ] 2>/dev/null ||
+    fail "watcher's changes counter: $(metric "$watcher" sendas_milter_watch_changes_total)"
+[ "$(metric "$watcher" sendas_milter_watch_change_latency_seconds_count)" -ge 40 ] 2>/dev/null ||
+    fail "watcher's latency count: $(metric "$watcher" sendas_milter_watch_change_latency_seconds_count)"
+[ "$(metric "$watcher" 'sendas_milter_watch_state{state="watching"}')" = 1 ] || fail "watcher's state gauge not watching"
+[ "$(metric "$other" 'sendas_milter_watch_state{state="standby"}')" = 1 ] || fail "$other's state gauge not standby"
+[ "$(metric "$other" sendas_milter_watch_changes_total)" = 0 ] || fail "$other read changes while standing by"
 # One group's edits dropped nothing else: no global flush, alice's answer
 # on support@ still served from the caches on both daemons.
 [ "$(redis_cli get sendas:v1:gen)" = "$gen0" ] || fail "the generation moved: a global flush for a group edit"
