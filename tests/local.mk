@@ -18,6 +18,8 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/cache/caching_directory_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/usage_record_test.cpp \
+	tests/unit/ops/usage_recorder_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
@@ -109,6 +111,8 @@ DAEMON_SH_TESTS = \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
 	tests/integration/reload.sh \
+	tests/integration/usage-file.sh \
+	tests/integration/usage-redis.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
 	tests/integration/ldap-bad-credentials.sh \

@@ -92,6 +92,18 @@ struct SentCopyConfig {
     std::string address = "%l+Sent@%d";
 };
 
+// Usage of delegated rights (ops/usage_recorder.h).
+struct UsageSection {
+    bool record = true;
+    std::string state_file = "/var/lib/sendas-milter/usage";  // without Redis; this host only
+    unsigned retention = 180 * 86400;                         // seconds a record outlives its last use
+};
+
+struct AlertsSection {
+    unsigned daily_threshold = 0;  // messages per user, mailbox and day; 0: off
+    unsigned median_factor = 0;    // times the 30-day median; 0: off
+};
+
 struct Config {
     std::string source;  // file it was read from, for messages
     std::string socket = "unix:/run/sendas-milter/milter.sock";
@@ -118,6 +130,8 @@ struct Config {
     CacheSection cache;
     RewriteConfig rewrite;
     SentCopyConfig sent_copy;
+    UsageSection usage;
+    AlertsSection alerts;
 
     bool is_local_domain(const std::string &lowercase_domain) const {
         return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();

@@ -24,8 +24,11 @@ void log_targets(bool to_syslog, bool to_stderr) {
 
 void log(Severity severity, const std::string &line) {
     // Postfix style: the severity is a word in the text, for grep.
-    int priority = severity == Severity::info ? LOG_INFO : severity == Severity::warning ? LOG_WARNING : LOG_ERR;
-    const char *prefix = severity == Severity::info ? "" : severity == Severity::warning ? "warning: " : "error: ";
+    // A notice (first_use) reads like an info line; syslog filters may route it apart.
+    static constexpr int priorities[] = {LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
+    static constexpr const char *prefixes[] = {"", "", "warning: ", "error: "};
+    const int priority = priorities[static_cast<size_t>(severity)];
+    const char *prefix = prefixes[static_cast<size_t>(severity)];
     if (syslog_on) syslog(priority, "%s%s", prefix, line.c_str());
     if (stderr_on) {
         // One write(2) per line: whole lines however many threads log, and

@@ -7,7 +7,7 @@
 
 namespace sendas {
 
-enum class Severity { info, warning, error };
+enum class Severity { info, notice, warning, error };
 
 // Opens syslog as `ident`; with `also_stderr` every line goes to stderr too.
 void log_open(const char *ident, bool also_stderr);

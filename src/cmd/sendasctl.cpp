@@ -4,6 +4,8 @@
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
 //   audit [--format text|csv|json] [--mailbox ADDR]
 //                          who holds which right on every mailbox, and findings
+//   usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]
+//                          who used which right, how often, when last (ctl_usage.h)
 #include <sysexits.h>
 #include <algorithm>
 #include <charconv>
@@ -16,6 +18,7 @@
 #include "base/log.h"
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
+#include "cmd/ctl_usage.h"
 #include "cmd/startup.h"
 #include "directory/ldap_directory.h"
 #include "directory/resolver.h"
@@ -226,7 +229,8 @@ const char *usage =
     "Usage: sendasctl [-c FILE] explain USER ADDRESS\n"
     "       sendasctl [-c FILE] cache flush [USER]\n"
     "       sendasctl [-c FILE] cache stats\n"
-    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n";
+    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n"
+    "       sendasctl [-c FILE] usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]\n";
 
 }  // namespace
 
@@ -236,6 +240,7 @@ int main(int argc, char **argv) {
         "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
         "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
         "version", "print the version");
+    add_usage_options(options);
     po::options_description all;
     all.add(options).add_options()("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
@@ -279,6 +284,15 @@ int main(int argc, char **argv) {
     if (words.size() == 2 && words[0] == "cache" && words[1] == "stats") return cache_stats(*config);
     if (words.size() == 1 && words[0] == "audit")
         return audit(*config, vm["format"].as<std::string>(), vm["mailbox"].as<std::string>());
+    if (words.size() == 1 && words[0] == "usage") {
+        UsageQuery query;
+        std::string error;
+        if (!parse_usage_query(vm, query, error)) {
+            std::cerr << "sendasctl: " << error << "\n";
+            return EX_USAGE;
+        }
+        return run_usage(*config, query);
+    }
     std::cerr << usage;
     return EX_USAGE;
 }
