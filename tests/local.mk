@@ -16,8 +16,10 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
+	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/ops/usage_record_test.cpp \
 	tests/unit/ops/usage_recorder_test.cpp \
 	tests/unit/milter/session_test.cpp \
@@ -110,6 +112,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/cli.sh \
+	tests/integration/milter-settings.sh \
+	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/usage-file.sh \
 	tests/integration/usage-redis.sh \
@@ -126,6 +131,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-warm.sh \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
+	tests/integration/redis-sentinel.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \

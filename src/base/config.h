@@ -25,6 +25,7 @@ enum class SendAsEnvelope { keep, mailbox };
 enum class MtaKind { automatic, postfix, sendmail };
 enum class Mode { enforce, report };
 enum class AuditFormat { text, json };
+enum class LogLevel { info, debug };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -56,7 +57,10 @@ struct LdapConfig {
 };
 
 struct RedisSection {
-    std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
+    std::string address;                 // host:port, [v6]:port or unix:/path; empty: no Redis tier (unless sentinels)
+    std::vector<std::string> sentinels;  // host:port each: the master is asked of them
+    std::string master_name;             // the master's name at the sentinels
+    std::string user;                    // ACL user; empty: the default user
     std::string password_file;
     std::string password;  // read from password_file at load
     std::string hmac_key_file;
@@ -67,6 +71,10 @@ struct RedisSection {
     unsigned negative_ttl = 60;
     double timeout = 0.5;  // seconds, connect and per command
     unsigned pool_size = 8;
+
+    bool enabled() const { return !address.empty() || !sentinels.empty(); }
+    // How logs name it: the address, or the master the sentinels point at.
+    std::string label() const;
 };
 
 struct CacheSection {
@@ -104,6 +112,12 @@ struct AlertsSection {
     unsigned median_factor = 0;    // times the 30-day median; 0: off
 };
 
+// What libmilter is given at start.
+struct MilterSection {
+    unsigned timeout = 7210;  // seconds waiting for the MTA's next command: libmilter's default
+    unsigned backlog = 4096;  // listen(2) queue: libmilter's default, SOMAXCONN; the kernel caps it
+};
+
 struct Config {
     std::string source;  // file it was read from, for messages
     std::string socket = "unix:/run/sendas-milter/milter.sock";
@@ -120,7 +134,8 @@ struct Config {
     Mode mode = Mode::enforce;
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
-    bool syslog = true;          // else stderr only (foreground)
+    bool syslog = true;  // else stderr only (foreground)
+    LogLevel log_level = LogLevel::info;
     SendLimit send_limit;        // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
@@ -132,6 +147,7 @@ struct Config {
     SentCopyConfig sent_copy;
     UsageSection usage;
     AlertsSection alerts;
+    MilterSection milter;
 
     bool is_local_domain(const std::string &lowercase_domain) const {
         return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
@@ -161,7 +177,8 @@ public:
 struct CommandLine {
     std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
     bool foreground = false;
-    bool check_only = false;
+    bool check_only = false;   // -t: values, then LDAP and Redis answer
+    bool syntax_only = false;  // -n: values only, no server contacted
     bool show_help = false;
     bool show_version = false;
     std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload

@@ -35,8 +35,7 @@ bool parse_usage_query(const po::variables_map &vm, UsageQuery &query, std::stri
 int run_usage(const Config &config, const UsageQuery &query) {
     const RedisSection &r = config.redis;
     std::shared_ptr<RedisTier> redis;
-    if (!r.address.empty())
-        redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, 1);
+    if (r.enabled()) redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, 1);
     const auto store = make_usage_store(config, redis);
     UsageTable table;
     size_t bad = 0;

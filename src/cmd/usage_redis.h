@@ -27,7 +27,7 @@ public:
     bool add(const std::vector<UsageDelta> &deltas, int64_t now, std::vector<UsageOutcome> &outcomes,
              std::string &error) override;
     bool read(UsageTable &table, size_t &bad, std::string &error) override;
-    std::string where() const override { return "Redis " + redis_->config().address; }
+    std::string where() const override { return "Redis " + redis_->config().label(); }
 
 private:
     std::string key_of(const UsageKey &key) const;

@@ -112,7 +112,7 @@ namespace {
 // Sends one search request, one page of it when `cookie` is given, and
 // waits for the answer.
 int send_request(LDAP *ld, const std::string &base, Scope scope, const std::string &filter, char **attrs,
-                 int size_limit, int timeout_seconds, berval *cookie, LDAPMessage **answer) {
+                 int size_limit, unsigned timeout_seconds, berval *cookie, LDAPMessage **answer) {
     constexpr ber_int_t page_size = 500;
     timeval timeout{static_cast<time_t>(timeout_seconds), 0};
     LDAPControl *page = nullptr;

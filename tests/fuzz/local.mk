@@ -15,6 +15,7 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
+	tests/fuzz/fuzz-sentinel-reply \
 	tests/fuzz/fuzz-usage-record \
 	tests/fuzz/fuzz-xtext
 noinst_PROGRAMS += $(FUZZ_TARGETS)
@@ -41,6 +42,10 @@ tests_fuzz_fuzz_property_SOURCES = tests/fuzz/fuzz_property.cpp tests/lib/proper
 tests_fuzz_fuzz_property_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/tests/lib
 tests_fuzz_fuzz_property_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_property_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_sentinel_reply_SOURCES = tests/fuzz/fuzz_sentinel_reply.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_sentinel_reply_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_sentinel_reply_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sentinel_reply_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_usage_record_SOURCES = tests/fuzz/fuzz_usage_record.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_usage_record_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_usage_record_LDFLAGS = $(FUZZ_LDFLAGS)
