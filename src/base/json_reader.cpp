@@ -54,7 +54,7 @@ private:
     }
 
     JsonValue value(int depth) {
-        if (depth > max_depth) fail("nested too deep");
+        if (depth >= max_depth) fail("nested too deep");
         space();
         if (at_ >= s_.size()) fail("unexpected end");
         JsonValue v;

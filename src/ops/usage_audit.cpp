@@ -29,8 +29,9 @@ void add_usage(AuditReport &report, const UsageTable &usage, int64_t now, int64_
         for (auto &[right, holders] : rights) {
             if (right != "send-as" && right != "send-on-behalf") continue;
             for (Holder &h : holders) {
+                // A user without an address is recorded by DN (usage_user()).
                 h.last_used = std::max(find("dn:" + normalize(h.dn), mailbox, right),
-                                       h.user.empty() ? 0 : find("user:" + lower(h.user), mailbox, right));
+                                       find("user:" + lower(h.user.empty() ? h.dn : h.user), mailbox, right));
                 if (unused <= 0 || h.last_used >= now - unused) continue;
                 report.findings.push_back(
                     {"UNUSED_RIGHT", mailbox, h.dn,

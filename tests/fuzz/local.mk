@@ -11,6 +11,7 @@ EXTRA_DIST += tests/fuzz/run-fuzz tests/fuzz/check.h tests/fuzz/corpus
 if FUZZING
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz-address \
+	tests/fuzz/fuzz-audit-snapshot \
 	tests/fuzz/fuzz-cache-record \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-headers \
@@ -26,6 +27,10 @@ tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_address_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_address_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_address_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_audit_snapshot_SOURCES = tests/fuzz/fuzz_audit_snapshot.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_audit_snapshot_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_audit_snapshot_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_audit_snapshot_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_cache_record_SOURCES = tests/fuzz/fuzz_cache_record.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_cache_record_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_cache_record_LDFLAGS = $(FUZZ_LDFLAGS)
