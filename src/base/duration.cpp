@@ -12,8 +12,8 @@ struct Unit {
 };
 
 // Largest first: format_duration picks the first that divides exactly.
-constexpr Unit units[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
-constexpr int64_t ten_years = 10 * 366 * 86400LL;
+constexpr Unit units[] = {{'w', int64_t{7} * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+constexpr int64_t ten_years = int64_t{10} * 366 * 86400;
 
 }  // namespace
 

@@ -97,7 +97,8 @@ std::string time_text(int64_t unix_seconds) {
     const time_t t = static_cast<time_t>(unix_seconds);
     struct tm tm {};
     char out[32] = "";
-    if (gmtime_r(&t, &tm)) strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    // A time out of gmtime's range prints as "": records are bounded (max_time) well within it.
+    if (!gmtime_r(&t, &tm) || strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "";
     return out;
 }
 
