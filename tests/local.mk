@@ -3,7 +3,8 @@ TESTS += tests/layering.sh tests/sample-config.sh
 EXTRA_DIST += tests/layering.sh tests/sample-config.sh tests/tidy.sh tests/format.sh tests/tsan.supp
 
 # Unit tests: pure logic, no servers; one file per module, in the folder of
-# its layer (src/LAYERS).
+# its layer (src/LAYERS). Built only with CppUnit (configure says so).
+if HAVE_CPPUNIT
 check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
@@ -29,6 +30,7 @@ tests_unit_unit_tests_SOURCES = \
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests
+endif
 
 # Integration tests: miltertest scripts driving the real daemon against a
 # private slapd (tests/integration/lib.sh). They skip (77) without slapd,
@@ -93,6 +95,7 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
 	tests/lib/harness.sh \
+	tests/lib/notify-listener.py \
 	tests/README.md \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif
@@ -113,6 +116,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/service-notify.sh \
 	tests/integration/cli.sh \
 	tests/integration/milter-settings.sh \
 	tests/integration/grafana-dashboard.sh \

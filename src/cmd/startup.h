@@ -17,9 +17,9 @@ struct Services {
 };
 
 // LDAP behind the cache tiers, the send limiter counting in Redis and
-// the usage recorder.
-// Connects nothing yet, but logs redis_integrity_warning(), so at
-// start-up, with -t and on reload.
+// the usage recorder. Connects nothing yet, but logs
+// redis_integrity_warning() and secret_file_warnings(), so at start-up,
+// with -t and on reload.
 Services make_services(std::shared_ptr<const Config> config);
 
 // Where usage records live: `redis` when there is one, else
