@@ -105,7 +105,7 @@ public:
             "a%0a@x\tm@x\tsend-as\tuid=a\t1\t2\t3=4",                  // lower-case hex is not ours
             "a@x\tm@x\tsend-as\tuid=a\t1\t99999999999999999999\t3=4",  // overflow
             "a@x\tm@x\tsend-as\tuid=a\t1\t86400000000001\t3=4",        // after the year 4707
-            "a@x\tm@x\tsend-as\tuid=a\t1\t2\t1000001=4",                 // a day after it
+            "a@x\tm@x\tsend-as\tuid=a\t1\t2\t1000001=4",               // a day after it
         };
         for (const char *line : bad) CPPUNIT_ASSERT_MESSAGE(line, !sendas::decode_usage_line(line, k, r));
     }
