@@ -223,6 +223,19 @@ exit_failed() {
     [ -n "$EXIT_STATUS" ] && [ "$EXIT_STATUS" -ne 0 ] && [ "$EXIT_STATUS" -ne 77 ]
 }
 
+# wait_for TENTHS CMD [ARG...]: runs CMD every 0.1 s until it succeeds;
+# false when it has not after TENTHS tries. For what a daemon does just
+# after its socket answers (a log line, a file, a Redis key).
+wait_for() {
+    local n=$1
+    shift
+    until "$@"; do
+        n=$((n - 1))
+        [ "$n" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
 # dump_on_failure TITLE FILE [LINES]: at a failing exit, the file's last lines.
 dump_on_failure() {
     exit_failed && [ -s "$2" ] || return 0
