@@ -20,9 +20,10 @@ struct Services {
     std::shared_ptr<CachingDirectory> cache;  // the runtime's directory, for the change watcher
 };
 
-// LDAP behind the cache tiers, and the send limiter counting in Redis.
-// Connects nothing yet, but logs redis_integrity_warning() and
-// secret_file_warnings(), so at start-up, with -t and on reload.
+// LDAP behind the cache tiers, the send limiter counting in Redis and
+// the usage recorder. Connects nothing yet, but logs
+// redis_integrity_warning() and secret_file_warnings(), so at start-up,
+// with -t and on reload.
 Services make_services(std::shared_ptr<const Config> config);
 
 // The change watcher for the daemon's runtime, or null with ldap.watch =
@@ -40,6 +41,9 @@ private:
     std::mutex mutex_;
     std::unique_ptr<ChangeWatcher> watcher_;
 };
+// Where usage records live: `redis` when there is one, else
+// usage.state_file. For the daemon's recorder and for sendasctl.
+std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis);
 
 }  // namespace sendas
 
