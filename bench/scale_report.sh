@@ -30,7 +30,7 @@ scale_report() {  # ROWS SIZES WALL_S STATUS
         "cold_c1_searches_per_msg|searches per cold msg: mix 1:1:1:1"
         "cold_c1_p50_ms|cold p50 ms, c=1" "cold_c1_p99_ms|cold p99 ms, c=1" "cold_c1_load1|  load1 then"
         "cold_c8_p50_ms|cold p50 ms, c=8" "cold_c8_p99_ms|cold p99 ms, c=8" "cold_c8_msgs_per_s|cold msgs/s, c=8"
-        "storm_users|storm: distinct users" "storm_s|storm: seconds (c=64)" "storm_p99_ms|storm: p99 ms"
+        "storm_users|storm: distinct users" "storm_s|storm: seconds (2 msgs per user, c=64)" "storm_p99_ms|storm: p99 ms"
         "storm_errors|storm: wrong replies + failed exchanges" "storm_lookups|storm: LDAP lookups"
         "storm_expected|storm: users + user/mailbox pairs" "storm_new_ldap|storm: new LDAP connections"
         "storm_load1|  load1 then"
