@@ -28,6 +28,7 @@ scale_report() {  # ROWS SIZES WALL_S STATUS
         "kind_behalf_searches_per_msg|searches per cold msg: Send on Behalf"
         "kind_denied_searches_per_msg|searches per cold msg: denied"
         "cold_c1_searches_per_msg|searches per cold msg: mix 1:1:1:1"
+        "cold_c1_cpu_us_per_msg|cold: daemon CPU us per msg" "cold_c1_slapd_cpu_us_per_msg|cold: slapd CPU us per msg"
         "cold_c1_p50_ms|cold p50 ms, c=1" "cold_c1_p99_ms|cold p99 ms, c=1" "cold_c1_load1|  load1 then"
         "cold_c8_p50_ms|cold p50 ms, c=8" "cold_c8_p99_ms|cold p99 ms, c=8" "cold_c8_msgs_per_s|cold msgs/s, c=8"
         "storm_users|storm: distinct users" "storm_s|storm: seconds (2 msgs per user, c=64)" "storm_p99_ms|storm: p99 ms"
@@ -36,7 +37,8 @@ scale_report() {  # ROWS SIZES WALL_S STATUS
         "storm_load1|  load1 then"
         "memory_users|memory: users warmed" "local_bytes_per_user|local tier: RSS bytes per user"
         "redis_bytes_per_record|Redis: bytes per record" "redis_bytes_per_user|Redis: bytes per user"
-        "audit_s|audit: seconds" "audit_peak_rss_mb|audit: peak RSS (MB)" "audit_holders|audit: generated rights listed"
+        "audit_s|audit: seconds" "audit_cpu_s|audit: CPU seconds" "audit_peak_rss_mb|audit: peak RSS (MB)" "audit_holders|audit: generated rights listed"
+        "audit_csv_mb|audit: CSV output (MB)"
         "audit_findings|audit: findings" "audit_load1|  load1 then"
     )
     echo
