@@ -10,6 +10,7 @@ src_libsendas_a_SOURCES = \
 	src/base/options.cpp src/base/options.h \
 	src/base/clock.h \
 	src/base/record_mac.cpp src/base/record_mac.h \
+	src/base/secret_files.cpp src/base/secret_files.h \
 	src/base/string_util.h \
 	src/base/tokens.h \
 	src/policy/address.cpp src/policy/address.h \
@@ -33,6 +34,7 @@ src_libsendas_a_SOURCES = \
 	src/cache/redis_tier.cpp src/cache/redis_tier.h \
 	src/cache/single_flight.h \
 	src/ops/decision_log.cpp src/ops/decision_log.h \
+	src/ops/lookup_trace.cpp src/ops/lookup_trace.h \
 	src/ops/rights_audit.cpp src/ops/rights_audit.h \
 	src/ops/send_limit.cpp src/ops/send_limit.h \
 	src/milter/mta_actions.h \
@@ -44,9 +46,10 @@ src_libsendas_a_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(LDAP_CFLAGS) $(HIRE
 SENDAS_LIBS = src/libsendas.a $(LDAP_LIBS) $(HIREDIS_LIBS) $(PROMETHEUS_LIBS) $(BOOST_PO_LIBS) $(CRYPTO_LIBS)
 
 sbin_PROGRAMS += src/sendas-milter
-src_sendas_milter_SOURCES = src/cmd/sendas_milter.cpp src/milter/glue.cpp src/milter/glue.h src/milter/negotiation.h
-src_sendas_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
-src_sendas_milter_LDADD = $(SENDAS_LIBS) $(MILTER_LIBS)
+src_sendas_milter_SOURCES = src/cmd/sendas_milter.cpp src/milter/glue.cpp src/milter/glue.h src/milter/negotiation.h \
+	src/cmd/service_notify.cpp src/cmd/service_notify.h
+src_sendas_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS) $(SYSTEMD_CFLAGS)
+src_sendas_milter_LDADD = $(SENDAS_LIBS) $(MILTER_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += src/sendasctl
 src_sendasctl_SOURCES = src/cmd/sendasctl.cpp

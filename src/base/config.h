@@ -25,6 +25,7 @@ enum class SendAsEnvelope { keep, mailbox };
 enum class MtaKind { automatic, postfix, sendmail };
 enum class Mode { enforce, report };
 enum class AuditFormat { text, json };
+enum class LogLevel { info, debug };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -99,6 +100,12 @@ struct SentCopyConfig {
     std::string address = "%l+Sent@%d";
 };
 
+// What libmilter is given at start.
+struct MilterSection {
+    unsigned timeout = 7210;  // seconds waiting for the MTA's next command: libmilter's default
+    unsigned backlog = 4096;  // listen(2) queue: libmilter's default, SOMAXCONN; the kernel caps it
+};
+
 struct Config {
     std::string source;  // file it was read from, for messages
     std::string socket = "unix:/run/sendas-milter/milter.sock";
@@ -115,7 +122,8 @@ struct Config {
     Mode mode = Mode::enforce;
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
-    bool syslog = true;          // else stderr only (foreground)
+    bool syslog = true;  // else stderr only (foreground)
+    LogLevel log_level = LogLevel::info;
     SendLimit send_limit;        // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
@@ -125,6 +133,7 @@ struct Config {
     CacheSection cache;
     RewriteConfig rewrite;
     SentCopyConfig sent_copy;
+    MilterSection milter;
 
     bool is_local_domain(const std::string &lowercase_domain) const {
         return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
@@ -154,7 +163,8 @@ public:
 struct CommandLine {
     std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
     bool foreground = false;
-    bool check_only = false;
+    bool check_only = false;   // -t: values, then LDAP and Redis answer
+    bool syntax_only = false;  // -n: values only, no server contacted
     bool show_help = false;
     bool show_version = false;
     std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload

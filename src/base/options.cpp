@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -199,6 +200,8 @@ const std::vector<OptionSpec> &option_table() {
                "audit lines as Postfix-style text or one JSON object per decision"),
         option("syslog", FIELD(syslog), YesNo{},
                "log through syslog, facility mail (no: only to stderr, which needs --foreground)"),
+        option("log_level", FIELD(log_level), choice<LogLevel>({{"info", LogLevel::info}, {"debug", LogLevel::debug}}),
+               "info, or debug: also the lookup path of every message (user, rights, group path, LDAP searches)"),
         option("recipient_delimiter", FIELD(recipient_delimiter), Text{},
                "characters that start an address's detail part; a detail address that is no mailbox of its own is "
                "decided by its base (empty: none)"),
@@ -268,6 +271,10 @@ const std::vector<OptionSpec> &option_table() {
 
         option("metrics.listen", FIELD(metrics_listen), Text{},
                "ADDRESS:PORT serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9830 (empty: off)"),
+        option("milter.timeout", FIELD(milter.timeout), Number{1, 86400},
+               "seconds libmilter waits for the MTA's next command before it drops the connection"),
+        option("milter.backlog", FIELD(milter.backlog), Number{1, 65535},
+               "connections the socket queues before the daemon accepts them (listen backlog)"),
         option("limits.per_user_mailbox", FIELD(send_limit), Limit{},
                "most messages one user may send as one shared mailbox per period, e.g. 200/1h (empty: no limit)"),
 
@@ -288,6 +295,19 @@ const std::vector<OptionSpec> &option_table() {
 // clang-format on
 
 #undef FIELD
+
+bool needs_restart(const std::string &key) {
+    static const char *const keys[] = {"socket",         "user",           "group",         "pidfile",
+                                       "metrics.listen", "milter.timeout", "milter.backlog"};
+    return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+std::vector<std::string> restart_keys_changed(const Config &started, const Config &next) {
+    std::vector<std::string> changed;
+    for (const auto &opt : option_table())
+        if (needs_restart(opt.key) && opt.show(started) != opt.show(next)) changed.emplace_back(opt.key);
+    return changed;
+}
 
 bool parse_send_limit(const std::string &text, SendLimit &limit) {
     limit = SendLimit{};

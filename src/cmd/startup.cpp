@@ -2,6 +2,7 @@
 #include "cmd/startup.h"
 
 #include "base/log.h"
+#include "base/secret_files.h"
 #include "cache/caching_directory.h"
 #include "directory/ldap_directory.h"
 
@@ -45,6 +46,7 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (r.enabled()) services.redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, r.pool_size, r.hmac_key);
     const std::string warning = redis_integrity_warning(*config);
     if (!warning.empty()) log(Severity::warning, warning);
+    for (const std::string &secret : secret_file_warnings(*config)) log(Severity::warning, secret);
     if (config->send_limit.count > 0)
         runtime->limiter = std::make_shared<SendLimiter>(
             config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);

@@ -17,8 +17,8 @@ struct Services {
 };
 
 // LDAP behind the cache tiers, and the send limiter counting in Redis.
-// Connects nothing yet, but logs redis_integrity_warning(), so at
-// start-up, with -t and on reload.
+// Connects nothing yet, but logs redis_integrity_warning() and
+// secret_file_warnings(), so at start-up, with -t and on reload.
 Services make_services(std::shared_ptr<const Config> config);
 
 }  // namespace sendas
