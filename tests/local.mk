@@ -20,7 +20,10 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/audit_diff_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
+	tests/unit/ops/usage_record_test.cpp \
+	tests/unit/ops/usage_recorder_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
@@ -118,6 +121,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/milter-settings.sh \
 	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
+	tests/integration/usage-audit.sh \
+	tests/integration/usage-file.sh \
+	tests/integration/usage-redis.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
 	tests/integration/ldap-bad-credentials.sh \

@@ -4,7 +4,9 @@
 #include "base/log.h"
 #include "base/secret_files.h"
 #include "cache/caching_directory.h"
+#include "cmd/usage_redis.h"
 #include "directory/ldap_directory.h"
+#include "ops/usage_file.h"
 
 namespace sendas {
 namespace {
@@ -39,6 +41,11 @@ CacheSettings cache_settings(const Config &config) {
 
 }  // namespace
 
+std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis) {
+    if (redis) return std::make_shared<RedisUsageStore>(std::move(redis), config.usage.retention);
+    return std::make_shared<FileUsageStore>(config.usage.state_file, config.usage.retention);
+}
+
 Services make_services(std::shared_ptr<const Config> config) {
     Services services;
     auto runtime = std::make_shared<Runtime>();
@@ -50,6 +57,10 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (config->send_limit.count > 0)
         runtime->limiter = std::make_shared<SendLimiter>(
             config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);
+    if (config->usage.record)
+        runtime->usage =
+            std::make_shared<UsageRecorder>(make_usage_store(*config, services.redis),
+                                            AlertRules{config->alerts.daily_threshold, config->alerts.median_factor});
     runtime->directory = std::make_shared<CachingDirectory>(
         std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
     runtime->config = std::move(config);

@@ -619,7 +619,7 @@ redis_command_calls() {
 # the daemon's default applies. The file is written as INI: top-level keys,
 # then one [section] per prefix, as Boost.Program_options reads it. The
 # base lines: socket ($MILTER_SOCKET), no user and group, the fixture's
-# local domains, slapd, ldap.timeout = 2.
+# local domains, slapd, ldap.timeout = 2, usage records in $T.
 write_milter_config() {
     local file=$1
     shift
@@ -631,7 +631,8 @@ write_milter_config() {
             "local_domains = example.com example.org" \
             "ldap.uri = $SLAPD_URI" \
             "ldap.base = $LDAP_BASE" \
-            "ldap.timeout = 2"
+            "ldap.timeout = 2" \
+            "usage.state_file = $T/usage.state"
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } | awk '
         function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
