@@ -30,6 +30,7 @@
 #   SLAPD SLAPADD LDAPSEARCH MILTERTEST REDIS_SERVER REDIS_CLI LDAPADD LDAPMODIFY
 #   POSTFIX DOVECOT SWAKS CURL             tool paths (default: found in PATH, /usr/sbin)
 #   FIXTURE        the LDIF start_slapd loads (default tests/integration/fixture.ldif)
+#   SLAPD_MAXSIZE SLAPD_INDEXES  slapd's mdb maxsize (16 MiB) and "index ..." lines
 #   TMPDIR         where the per-test directory is made (default /tmp)
 #   KEEP_TMP       when set and not empty, the test directory is kept (path printed)
 #
@@ -56,6 +57,12 @@ SLAPD_URI=${SLAPD_URI:-}
 SLAPD_PID=${SLAPD_PID:-}
 SLAPD_DEBUG=${SLAPD_DEBUG:-0}
 SLAPD_EXTRA_CONF=${SLAPD_EXTRA_CONF:-}
+# The mdb database's size cap and its index lines (bench/scale: larger, and
+# the README's).
+SLAPD_MAXSIZE=${SLAPD_MAXSIZE:-16777216}
+SLAPD_INDEXES=${SLAPD_INDEXES:-"index objectClass eq
+index uid,mail,cn eq
+index member eq"}
 MILTER_PID=
 MILTER_SOCKET=
 MILTER_LOG=
@@ -358,14 +365,12 @@ argsfile $T/slapd.args
 $modline
 
 database mdb
-maxsize 16777216
+maxsize $SLAPD_MAXSIZE
 suffix "$LDAP_BASE"
 rootdn "$LDAP_ROOTDN"
 rootpw $LDAP_ROOTPW
 directory $T/slapd-data
-index objectClass eq
-index uid,mail,cn eq
-index member eq
+$SLAPD_INDEXES
 access to * by * read
 $overlay
 EOF
