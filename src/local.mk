@@ -24,6 +24,7 @@ src_libsendas_a_SOURCES = \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \
 	src/directory/ldap_filter.cpp src/directory/ldap_filter.h \
 	src/directory/resolver.cpp src/directory/resolver.h \
+	src/directory/security_descriptor.cpp src/directory/security_descriptor.h \
 	src/directory/snapshot.h \
 	src/cache/cache_codec.cpp src/cache/cache_codec.h \
 	src/cache/caching_directory.cpp src/cache/caching_directory.h \

@@ -15,6 +15,7 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
+	tests/fuzz/fuzz-security-descriptor \
 	tests/fuzz/fuzz-xtext
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CPPFLAGS = $(src_libsendas_a_CPPFLAGS)
@@ -40,6 +41,10 @@ tests_fuzz_fuzz_property_SOURCES = tests/fuzz/fuzz_property.cpp tests/lib/proper
 tests_fuzz_fuzz_property_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/tests/lib
 tests_fuzz_fuzz_property_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_property_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_security_descriptor_SOURCES = tests/fuzz/fuzz_security_descriptor.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_security_descriptor_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_security_descriptor_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_security_descriptor_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_xtext_SOURCES = tests/fuzz/fuzz_xtext.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_xtext_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_xtext_LDFLAGS = $(FUZZ_LDFLAGS)
