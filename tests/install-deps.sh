@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(
     autoconf automake make g++ pkg-config
-    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev
+    libmilter-dev libldap-dev libsasl2-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev
     slapd ldap-utils miltertest redis-server redis-tools
+    samba-ad-dc samba-ad-provision libsasl2-modules-gssapi-mit
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14
 )

@@ -1,6 +1,8 @@
 // Start-up wiring; see startup.h.
 #include "cmd/startup.h"
 
+#include <cstdlib>
+
 #include "base/log.h"
 #include "cache/caching_directory.h"
 #include "directory/ldap_directory.h"
@@ -25,6 +27,16 @@ private:
     const std::shared_ptr<RedisTier> redis_;
 };
 
+// GSSAPI finds its client keytab in the environment (MIT Kerberos) and
+// keeps the ticket in memory. Written only when it changes: other threads
+// may read the environment.
+void kerberos_environment(const LdapConfig &ldap) {
+    if (ldap.sasl_mech != "GSSAPI" || ldap.keytab.empty()) return;
+    const char *current = std::getenv("KRB5_CLIENT_KTNAME");
+    if (!current || ldap.keytab != current) setenv("KRB5_CLIENT_KTNAME", ldap.keytab.c_str(), 1);
+    if (!std::getenv("KRB5CCNAME")) setenv("KRB5CCNAME", "MEMORY:sendas-milter", 1);
+}
+
 CacheSettings cache_settings(const Config &config) {
     CacheSettings settings;
     settings.ttl = config.redis.ttl;
@@ -45,6 +57,7 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (!r.address.empty())
         services.redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix,
                                                      r.pool_size, r.hmac_key);
+    kerberos_environment(config->ldap);
     const std::string warning = redis_integrity_warning(*config);
     if (!warning.empty()) log(Severity::warning, warning);
     if (config->send_limit.count > 0)

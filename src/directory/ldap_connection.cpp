@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include <ldap.h>
+#include <sasl/sasl.h>
 
 #include "base/log.h"
 #include "base/metrics.h"
@@ -46,6 +48,17 @@ LdapEntry read_entry(LDAP *ld, LDAPMessage *entry) {
     }
     if (ber) ber_free(ber, 0);
     return out;
+}
+
+// SASL prompts (GSSAPI and EXTERNAL ask at most for an authorization
+// identity): each gets its default, which is none: the identity the
+// mechanism proves.
+int sasl_defaults(LDAP *, unsigned, void *, void *prompts) {
+    for (auto *p = static_cast<sasl_interact_t *>(prompts); p && p->id != SASL_CB_LIST_END; ++p) {
+        p->result = p->defresult ? p->defresult : "";
+        p->len = static_cast<unsigned>(std::strlen(static_cast<const char *>(p->result)));
+    }
+    return LDAP_SUCCESS;
 }
 
 }  // namespace
@@ -94,9 +107,7 @@ bool LdapConnection::open(std::string &error) {
     }
     // A bind, even anonymous, makes the connection now, so a dead server
     // shows here and not in the middle of a lookup.
-    berval cred{static_cast<ber_len_t>(config_.bind_password.size()), const_cast<char *>(config_.bind_password.data())};
-    rc = ldap_sasl_bind_s(ld_, config_.bind_dn.empty() ? nullptr : config_.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred,
-                          nullptr, nullptr, nullptr);
+    rc = bind();
     if (rc != LDAP_SUCCESS) {
         error = std::string("bind: ") + ldap_err2string(rc);
         broken_ = true;
@@ -105,6 +116,15 @@ bool LdapConnection::open(std::string &error) {
         return false;
     }
     return true;
+}
+
+int LdapConnection::bind() {
+    if (!config_.sasl_mech.empty())
+        return ldap_sasl_interactive_bind_s(ld_, nullptr, config_.sasl_mech.c_str(), nullptr, nullptr, LDAP_SASL_QUIET,
+                                            sasl_defaults, nullptr);
+    berval cred{static_cast<ber_len_t>(config_.bind_password.size()), const_cast<char *>(config_.bind_password.data())};
+    return ldap_sasl_bind_s(ld_, config_.bind_dn.empty() ? nullptr : config_.bind_dn.c_str(), LDAP_SASL_SIMPLE, &cred,
+                            nullptr, nullptr, nullptr);
 }
 
 SearchResult LdapConnection::search(const std::string &base, Scope scope, const std::string &filter,

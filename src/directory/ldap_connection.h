@@ -62,6 +62,8 @@ public:
     bool broken() const { return broken_; }
 
 private:
+    int bind();  // simple or SASL, as configured; an LDAP result code
+
     const LdapConfig &config_;
     LDAP *ld_ = nullptr;
     bool broken_ = false;
