@@ -89,6 +89,8 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
 	tests/lib/harness.sh \
+	tests/lib/samba.sh \
+	tests/lib/samba_fixture.py \
 	tests/README.md \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif

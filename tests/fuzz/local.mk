@@ -58,4 +58,4 @@ fuzz:
 endif
 
 clean-local:
-	-rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/*.out
+	-rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/*.out tests/samba-template

@@ -6,7 +6,7 @@
 # happens. tests/integration/lib.sh, tests/e2e/lib.sh and bench/lib.sh
 # source it; tests/README.md describes it with examples.
 #
-#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e]
+#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e] [samba]
 #                            # checks (77 when a tool is missing, 99 when our
 #                            # own binary is not built), sets the tool
 #                            # variables, makes $T and the EXIT trap
@@ -107,11 +107,13 @@ _built() {
 #   ldapadd    LDAPADD LDAPMODIFY
 #   e2e        root, Postfix, Dovecot, swaks, curl (tests/e2e/lib.sh); implies
 #              slapd and milter; $T is made mode 0755
+#   samba      root, samba, samba-tool, python3-samba (tests/lib/samba.sh)
 require_stack() {
     local c e2e=
     for c in "$@"; do
         case $c in
         e2e) e2e=yes ;;
+        samba) declare -F _samba_require >/dev/null || die "require_stack samba: source tests/lib/samba.sh" ;;
         slapd | milter | redis | probe | sendasctl | ldapadd) ;;
         *) die "require_stack: unknown component '$c'" ;;
         esac
@@ -149,6 +151,7 @@ _require_one() {  # COMPONENT
         _need REDIS_CLI redis-cli redis-tools
         ;;
     sendasctl) _built SENDASCTL sendasctl ;;
+    samba) _samba_require ;;
     ldapadd)
         _need LDAPADD ldapadd ldap-utils
         _need LDAPMODIFY ldapmodify ldap-utils
