@@ -10,9 +10,7 @@
 #include <string>
 #include <vector>
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+#include "cli_args.h"
 
 enum class Kind { own, send_as, behalf, denied };
 constexpr int kind_count = 4;
@@ -23,19 +21,6 @@ inline double percentile(const std::vector<double> &sorted, double p) {
     if (sorted.empty()) return 0;
     auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
     return sorted[std::min(index, sorted.size() - 1)];
-}
-
-// A whole number within [min, max] for --option, or UsageError.
-inline long parse_number(const std::string &text, const char *option, long min, long max) {
-    std::size_t used = 0;
-    long value = 0;
-    try {
-        value = std::stol(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (used == 0 || used != text.size() || value < min || value > max)
-        throw UsageError(std::string("bad value for --") + option + ": " + text);
-    return value;
 }
 
 // --mix KIND:WEIGHT,...: kinds not named get weight 0; at least one above 0.

@@ -12,6 +12,7 @@ bench_null_milter_CPPFLAGS = $(AM_CPPFLAGS) $(MILTER_CFLAGS)
 bench_null_milter_LDADD = $(MILTER_LIBS)
 
 bench_smtp_load_SOURCES = bench/smtp_load.cpp
+bench_smtp_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib
 
 EXTRA_DIST += bench/run bench/e2e bench/lib.sh bench/RESULTS.md bench/load_common.h
 CLEANFILES += $(EXTRA_PROGRAMS)

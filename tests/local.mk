@@ -20,7 +20,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/milter/session_test.cpp \
-	tests/lib/json_reader.h tests/lib/text.h \
+	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
@@ -98,7 +98,8 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 # Our own MTA-side milter client: sees what miltertest cannot (envelope
 # sender changes, ESMTP arguments of added recipients).
 check_PROGRAMS += tests/tools/milter-probe
-tests_tools_milter_probe_SOURCES = tests/tools/milter_probe.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h
+tests_tools_milter_probe_SOURCES = tests/tools/milter_probe.cpp tests/lib/milter_client.cpp tests/lib/milter_client.h \
+	tests/lib/cli_args.h
 tests_tools_milter_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(MILTER_CFLAGS)
 
 # Shell tests of the daemon as a program: envelope changes, privileges,

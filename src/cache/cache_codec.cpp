@@ -86,10 +86,11 @@ bool read_head(const std::vector<std::string> &f, LookupStatus &status, int64_t 
 }  // namespace
 
 std::string encode(const CachedUser &e, const RecordPlace &place, const std::string &mac_key) {
-    auto f = head(place.generation, e.status, e.fresh_until, e.stale_until);
-    f.push_back(e.user.dn);
-    f.push_back(e.user.display_name);
-    f.insert(f.end(), e.user.addresses.begin(), e.user.addresses.end());
+    auto f = head(place.generation, e.answer.status, e.fresh_until, e.stale_until);
+    const UserInfo &user = e.answer.value;
+    f.push_back(user.dn);
+    f.push_back(user.display_name);
+    f.insert(f.end(), user.addresses.begin(), user.addresses.end());
     return seal(f, place, mac_key);
 }
 
@@ -97,16 +98,17 @@ RecordCheck decode(const std::string &data, const RecordPlace &place, const std:
     std::vector<std::string> f;
     const RecordCheck check = unseal(data, place, mac_key, f);
     if (check != RecordCheck::ok) return check;
-    if (!read_head(f, e.status, e.fresh_until, e.stale_until) || f.size() < 6) return RecordCheck::miss;
-    e.user.dn = f[4];
-    e.user.display_name = f[5];
-    e.user.addresses.assign(f.begin() + 6, f.end());
+    if (!read_head(f, e.answer.status, e.fresh_until, e.stale_until) || f.size() < 6) return RecordCheck::miss;
+    UserInfo &user = e.answer.value;
+    user.dn = f[4];
+    user.display_name = f[5];
+    user.addresses.assign(f.begin() + 6, f.end());
     return RecordCheck::ok;
 }
 
 std::string encode(const CachedRights &e, const RecordPlace &place, const std::string &mac_key) {
-    auto f = head(place.generation, e.status, e.fresh_until, e.stale_until);
-    const MailboxRights &r = e.rights;
+    auto f = head(place.generation, e.answer.status, e.fresh_until, e.stale_until);
+    const MailboxRights &r = e.answer.value;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
                 (r.is_mailbox ? "g" : "") +
                 (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
@@ -123,20 +125,21 @@ RecordCheck decode(const std::string &data, const RecordPlace &place, const std:
     std::vector<std::string> f;
     const RecordCheck check = unseal(data, place, mac_key, f);
     if (check != RecordCheck::ok) return check;
-    if (!read_head(f, e.status, e.fresh_until, e.stale_until) || f.size() < 5) return RecordCheck::miss;
+    if (!read_head(f, e.answer.status, e.fresh_until, e.stale_until) || f.size() < 5) return RecordCheck::miss;
     const std::string &flags = f[4];
     if (flags.find_first_not_of("abfgncre") != std::string::npos) return RecordCheck::miss;
-    e.rights.send_as = flags.find('a') != std::string::npos;
-    e.rights.send_on_behalf = flags.find('b') != std::string::npos;
-    e.rights.full_access = flags.find('f') != std::string::npos;
-    e.rights.is_mailbox = flags.find('g') != std::string::npos;
-    e.rights.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
-                         : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
-                                                                : MailboxRights::SentCopy::unset;
-    e.rights.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
-                    : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
-                                                           : MailboxRights::Mode::unset;
-    e.rights.path = std::vector<std::string>(f.begin() + 5, f.end());
+    MailboxRights &r = e.answer.value;
+    r.send_as = flags.find('a') != std::string::npos;
+    r.send_on_behalf = flags.find('b') != std::string::npos;
+    r.full_access = flags.find('f') != std::string::npos;
+    r.is_mailbox = flags.find('g') != std::string::npos;
+    r.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
+                  : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
+                                                         : MailboxRights::SentCopy::unset;
+    r.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
+             : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
+                                                    : MailboxRights::Mode::unset;
+    r.path = std::vector<std::string>(f.begin() + 5, f.end());
     return RecordCheck::ok;
 }
 

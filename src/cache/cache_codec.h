@@ -15,19 +15,15 @@ namespace sendas {
 
 // A cached answer: fresh until `fresh_until`; usable while the directory
 // is down until `stale_until` (unix seconds).
-struct CachedUser {
-    LookupStatus status = LookupStatus::not_found;  // found or not_found
-    UserInfo user;
+// Only answers are cached: the status is found or not_found.
+template <typename Value>
+struct Cached {
+    Answer<Value> answer;
     int64_t fresh_until = 0;
     int64_t stale_until = 0;
 };
-
-struct CachedRights {
-    LookupStatus status = LookupStatus::not_found;
-    MailboxRights rights;
-    int64_t fresh_until = 0;
-    int64_t stale_until = 0;
-};
+using CachedUser = Cached<UserInfo>;
+using CachedRights = Cached<MailboxRights>;
 
 // Where a record is kept, all of it under the record's tag: a record moved
 // to another user's key or another field does not verify there.

@@ -23,13 +23,11 @@ bool redis_just_read(const LocalRecord &record, int64_t now) {
     return record.redis_read_at >= 0 && now - record.redis_read_at <= 1;
 }
 
-// The local tier's entry for `mailbox`, if any, and whether it is still
-// trusted at `now` without asking Redis.
-std::pair<const CachedRights *, bool> local_rights(const LocalRecord &record, const std::string &mailbox, int64_t now) {
-    auto it = record.rights.find(mailbox);
-    if (it == record.rights.end()) return {nullptr, false};
-    auto until = record.rights_local_until.find(mailbox);
-    return {&it->second, until != record.rights_local_until.end() && now < until->second};
+// Whether an answer is cached for cache.ttl rather than cache.negative_ttl.
+bool positive(const Answer<UserInfo> &answer) { return answer.status == LookupStatus::found; }
+bool positive(const Answer<MailboxRights> &answer) {
+    const MailboxRights &r = answer.value;
+    return r.send_as || r.send_on_behalf || r.full_access;
 }
 
 // The stale window is the one configured now: a record written under a
@@ -92,18 +90,14 @@ bool CachingDirectory::verified(RecordCheck check) {
     return check == RecordCheck::ok;
 }
 
-int64_t CachingDirectory::ttl_for(LookupStatus status) const {
-    return status == LookupStatus::found ? settings_.ttl : settings_.negative_ttl;
-}
-
 void CachingDirectory::drop_local(const std::string &what) {
     if (what == "*") {
         local_.clear();
     } else if (what.rfind("dn:", 0) == 0) {
         const std::string identity = what.substr(3);
         local_.erase_if([&](const LocalRecord &record) {
-            return record.user && record.user->status == LookupStatus::found &&
-                   identity_of(record.user->user) == identity;
+            return record.user && record.user->answer.status == LookupStatus::found &&
+                   identity_of(record.user->answer.value) == identity;
         });
     } else {
         local_.erase(what);
@@ -130,15 +124,9 @@ LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t 
     local_.update(login, [&](LocalRecord &record) {
         record.generation = loaded.generation;
         record.redis_read_at = now;
-        if (loaded.user && now < loaded.user->stale_until) {
-            record.user = loaded.user;
-            record.user_local_until = std::min(loaded.user->fresh_until, trusted_until);
-        }
-        for (const auto &[mailbox, entry] : loaded.rights) {
-            if (now >= entry.stale_until) continue;
-            record.rights[mailbox] = entry;
-            record.rights_local_until[mailbox] = std::min(entry.fresh_until, trusted_until);
-        }
+        if (loaded.user && now < loaded.user->stale_until) record.keep_user(*loaded.user, trusted_until);
+        for (const auto &[mailbox, entry] : loaded.rights)
+            if (now < entry.stale_until) record.keep_rights(mailbox, entry, trusted_until);
     });
     return loaded;
 }
@@ -148,11 +136,8 @@ void CachingDirectory::remember_user(const std::string &login, const CachedUser 
     if (redis_ && !generation.empty())
         redis_->store(login, user_field, encode(entry, place(login, user_field, generation), redis_->mac_key()),
                       std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl,
-                      entry.status == LookupStatus::found ? identity_of(entry.user) : std::string());
-    local_.update(login, [&](LocalRecord &record) {
-        record.user = entry;
-        record.user_local_until = std::min(entry.fresh_until, now + settings_.local_ttl);
-    });
+                      entry.answer.status == LookupStatus::found ? identity_of(entry.answer.value) : std::string());
+    local_.update(login, [&](LocalRecord &record) { record.keep_user(entry, now + settings_.local_ttl); });
 }
 
 void CachingDirectory::remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
@@ -162,158 +147,153 @@ void CachingDirectory::remember_rights(const std::string &login, const std::stri
         redis_->store(login, rights_field(mailbox),
                       encode(entry, place(login, rights_field(mailbox), generation), redis_->mac_key()),
                       std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
-    local_.update(login, [&](LocalRecord &record) {
-        record.rights[mailbox] = entry;
-        record.rights_local_until[mailbox] = std::min(entry.fresh_until, now + settings_.local_ttl);
-    });
+    local_.update(login, [&](LocalRecord &record) { record.keep_rights(mailbox, entry, now + settings_.local_ttl); });
 }
 
-LookupStatus CachingDirectory::find_user(const std::string &login, UserInfo &user, LookupContext &context) {
-    const int64_t now = clock_();
-    std::optional<CachedUser> known;  // expired, kept for a directory outage
-    std::string generation;
-    bool trusted = false;
-    LookupStatus status = LookupStatus::unavailable;
-    local_.read(login, [&](const LocalRecord &record) {
-        generation = record.generation;
-        if (!record.user) return;
-        trusted = now < record.user_local_until;
-        if (trusted) {
-            user = record.user->user;
-            status = record.user->status;
-        } else {
-            known = record.user;
-        }
-    });
-    count_local(trusted);
-    if (trusted) return status;
-    if (redis_) {
-        LocalRecord loaded = load_from_redis(login, now);
-        if (loaded.user && now < loaded.user->fresh_until) {
-            count_redis(true);
-            user = loaded.user->user;
-            return loaded.user->status;
-        }
-        if (loaded.redis_read_at >= 0) count_redis(false);
-        if (loaded.user && (!known || loaded.user->stale_until > known->stale_until)) known = loaded.user;
+// A user: the local tier holds it under the login; Redis is read as the
+// login's whole hash, which brings the rights cached for it along.
+class CachingDirectory::UserItem {
+public:
+    using Entry = CachedUser;
+    UserItem(CachingDirectory &cache, const std::string &login) : login(login), cache_(cache) {}
+
+    const std::string &login;
+    SingleFlight<Answer<UserInfo>> &flight() { return cache_.user_flight_; }
+    std::string flight_key() const { return "u:" + login; }
+    const Entry *local(const LocalRecord &record) const { return record.user ? &*record.user : nullptr; }
+    int64_t local_until(const LocalRecord &record) const { return record.user_local_until; }
+    bool from_redis(int64_t now, bool, const std::optional<Entry> &, std::string &generation,
+                    std::optional<Entry> &stored) {
+        LocalRecord loaded = cache_.load_from_redis(login, now);
         if (!loaded.generation.empty()) generation = loaded.generation;
+        stored = loaded.user;
+        return loaded.redis_read_at >= 0;
     }
-    UserAnswer answer = user_flight_.run("u:" + login, [&] {
-        // A flight for this login may have landed between the check above
-        // and this one taking off: its answer is in the local tier now.
-        std::optional<UserAnswer> landed;
-        local_.read(login, [&](const LocalRecord &record) {
-            if (record.user && clock_() < record.user_local_until)
-                landed = UserAnswer{record.user->status, record.user->user};
-        });
-        if (landed) return *landed;
-        ++ldap_lookups_;
-        UserAnswer fetched;
-        fetched.status = backend_->find_user(login, fetched.user, context);
-        if (fetched.status != LookupStatus::unavailable) {
-            int64_t fresh = clock_() + ttl_for(fetched.status);
-            remember_user(login, CachedUser{fetched.status, fetched.user, fresh, fresh + settings_.stale_ttl},
-                          generation);
-        }
-        return fetched;
-    });
-    if (answer.status != LookupStatus::unavailable) {
-        user = answer.user;
-        return answer.status;
-    }
-    if (usable_stale(known, now, settings_.stale_ttl)) {
-        ++stale_answers_;
-        metrics::stale_answer();
-        user = known->user;
-        user.stale = true;
-        return known->status;
-    }
-    return LookupStatus::unavailable;
-}
+    Answer<UserInfo> fetch(LookupContext &context) { return cache_.backend_->find_user(login, context); }
+    void remember(const Entry &entry, const std::string &generation) { cache_.remember_user(login, entry, generation); }
 
-LookupStatus CachingDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                                           MailboxRights &rights, LookupContext &context) {
+private:
+    CachingDirectory &cache_;
+};
+
+// A user's rights on one mailbox: one field of the login's Redis hash.
+class CachingDirectory::RightsItem {
+public:
+    using Entry = CachedRights;
+    RightsItem(CachingDirectory &cache, const std::string &login, const UserInfo &user, const std::string &mailbox)
+        : login(login), cache_(cache), user_(user), mailbox_(mailbox) {}
+
+    const std::string &login;
+    SingleFlight<Answer<MailboxRights>> &flight() { return cache_.rights_flight_; }
+    std::string flight_key() const { return "r:" + login + "\n" + mailbox_; }
+    const Entry *local(const LocalRecord &record) const {
+        auto it = record.rights.find(mailbox_);
+        return it == record.rights.end() ? nullptr : &it->second;
+    }
+    int64_t local_until(const LocalRecord &record) const {
+        auto it = record.rights_local_until.find(mailbox_);
+        return it == record.rights_local_until.end() ? 0 : it->second;
+    }
+    bool from_redis(int64_t now, bool just_read, const std::optional<Entry> &known, std::string &generation,
+                    std::optional<Entry> &stored) {
+        if (just_read) {  // the local entry, if any, came from Redis moments ago
+            stored = known;
+            return true;
+        }
+        const std::string field = rights_field(mailbox_);
+        std::string data;
+        if (!cache_.redis_->load_field(login, field, generation, data)) return false;
+        Entry entry;
+        if (data.empty() ||
+            !cache_.verified(decode(data, cache_.place(login, field, generation), cache_.redis_->mac_key(), entry)))
+            return true;
+        stored = entry;
+        if (now < entry.fresh_until)
+            cache_.local_.update(login, [&](LocalRecord &record) {
+                record.keep_rights(mailbox_, entry, now + cache_.settings_.local_ttl);
+            });
+        return true;
+    }
+    // A miss's searches are charged to the message that leads the flight.
+    Answer<MailboxRights> fetch(LookupContext &context) {
+        return cache_.backend_->find_rights(login, user_, mailbox_, context);
+    }
+    void remember(const Entry &entry, const std::string &generation) {
+        cache_.remember_rights(login, mailbox_, entry, generation);
+    }
+
+private:
+    CachingDirectory &cache_;
+    const UserInfo &user_;
+    const std::string &mailbox_;
+};
+
+// The local tier while it trusts the item, then Redis while the record is
+// fresh, then the directory, once however many connections ask at once;
+// with the directory down, the freshest expired record within
+// cache.stale_ttl, marked stale.
+template <typename Item>
+auto CachingDirectory::walk_tiers(Item &item, LookupContext &context) -> decltype(item.fetch(context)) {
+    using Entry = typename Item::Entry;
     const int64_t now = clock_();
-    std::optional<CachedRights> cached;  // expired, kept for a directory outage
+    std::optional<Entry> known;  // not trusted: expired, or due a check with Redis
     std::string generation;
     bool trusted = false, just_read = false;
-    LookupStatus status = LookupStatus::unavailable;
-    local_.read(login, [&](const LocalRecord &record) {
+    local_.read(item.login, [&](const LocalRecord &record) {
         generation = record.generation;
         just_read = redis_just_read(record, now);
-        const auto [entry, fresh] = local_rights(record, mailbox, now);
-        if (!entry) return;
-        trusted = fresh;
-        if (trusted) {
-            rights = entry->rights;
-            status = entry->status;
-        } else {
-            cached = *entry;
+        if (const Entry *entry = item.local(record)) {
+            known = *entry;
+            trusted = now < item.local_until(record);
         }
     });
     count_local(trusted);
-    if (trusted) return status;
-    if (redis_ && just_read) {
-        // The entry, if any, came from Redis moments ago.
-        bool fresh = cached && now < cached->fresh_until;
+    if (trusted) return known->answer;
+    std::optional<Entry> stored;
+    if (redis_ && item.from_redis(now, just_read, known, generation, stored)) {
+        const bool fresh = stored && now < stored->fresh_until;
         count_redis(fresh);
-        if (fresh) {
-            rights = cached->rights;
-            return cached->status;
-        }
-    } else if (redis_) {
-        std::string data;
-        if (redis_->load_field(login, rights_field(mailbox), generation, data)) {
-            CachedRights entry;
-            if (!data.empty() &&
-                verified(decode(data, place(login, rights_field(mailbox), generation), redis_->mac_key(), entry))) {
-                if (now < entry.fresh_until) {
-                    count_redis(true);
-                    local_.update(login, [&](LocalRecord &record) {
-                        record.rights[mailbox] = entry;
-                        record.rights_local_until[mailbox] = std::min(entry.fresh_until, now + settings_.local_ttl);
-                    });
-                    rights = entry.rights;
-                    return entry.status;
-                }
-                if (!cached || entry.stale_until > cached->stale_until) cached = entry;
-            }
-            count_redis(false);
-        }
+        if (fresh) return stored->answer;
     }
-    RightsAnswer answer = rights_flight_.run("r:" + login + "\n" + mailbox, [&] {
-        std::optional<RightsAnswer> landed;  // as in find_user: a flight that just landed
-        local_.read(login, [&](const LocalRecord &record) {
-            const auto [entry, fresh] = local_rights(record, mailbox, clock_());
-            if (fresh) landed = RightsAnswer{entry->status, entry->rights};
-        });
-        if (landed) return *landed;
-        ++ldap_lookups_;
-        RightsAnswer fetched;
-        // A miss's searches are charged to the message that leads the flight.
-        fetched.status = backend_->find_rights(login, user, mailbox, fetched.rights, context);
-        if (fetched.status != LookupStatus::unavailable) {
-            const MailboxRights &r = fetched.rights;
-            bool any = r.send_as || r.send_on_behalf || r.full_access;
-            int64_t fresh = clock_() + (any ? settings_.ttl : settings_.negative_ttl);
-            remember_rights(login, mailbox,
-                            CachedRights{fetched.status, fetched.rights, fresh, fresh + settings_.stale_ttl},
-                            generation);
-        }
-        return fetched;
+    if (stored && (!known || stored->stale_until > known->stale_until)) known = stored;
+    auto answer = item.flight().run(item.flight_key(), [&] { return fly(item, generation, context); });
+    if (answer.status != LookupStatus::unavailable || !usable_stale(known, now, settings_.stale_ttl)) return answer;
+    ++stale_answers_;
+    metrics::stale_answer();
+    known->answer.value.stale = true;
+    return known->answer;
+}
+
+// One flight's directory lookup, cached in both tiers.
+template <typename Item>
+auto CachingDirectory::fly(Item &item, const std::string &generation, LookupContext &context)
+    -> decltype(item.fetch(context)) {
+    // A flight for this item may have landed between the caller's check
+    // and this one taking off: its answer is in the local tier now.
+    std::optional<decltype(item.fetch(context))> landed;
+    local_.read(item.login, [&](const LocalRecord &record) {
+        const auto *entry = item.local(record);
+        if (entry && clock_() < item.local_until(record)) landed = entry->answer;
     });
-    if (answer.status != LookupStatus::unavailable) {
-        rights = answer.rights;
-        return answer.status;
+    if (landed) return *landed;
+    ++ldap_lookups_;
+    auto fetched = item.fetch(context);
+    if (fetched.status != LookupStatus::unavailable) {
+        const int64_t fresh = clock_() + (positive(fetched) ? settings_.ttl : settings_.negative_ttl);
+        item.remember({fetched, fresh, fresh + settings_.stale_ttl}, generation);
     }
-    if (usable_stale(cached, now, settings_.stale_ttl)) {
-        ++stale_answers_;
-        metrics::stale_answer();
-        rights = cached->rights;
-        rights.stale = true;
-        return cached->status;
-    }
-    return LookupStatus::unavailable;
+    return fetched;
+}
+
+Answer<UserInfo> CachingDirectory::find_user(const std::string &login, LookupContext &context) {
+    UserItem item(*this, login);
+    return walk_tiers(item, context);
+}
+
+Answer<MailboxRights> CachingDirectory::find_rights(const std::string &login, const UserInfo &user,
+                                                    const std::string &mailbox, LookupContext &context) {
+    RightsItem item(*this, login, user, mailbox);
+    return walk_tiers(item, context);
 }
 
 std::string CachingDirectory::probe() { return backend_->probe(); }

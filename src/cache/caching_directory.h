@@ -45,9 +45,9 @@ public:
                      Clock clock = system_clock_seconds);
     ~CachingDirectory() override;
 
-    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
-    LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights, LookupContext &context) override;
+    Answer<UserInfo> find_user(const std::string &login, LookupContext &context) override;
+    Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                      LookupContext &context) override;
     std::string probe() override;
 
     // Counters by name: local_hits local_misses redis_hits redis_misses
@@ -60,14 +60,13 @@ public:
     void drop_local(const std::string &what);
 
 private:
-    struct UserAnswer {
-        LookupStatus status = LookupStatus::unavailable;
-        UserInfo user;
-    };
-    struct RightsAnswer {
-        LookupStatus status = LookupStatus::unavailable;
-        MailboxRights rights;
-    };
+    // What differs between a user and a rights item on the tier walk.
+    class UserItem;
+    class RightsItem;
+    template <typename Item>
+    auto walk_tiers(Item &item, LookupContext &context) -> decltype(item.fetch(context));
+    template <typename Item>
+    auto fly(Item &item, const std::string &generation, LookupContext &context) -> decltype(item.fetch(context));
 
     LocalRecord load_from_redis(const std::string &login, int64_t now);
     void remember_user(const std::string &login, const CachedUser &entry, const std::string &generation);
@@ -75,7 +74,6 @@ private:
                          const std::string &generation);
     RecordPlace place(const std::string &login, const std::string &field, const std::string &generation) const;
     bool verified(RecordCheck check);
-    int64_t ttl_for(LookupStatus status) const;
     void count_local(bool hit);
     void count_redis(bool hit);
 
@@ -84,8 +82,8 @@ private:
     const std::shared_ptr<RedisTier> redis_;
     const Clock clock_;
     LocalCache local_;
-    SingleFlight<UserAnswer> user_flight_;
-    SingleFlight<RightsAnswer> rights_flight_;
+    SingleFlight<Answer<UserInfo>> user_flight_;
+    SingleFlight<Answer<MailboxRights>> rights_flight_;
     std::atomic<unsigned long long> local_hits_{0}, local_misses_{0}, redis_hits_{0}, redis_misses_{0},
         ldap_lookups_{0}, stale_answers_{0}, bad_records_{0};
     // Forged records are logged once per spell of them, not per message.

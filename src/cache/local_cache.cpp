@@ -9,12 +9,13 @@ size_t footprint(const std::string &login, const LocalRecord &r) {
     constexpr size_t node = 64;
     size_t bytes = login.size() + node;
     if (r.user) {
-        bytes += r.user->user.dn.size() + r.user->user.display_name.size() + node;
-        for (const auto &a : r.user->user.addresses) bytes += a.size() + node;
+        const UserInfo &user = r.user->answer.value;
+        bytes += user.dn.size() + user.display_name.size() + node;
+        for (const auto &a : user.addresses) bytes += a.size() + node;
     }
     for (const auto &[mailbox, entry] : r.rights) {
         bytes += 2 * (mailbox.size() + node);
-        for (const auto &p : entry.rights.path) bytes += p.size() + node;
+        for (const auto &p : entry.answer.value.path) bytes += p.size() + node;
     }
     return bytes;
 }

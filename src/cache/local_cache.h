@@ -3,6 +3,7 @@
 #ifndef SENDAS_LOCAL_CACHE_H
 #define SENDAS_LOCAL_CACHE_H
 
+#include <algorithm>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -25,6 +26,16 @@ struct LocalRecord {
     std::map<std::string, int64_t> rights_local_until;
     std::string generation;      // Redis generation the items were read under
     int64_t redis_read_at = -1;  // when Redis was last asked for the whole record
+
+    // Stores an item, trusted until `trusted_until` or its freshness ends.
+    void keep_user(const CachedUser &entry, int64_t trusted_until) {
+        user = entry;
+        user_local_until = std::min(entry.fresh_until, trusted_until);
+    }
+    void keep_rights(const std::string &mailbox, const CachedRights &entry, int64_t trusted_until) {
+        rights[mailbox] = entry;
+        rights_local_until[mailbox] = std::min(entry.fresh_until, trusted_until);
+    }
 };
 
 // Thread-safe; hands out copies, never references into the map.

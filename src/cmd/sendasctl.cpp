@@ -46,10 +46,11 @@ std::string actions_of(const Decision &d) {
 
 void print_user(const std::string &login, const DirectoryAnswers &answers) {
     std::cout << "user:     " << login;
-    if (answers.user_status == LookupStatus::found)
-        std::cout << " (" << answers.user.dn << "), own addresses: " << joined(answers.user.addresses, ", ");
+    if (answers.user.status == LookupStatus::found)
+        std::cout << " (" << answers.user.value.dn
+                  << "), own addresses: " << joined(answers.user.value.addresses, ", ");
     else
-        std::cout << (answers.user_status == LookupStatus::unavailable ? " (directory unavailable)"
+        std::cout << (answers.user.status == LookupStatus::unavailable ? " (directory unavailable)"
                                                                        : " (not in the directory)");
     std::cout << "\n";
 }
@@ -63,7 +64,7 @@ void print_checked(const Decision &d, const DirectoryAnswers &answers) {
         std::cout << "right:    " << right_name(checked.right) << "\n";
         auto it = answers.rights.find(checked.mailbox());
         if (it == answers.rights.end()) continue;
-        const MailboxRights &r = it->second.second;
+        const MailboxRights &r = it->second.value;
         if (!r.path.empty()) std::cout << "path:     " << joined(r.path.dns(), " -> ") << "\n";
         std::vector<std::string> held;
         if (r.send_as) held.push_back("send-as");
@@ -75,9 +76,9 @@ void print_checked(const Decision &d, const DirectoryAnswers &answers) {
 
 // Where the answers came from; never "LDAP" when LDAP did not answer.
 const char *source_of(const DirectoryAnswers &answers, bool asked_ldap) {
-    const bool unanswered = answers.user_status == LookupStatus::unavailable ||
+    const bool unanswered = answers.user.status == LookupStatus::unavailable ||
                             std::any_of(answers.rights.begin(), answers.rights.end(), [](const auto &entry) {
-                                return entry.second.first == LookupStatus::unavailable;
+                                return entry.second.status == LookupStatus::unavailable;
                             });
     return answers.stale() ? "stale cache (LDAP down)"
            : unanswered    ? "none (LDAP unavailable)"
@@ -152,8 +153,7 @@ int cache_flush(const Config &config, const std::string &login) {
     // was cached on its own: flush them all by the entry's identity.
     LdapDirectory directory(config.ldap, address_rules(config));
     LookupContext context(config.ldap.max_searches_per_message);
-    UserInfo user;
-    const LookupStatus status = directory.find_user(login, user, context);
+    const auto [status, user] = directory.find_user(login, context);
     if (status != LookupStatus::found) {
         if (!redis->flush(login)) return redis_unavailable(config);
         std::cout << "flushed cached answers for " << login << " ("

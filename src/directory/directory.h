@@ -55,17 +55,17 @@ class Directory {
 public:
     virtual ~Directory() = default;
 
-    // Finds the user by login. found: `user` filled; not_found: no such
-    // user (or an ambiguous login); unavailable: could not ask, or
-    // `context` has no searches left. Thread-safe; never throws.
-    virtual LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) = 0;
+    // Finds the user by login. found: the user; not_found: no such user
+    // (or an ambiguous login); unavailable: could not ask, or `context`
+    // has no searches left. Thread-safe; never throws.
+    virtual Answer<UserInfo> find_user(const std::string &login, LookupContext &context) = 0;
 
     // The user's rights on a mailbox address in canonical form
-    // (mailbox_match.h). found: `rights` filled (all flags may be false);
+    // (mailbox_match.h). found: the rights (all flags may be false);
     // unavailable: could not ask, or `context` has no searches left.
     // Thread-safe; never throws.
-    virtual LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                                     MailboxRights &rights, LookupContext &context) = 0;
+    virtual Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &user,
+                                              const std::string &mailbox, LookupContext &context) = 0;
 
     // Checks that the directory answers at all (for -t). Returns an empty
     // string when it does, else what went wrong.

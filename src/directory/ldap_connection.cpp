@@ -127,6 +127,39 @@ int LdapConnection::bind() {
                             nullptr, nullptr, nullptr);
 }
 
+namespace {
+
+// Sends one search request, one page of it when `cookie` is given, and
+// waits for the answer.
+int send_request(LDAP *ld, const std::string &base, Scope scope, const std::string &filter, char **attrs,
+                 int size_limit, int timeout_seconds, berval *cookie, LDAPMessage **answer) {
+    constexpr ber_int_t page_size = 500;
+    timeval timeout{static_cast<time_t>(timeout_seconds), 0};
+    LDAPControl *page = nullptr;
+    if (cookie) ldap_create_page_control(ld, page_size, cookie, 0, &page);
+    LDAPControl *server_controls[] = {page, nullptr};
+    const int rc =
+        ldap_search_ext_s(ld, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE, filter.c_str(),
+                          attrs, 0, cookie ? server_controls : nullptr, nullptr, &timeout, size_limit, answer);
+    if (page) ldap_control_free(page);
+    return rc;
+}
+
+// The paged-results cookie of an answer into `cookie`: left empty after
+// the last page.
+void next_page_cookie(LDAP *ld, LDAPMessage *answer, berval &cookie) {
+    LDAPControl **controls = nullptr;
+    int err = LDAP_SUCCESS;
+    const int rc = ldap_parse_result(ld, answer, &err, nullptr, nullptr, nullptr, &controls, 0);
+    LDAPControl *response =
+        rc == LDAP_SUCCESS ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, controls, nullptr) : nullptr;
+    ber_int_t estimate = 0;
+    if (response) ldap_parse_pageresponse_control(ld, response, &estimate, &cookie);
+    if (controls) ldap_controls_free(controls);
+}
+
+}  // namespace
+
 SearchResult LdapConnection::search(const std::string &base, Scope scope, const std::string &filter,
                                     const std::vector<std::string> &attributes, int size_limit, bool paged) {
     SearchResult result;
@@ -138,48 +171,30 @@ SearchResult LdapConnection::search(const std::string &base, Scope scope, const 
     attrs.reserve(attributes.size() + 1);
     for (const auto &a : attributes) attrs.push_back(const_cast<char *>(a.c_str()));
     attrs.push_back(nullptr);
-    timeval timeout{static_cast<time_t>(config_.timeout), 0};
-    constexpr ber_int_t page_size = 500;
     berval cookie{0, nullptr};
-    auto fail = [&](int rc, const char *what) {
-        result.error = std::string(what) + ": " + ldap_err2string(rc);
-        result.status = is_transient(rc) ? SearchStatus::transient : SearchStatus::failed;
-        broken_ = result.status == SearchStatus::transient;
-        result.entries.clear();
-    };
     do {
-        LDAPControl *page = nullptr;
-        if (paged) ldap_create_page_control(ld_, page_size, &cookie, 0, &page);
-        LDAPControl *server_controls[] = {page, nullptr};
         MessageGuard res;
-        int rc = ldap_search_ext_s(ld_, base.c_str(), scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
-                                   filter.c_str(), attrs.data(), 0, paged ? server_controls : nullptr, nullptr,
-                                   &timeout, size_limit, &res.msg);
-        if (page) ldap_control_free(page);
+        int rc = send_request(ld_, base, scope, filter, attrs.data(), size_limit, config_.timeout,
+                              paged ? &cookie : nullptr, &res.msg);
         if (cookie.bv_val) ber_memfree(cookie.bv_val);
         cookie = {0, nullptr};
         if (rc == LDAP_NO_SUCH_OBJECT) break;
         // A truncated answer is only fine when the caller asked for a limit
         // (to spot an ambiguous login); elsewhere it would hide members.
-        if (rc == LDAP_SIZELIMIT_EXCEEDED && size_limit == 0) {
-            fail(rc, "search (raise the server's size limit for this bind DN)");
-            return result;
-        }
-        if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-            fail(rc, "search");
+        if ((rc == LDAP_SIZELIMIT_EXCEEDED && size_limit == 0) ||
+            (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED)) {
+            result.error =
+                std::string(rc == LDAP_SIZELIMIT_EXCEEDED ? "search (raise the server's size limit for this bind DN)"
+                                                          : "search") +
+                ": " + ldap_err2string(rc);
+            result.status = is_transient(rc) ? SearchStatus::transient : SearchStatus::failed;
+            broken_ = result.status == SearchStatus::transient;
+            result.entries.clear();
             return result;
         }
         for (LDAPMessage *e = ldap_first_entry(ld_, res.msg); e; e = ldap_next_entry(ld_, e))
             result.entries.push_back(read_entry(ld_, e));
-        if (!paged) break;
-        LDAPControl **controls = nullptr;
-        int err = LDAP_SUCCESS;
-        rc = ldap_parse_result(ld_, res.msg, &err, nullptr, nullptr, nullptr, &controls, 0);
-        LDAPControl *response =
-            rc == LDAP_SUCCESS ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, controls, nullptr) : nullptr;
-        ber_int_t estimate = 0;
-        if (response) ldap_parse_pageresponse_control(ld_, response, &estimate, &cookie);
-        if (controls) ldap_controls_free(controls);
+        if (paged) next_page_cookie(ld_, res.msg, cookie);
     } while (cookie.bv_len > 0);
     if (cookie.bv_val) ber_memfree(cookie.bv_val);
     result.status = SearchStatus::ok;

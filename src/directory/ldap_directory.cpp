@@ -229,7 +229,7 @@ bool LdapDirectory::search_rights_subtrees(const std::string &filter, const std:
     return true;
 }
 
-LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, LookupContext &context) {
+Answer<UserInfo> LdapDirectory::find_user(const std::string &login, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     FilterTokens tokens{login, login, ""};
     auto display_attrs = split_words(cfg.display_name_attribute);
@@ -238,16 +238,17 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, 
     // Two entries are enough to see that a login is ambiguous.
     SearchResult res;
     if (!charged_search(context, cfg.base, expand_filter(cfg.user_filter, tokens), attrs, res, 2))
-        return LookupStatus::unavailable;  // the pool logs an outage
-    if (res.entries.empty()) return LookupStatus::not_found;
+        return {LookupStatus::unavailable, {}};  // the pool logs an outage
+    if (res.entries.empty()) return {LookupStatus::not_found, {}};
     if (res.entries.size() > 1) {
         log(Severity::warning, "login matches more than one LDAP entry, treated as unknown: " + login);
-        return LookupStatus::not_found;
+        return {LookupStatus::not_found, {}};
     }
     const LdapEntry &entry = res.entries.front();
+    Answer<UserInfo> answer{LookupStatus::found, {}};
+    UserInfo &user = answer.value;
     user.dn = entry.dn;
     user.addresses = entry.values(lower(cfg.mail_attribute));
-    user.display_name.clear();
     for (const auto &attr : display_attrs) {
         const auto &values = entry.values(lower(attr));
         if (!values.empty()) {
@@ -255,7 +256,7 @@ LookupStatus LdapDirectory::find_user(const std::string &login, UserInfo &user, 
             break;
         }
     }
-    return LookupStatus::found;
+    return answer;
 }
 
 // The rights groups named after `mailbox` that hold the user, strongest
@@ -342,20 +343,23 @@ bool LdapDirectory::read_mailbox_lists(const FilterTokens &tokens, MailboxRights
     return true;
 }
 
-LookupStatus LdapDirectory::find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                                        MailboxRights &rights, LookupContext &context) {
-    rights = MailboxRights{};
-    if (user.dn.empty()) return LookupStatus::not_found;
+Answer<MailboxRights> LdapDirectory::find_rights(const std::string &login, const UserInfo &user,
+                                                 const std::string &mailbox, LookupContext &context) {
+    Answer<MailboxRights> answer{LookupStatus::not_found, {}};
+    if (user.dn.empty()) return answer;
+    MailboxRights &rights = answer.value;
     const FilterTokens tokens{login, mailbox, user.dn};
+    answer.status = LookupStatus::unavailable;
     if (held_rights(expand_filter(pool_.config().group_filter, tokens), user, mailbox, rights, context) ==
         LookupStatus::unavailable)
-        return LookupStatus::unavailable;
+        return answer;
     // A detail address with no group of its own may still be someone's
     // mail value: then it is a mailbox, and never decided by its base.
     if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters) &&
         !mail_entry_exists(mailbox, context, rights.is_mailbox))
-        return LookupStatus::unavailable;
-    return read_mailbox_lists(tokens, rights, context) ? LookupStatus::found : LookupStatus::unavailable;
+        return answer;
+    if (read_mailbox_lists(tokens, rights, context)) answer.status = LookupStatus::found;
+    return answer;
 }
 
 std::string LdapDirectory::probe() {

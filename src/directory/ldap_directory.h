@@ -23,9 +23,9 @@ public:
     // address asked about, and which addresses have a detail part.
     LdapDirectory(const LdapConfig &config, AddressRules rules);
 
-    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override;
-    LookupStatus find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights, LookupContext &context) override;
+    Answer<UserInfo> find_user(const std::string &login, LookupContext &context) override;
+    Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &user, const std::string &mailbox,
+                                      LookupContext &context) override;
     std::string probe() override;
     std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", pool_.searches()}}; }
 

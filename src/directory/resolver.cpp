@@ -1,4 +1,4 @@
-// Directory questions for one message; see lookup.h.
+// Directory questions for one message; see resolver.h.
 #include "directory/resolver.h"
 
 #include "base/mailbox_match.h"
@@ -9,8 +9,7 @@ namespace {
 void ask_rights(const std::string &address, const MessageFacts &facts, Directory &directory, LookupContext &context,
                 DirectoryAnswers &answers) {
     if (answers.rights.count(address)) return;
-    auto &[status, rights] = answers.rights[address];
-    status = directory.find_rights(facts.auth_user, answers.user, address, rights, context);
+    answers.rights[address] = directory.find_rights(facts.auth_user, answers.user.value, address, context);
 }
 
 // The rights on one claimed address: its own, or, for a detail address
@@ -18,7 +17,7 @@ void ask_rights(const std::string &address, const MessageFacts &facts, Directory
 void resolve(const std::string &address, const MessageFacts &facts, Directory &directory, const Config &config,
              LookupContext &context, DirectoryAnswers &answers) {
     ask_rights(address, facts, directory, context, answers);
-    auto &[status, rights] = answers.rights[address];
+    const auto &[status, rights] = answers.rights[address];
     if (status == LookupStatus::unavailable) return;
     if (rights.send_as || rights.send_on_behalf || rights.full_access || rights.is_mailbox) return;
     const auto base = detail_base(address, config.recipient_delimiter);
@@ -33,8 +32,8 @@ DirectoryAnswers gather_answers(const MessageFacts &facts, const Claims &claims,
                                 const Config &config, LookupContext &context) {
     DirectoryAnswers answers;
     if (facts.auth_user.empty()) return answers;
-    answers.user_status = directory.find_user(facts.auth_user, answers.user, context);
-    if (answers.user_status == LookupStatus::unavailable) {
+    answers.user = directory.find_user(facts.auth_user, context);
+    if (answers.user.status == LookupStatus::unavailable) {
         answers.over_budget = context.exhausted();
         return answers;
     }

@@ -2,8 +2,8 @@
 // the user and then the rights on every claimed address that is not the
 // user's own, by the address comparison rule of mailbox_match.h. Shared by
 // the milter session and `sendasctl explain`.
-#ifndef SENDAS_LOOKUP_H
-#define SENDAS_LOOKUP_H
+#ifndef SENDAS_RESOLVER_H
+#define SENDAS_RESOLVER_H
 
 #include "directory/directory.h"
 #include "policy/policy.h"

@@ -151,7 +151,7 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
                                    std::to_string(context.searches()) +
                                    " LDAP searches (ldap.max_searches_per_message): message rejected");
     Decision decision = decide(message_, claims, answers, *runtime_->config);
-    enforce_send_limit(decision, answers.user);
+    enforce_send_limit(decision, answers.user.value);
     if (!apply(decision, mta)) {
         // Half-applied changes must not leave: the client retries instead.
         decision.verdict = Verdict::tempfail;

@@ -1,4 +1,4 @@
-// Formatting of audit lines; see audit.h. Both formats are written by one
+// Formatting of decision log lines; see decision_log.h. Both formats are written by one
 // walk over the fields (write_fields), so they never disagree.
 #include "ops/decision_log.h"
 
@@ -9,15 +9,6 @@
 
 namespace sendas {
 namespace {
-
-const char *verdict_name(Verdict v) {
-    switch (v) {
-    case Verdict::accept: return "accept";
-    case Verdict::reject: return "reject";
-    case Verdict::tempfail: return "tempfail";
-    }
-    return "unknown";
-}
 
 // Decisions carry addresses as the MTA wants them (<a@b>); fields hold the
 // bare address and each format adds its own punctuation.

@@ -69,9 +69,9 @@ Right classify(const std::string &claimed, const OwnAddresses &own, const Direct
     const std::string &address = decided_by(claimed, answers);
     if (is_own(own, address)) return Right::own;
     auto it = answers.rights.find(address);
-    if (it == answers.rights.end() || it->second.first == LookupStatus::unavailable) return Right::unknown;
-    const MailboxRights &r = it->second.second;
-    if (it->second.first == LookupStatus::not_found) return Right::none;
+    if (it == answers.rights.end() || it->second.status == LookupStatus::unavailable) return Right::unknown;
+    const MailboxRights &r = it->second.value;
+    if (it->second.status == LookupStatus::not_found) return Right::none;
     if (r.send_as) return Right::send_as;
     if (r.send_on_behalf) return Right::send_on_behalf;
     if (r.full_access) return Right::full_access_only;
@@ -99,9 +99,9 @@ size_t author_count(const Claims &claims) { return claims.authors.size() + claim
 std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claims &claims,
                                           const DirectoryAnswers &answers, const Config &config) {
     std::vector<RightsQuestion> needed;
-    if (facts.auth_user.empty() || answers.user_status == LookupStatus::unavailable) return needed;
+    if (facts.auth_user.empty() || answers.user.status == LookupStatus::unavailable) return needed;
     if (claims.error_reason != Reason::none || author_count(claims) > config.max_from_mailboxes) return needed;
-    const OwnAddresses own = own_addresses(answers.user, config);
+    const OwnAddresses own = own_addresses(answers.user.value, config);
     auto consider = [&](const Mailbox &m, bool decisive) {
         std::string address = normalize_address(m, config);
         if (is_own(own, address) || !config.is_local_domain(domain_of(address))) return;
@@ -121,7 +121,7 @@ std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claim
 }
 
 Right classify_address(const std::string &address, const DirectoryAnswers &answers, const Config &config) {
-    return classify(address, own_addresses(answers.user, config), answers, config);
+    return classify(address, own_addresses(answers.user.value, config), answers, config);
 }
 
 std::string expand_address_template(const std::string &tmpl, const std::string &mailbox, const std::string &login) {
@@ -180,7 +180,7 @@ struct ClaimCheck {
 class ClaimChecker {
 public:
     ClaimChecker(const DirectoryAnswers &answers, const Config &config, const std::string &login)
-        : answers_(answers), config_(config), own_(own_addresses(answers.user, config)), login_(login) {}
+        : answers_(answers), config_(config), own_(own_addresses(answers.user.value, config)), login_(login) {}
 
     Right check(Role role, const Mailbox &m) {
         const std::string address = normalize_address(m, config_);
@@ -258,7 +258,7 @@ std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c,
     if (c.any(Right::send_on_behalf)) {
         // Rejected rather than written empty or mangled: format_mailbox
         // refuses an address it cannot write as it is.
-        d.set_sender = format_mailbox(answers.user.display_name, answers.user.primary());
+        d.set_sender = format_mailbox(answers.user.value.display_name, answers.user.value.primary());
         if (!d.set_sender)
             return reject(Reason::no_primary_address, login + " has no address of its own to name in Sender:");
     } else if (sender_removed(claims, c, config) && claims.sender_present) {
@@ -279,8 +279,7 @@ void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, cons
         if (!as && !behalf) continue;
         const std::string &mailbox = c.checked[i].mailbox();
         auto listed = answers.rights.find(mailbox);
-        auto listing =
-            listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.second.sent_copy;
+        auto listing = listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.value.sent_copy;
         bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
         bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
         if (!wanted) continue;
@@ -307,7 +306,7 @@ Decision decide_enforced(const MessageFacts &facts, const Claims &claims, const 
                          const Config &config) {
     if (facts.auth_user.empty()) return decide_unauthenticated(claims, config);
     if (auto refused = refuse_early(claims, answers, config)) return *refused;
-    if (answers.user_status == LookupStatus::unavailable) return directory_unavailable(claims, config);
+    if (answers.user.status == LookupStatus::unavailable) return directory_unavailable(claims, config);
 
     const std::string login = bracketed(facts.auth_user);
     ClaimCheck c = check_claims(claims, answers, config, login);

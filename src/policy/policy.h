@@ -22,10 +22,9 @@ namespace sendas {
 
 // What the directory answered.
 struct DirectoryAnswers {
-    LookupStatus user_status = LookupStatus::not_found;
-    UserInfo user;
+    Answer<UserInfo> user{LookupStatus::not_found, {}};
     // normalized address -> rights; status unavailable when it could not be asked
-    std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;
+    std::map<std::string, Answer<MailboxRights>> rights;
     // A claimed detail address that is no mailbox of its own -> the base
     // address it is decided by (mailbox_match.h).
     std::map<std::string, std::string> fallback;
@@ -34,9 +33,9 @@ struct DirectoryAnswers {
 
     // Whether any answer came from an expired cache entry (directory down).
     bool stale() const {
-        if (user.stale) return true;
+        if (user.value.stale) return true;
         for (const auto &entry : rights)
-            if (entry.second.second.stale) return true;
+            if (entry.second.value.stale) return true;
         return false;
     }
 };
@@ -57,8 +56,6 @@ std::vector<RightsQuestion> needed_rights(const MessageFacts &facts, const Claim
 // The right the user holds on one normalized claimed address, by the
 // answers so far (a detail address by its base when it falls back).
 Right classify_address(const std::string &address, const DirectoryAnswers &answers, const Config &config);
-
-enum class Verdict { accept, reject, tempfail };
 
 // One address the decision covered, for the audit line.
 struct CheckedAddress {

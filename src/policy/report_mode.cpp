@@ -11,8 +11,8 @@ namespace {
 Mode address_mode(const CheckedAddress &checked, const DirectoryAnswers &answers, const Config &config) {
     auto it = answers.rights.find(checked.address);
     if (it != answers.rights.end()) {
-        if (it->second.second.mode == MailboxRights::Mode::enforce) return Mode::enforce;
-        if (it->second.second.mode == MailboxRights::Mode::report) return Mode::report;
+        if (it->second.value.mode == MailboxRights::Mode::enforce) return Mode::enforce;
+        if (it->second.value.mode == MailboxRights::Mode::report) return Mode::report;
     }
     std::string domain = checked.address.substr(checked.address.rfind('@') + 1);
     auto listed = [&](const std::vector<std::string> &domains) {

@@ -68,6 +68,15 @@ struct MailboxRights {
     bool stale = false;  // as UserInfo::stale
 };
 
+// One answer of a directory or a cache tier: the value is meaningful when
+// the status is `found` (a user) or not `unavailable` (rights, where "no
+// right" is an answer too).
+template <typename Value>
+struct Answer {
+    LookupStatus status = LookupStatus::unavailable;
+    Value value{};
+};
+
 }  // namespace sendas
 
 #endif

@@ -3,6 +3,15 @@
 
 namespace sendas {
 
+const char *verdict_name(Verdict v) {
+    switch (v) {
+    case Verdict::accept: return "accept";
+    case Verdict::reject: return "reject";
+    case Verdict::tempfail: return "tempfail";
+    }
+    return "unknown";
+}
+
 const char *right_name(Right right) {
     switch (right) {
     case Right::own: return "own";

@@ -6,6 +6,9 @@
 
 namespace sendas {
 
+// What the MTA is told about a message.
+enum class Verdict { accept, reject, tempfail };
+
 // The right that applies to one address, strongest first; `foreign` is a
 // message accepted for an address outside local_domains (foreign_from).
 enum class Right { own, send_as, send_on_behalf, full_access_only, none, unknown, foreign };
@@ -37,9 +40,10 @@ enum class Reason {
     mta_refused_change,
 };
 
-const char *right_name(Right right);     // "own", "send-as", "full-access", ...
-const char *role_name(Role role);        // "from", "resent_from", ... (the audit line's keys)
-const char *reason_name(Reason reason);  // "no_right", ...; "" for none
+const char *verdict_name(Verdict verdict);  // "accept", "reject", "tempfail"
+const char *right_name(Right right);        // "own", "send-as", "full-access", ...
+const char *role_name(Role role);           // "from", "resent_from", ... (the audit line's keys)
+const char *reason_name(Reason reason);     // "no_right", ...; "" for none
 
 }  // namespace sendas
 

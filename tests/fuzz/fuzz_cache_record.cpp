@@ -15,13 +15,14 @@ namespace {
 const RecordPlace place{"sendas:v1:u:alice", "r:support@example.com", "7"};
 const std::string key = "0123456789abcdef0123456789abcdef";
 bool same(const CachedUser &a, const CachedUser &b) {
-    return a.status == b.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
-           a.user.dn == b.user.dn && a.user.display_name == b.user.display_name && a.user.addresses == b.user.addresses;
+    const UserInfo &x = a.answer.value, &y = b.answer.value;
+    return a.answer.status == b.answer.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
+           x.dn == y.dn && x.display_name == y.display_name && x.addresses == y.addresses;
 }
 
 bool same(const CachedRights &a, const CachedRights &b) {
-    const MailboxRights &x = a.rights, &y = b.rights;
-    return a.status == b.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
+    const MailboxRights &x = a.answer.value, &y = b.answer.value;
+    return a.answer.status == b.answer.status && a.fresh_until == b.fresh_until && a.stale_until == b.stale_until &&
            x.send_as == y.send_as && x.send_on_behalf == y.send_on_behalf && x.full_access == y.full_access &&
            x.is_mailbox == y.is_mailbox && x.sent_copy == y.sent_copy && x.mode == y.mode &&
            x.path.dns() == y.path.dns();

@@ -80,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     // alice, with every kind of right in turn on the mailboxes she claims.
     DirectoryAnswers answers;
-    answers.user_status = LookupStatus::found;
-    answers.user = {"uid=alice,ou=people,dc=example,dc=com", "Alice \"A.\" Smith", {"alice@example.com"}};
+    answers.user = {LookupStatus::found,
+                    {"uid=alice,ou=people,dc=example,dc=com", "Alice \"A.\" Smith", {"alice@example.com"}}};
     int turn = 0;
     for (const auto &question : needed_rights(facts, claims, answers, config)) {
         const std::string &address = question.address;

@@ -162,19 +162,17 @@ class ScenarioDirectory : public Directory {
 public:
     ScenarioDirectory(const Scenario &s, bool case_sensitive) : s_(s), case_sensitive_(case_sensitive) {}
 
-    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override {
-        if (!context.charge()) return LookupStatus::unavailable;
+    Answer<UserInfo> find_user(const std::string &login, LookupContext &context) override {
+        if (!context.charge()) return {LookupStatus::unavailable, {}};
         for (const auto &u : s_.users)
-            if (u.dn == "uid=" + login) {
-                user = u;
-                return LookupStatus::found;
-            }
-        return LookupStatus::not_found;
+            if (u.dn == "uid=" + login) return {LookupStatus::found, u};
+        return {LookupStatus::not_found, {}};
     }
-    LookupStatus find_rights(const std::string &, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights, LookupContext &context) override {
-        if (!context.charge()) return LookupStatus::unavailable;
-        rights = MailboxRights{};
+    Answer<MailboxRights> find_rights(const std::string &, const UserInfo &user, const std::string &mailbox,
+                                      LookupContext &context) override {
+        if (!context.charge()) return {LookupStatus::unavailable, {}};
+        Answer<MailboxRights> answer{LookupStatus::found, {}};
+        MailboxRights &rights = answer.value;
         for (const auto &g : s_.groups) {
             if (canon(g.mailbox) != mailbox) continue;
             rights.is_mailbox = true;
@@ -186,7 +184,7 @@ public:
         for (const auto &u : s_.users)
             for (const auto &mail : u.addresses)
                 if (canon(mail) == mailbox) rights.is_mailbox = true;
-        return LookupStatus::found;
+        return answer;
     }
     std::string probe() override { return ""; }
     std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", 0}}; }

@@ -1,4 +1,5 @@
 // milter-probe: runs SMTP transactions against a milter and prints its replies and modifications.
+#include "cli_args.h"
 #include "milter_client.h"
 
 #include <libmilter/mfdef.h>
@@ -41,10 +42,6 @@ Control characters and backslashes in printed values appear as \r \n \t \\ \xHH.
 Exit status: 0 when the exchange completed, 1 on a connection or protocol error, 2 on
 a usage error.
 )";
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 struct Options {
     std::string socket;
@@ -103,18 +100,6 @@ std::string escape(const std::string &text) {
         }
     }
     return out;
-}
-
-long parse_number(const std::string &text, const char *option, long min, long max) {
-    std::size_t used = 0;
-    long value = 0;
-    try {
-        value = std::stol(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (used == 0 || used != text.size() || value < min || value > max)
-        throw UsageError(std::string("bad value for --") + option + ": " + text);
-    return value;
 }
 
 mc::Header parse_header(const std::string &text) {

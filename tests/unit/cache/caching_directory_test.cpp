@@ -19,6 +19,7 @@
 #include "cache/redis_client.h"
 #include "cache/single_flight.h"
 #include "directory/directory.h"
+#include "grants.h"
 #include "ops/send_limit.h"
 
 using namespace std::string_literals;
@@ -33,6 +34,8 @@ using sendas::MailboxRights;
 using sendas::RecordCheck;
 using sendas::SingleFlight;
 using sendas::UserInfo;
+
+using sendas_test::grant;
 
 namespace {
 
@@ -64,15 +67,6 @@ std::string shown(const MailboxRights &r) {
            (r.stale ? " stale" : "") + " " + shown(r.path.dns());
 }
 
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access, std::vector<std::string> path = {}) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    r.path = std::move(path);
-    return r;
-}
-
 // --- cache_codec -------------------------------------------------------------
 
 struct UserCase {
@@ -82,8 +76,7 @@ struct UserCase {
 
 CachedUser cached_user(LookupStatus status, UserInfo user, int64_t fresh, int64_t stale) {
     CachedUser e;
-    e.status = status;
-    e.user = std::move(user);
+    e.answer = {status, std::move(user)};
     e.fresh_until = fresh;
     e.stale_until = stale;
     return e;
@@ -91,8 +84,7 @@ CachedUser cached_user(LookupStatus status, UserInfo user, int64_t fresh, int64_
 
 CachedRights cached_rights(LookupStatus status, MailboxRights rights, int64_t fresh, int64_t stale) {
     CachedRights e;
-    e.status = status;
-    e.rights = std::move(rights);
+    e.answer = {status, std::move(rights)};
     e.fresh_until = fresh;
     e.stale_until = stale;
     return e;
@@ -255,23 +247,22 @@ std::string framed(const std::vector<std::string> &fields) {
 
 class FakeDirectory : public sendas::Directory {
 public:
-    LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
+    sendas::Answer<UserInfo> find_user(const std::string &login, sendas::LookupContext &) override {
         std::lock_guard<std::mutex> lock(mutex_);
         ++user_calls;
-        if (!available) return LookupStatus::unavailable;
+        if (!available) return {LookupStatus::unavailable, {}};
         auto it = users.find(login);
-        if (it == users.end()) return LookupStatus::not_found;
-        user = it->second;
-        return LookupStatus::found;
+        if (it == users.end()) return {LookupStatus::not_found, {}};
+        return {LookupStatus::found, it->second};
     }
-    LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
-                             MailboxRights &rights, sendas::LookupContext &) override {
+    sendas::Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
+                                              sendas::LookupContext &) override {
         std::lock_guard<std::mutex> lock(mutex_);
         ++rights_calls;
-        if (!available) return LookupStatus::unavailable;
+        if (!available) return {LookupStatus::unavailable, {}};
         auto it = grants.find(login + "/" + mailbox);
-        rights = it == grants.end() ? MailboxRights{} : it->second;
-        return LookupStatus::found;  // as LDAP: no group is "found, no flag"
+        // as LDAP: no group is "found, no flag"
+        return {LookupStatus::found, it == grants.end() ? MailboxRights{} : it->second};
     }
     std::string probe() override { return available ? "" : "down"; }
     std::map<std::string, unsigned long long> stats() const override {
@@ -334,7 +325,9 @@ struct Harness {
 
     LookupStatus user(const std::string &login, UserInfo &info) {
         sendas::LookupContext context(100);
-        return cache.find_user(login, info, context);
+        auto answer = cache.find_user(login, context);
+        info = answer.value;
+        return answer.status;
     }
     LookupStatus user(const std::string &login) {
         UserInfo info;
@@ -344,7 +337,9 @@ struct Harness {
         UserInfo info;
         info.dn = "uid=" + login + ",dc=example,dc=com";
         sendas::LookupContext context(100);
-        return cache.find_rights(login, info, mailbox, r, context);
+        auto answer = cache.find_rights(login, info, mailbox, context);
+        r = answer.value;
+        return answer.status;
     }
     bool send_as(const std::string &login, const std::string &mailbox) {
         MailboxRights r;
@@ -435,15 +430,17 @@ public:
                 const std::string name = c.name + mode(key);
                 const std::string record = sendas::encode(c.entry, at("42"), key);
                 CachedUser back;
-                back.user.stale = true;  // decode must not keep what was there
+                back.answer.value.stale = true;  // decode must not keep what was there
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, "ok"s,
                                              std::string(check_name(sendas::decode(record, at("42"), key, back))));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.status)),
-                                             std::string(status_name(back.status)));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.dn, back.user.dn);
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.display_name, back.user.display_name);
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.user.addresses), shown(back.user.addresses));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.user.addresses.size(), back.user.addresses.size());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.answer.status)),
+                                             std::string(status_name(back.answer.status)));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.answer.value.dn, back.answer.value.dn);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.answer.value.display_name, back.answer.value.display_name);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.answer.value.addresses),
+                                             shown(back.answer.value.addresses));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.answer.value.addresses.size(),
+                                             back.answer.value.addresses.size());
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.fresh_until, back.fresh_until);
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.stale_until, back.stale_until);
             }
@@ -456,13 +453,13 @@ public:
                 const auto place = at("7", "alice", "r:support@example.com");
                 const std::string record = sendas::encode(c.entry, place, key);
                 CachedRights back;
-                back.rights = grant(true, true, true, {"left over"});
+                back.answer.value = grant(true, true, true, {"left over"});
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, "ok"s,
                                              std::string(check_name(sendas::decode(record, place, key, back))));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.status)),
-                                             std::string(status_name(back.status)));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.rights), shown(back.rights));
-                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.rights.path.size(), back.rights.path.size());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(status_name(c.entry.answer.status)),
+                                             std::string(status_name(back.answer.status)));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, shown(c.entry.answer.value), shown(back.answer.value));
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.answer.value.path.size(), back.answer.value.path.size());
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.fresh_until, back.fresh_until);
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(name, c.entry.stale_until, back.stale_until);
             }
@@ -683,7 +680,7 @@ public:
         CPPUNIT_ASSERT_EQUAL("forged"s, std::string(check_name(sendas::decode(plain, at("1"), test_key, back))));
         const std::string sealed = sendas::encode(entry, at("1"), test_key);
         CPPUNIT_ASSERT_EQUAL("ok"s, std::string(check_name(sendas::decode(sealed, at("1"), "", back))));
-        CPPUNIT_ASSERT_EQUAL(shown(entry.rights), shown(back.rights));
+        CPPUNIT_ASSERT_EQUAL(shown(entry.answer.value), shown(back.answer.value));
         // An old, version 1 record is a miss, not forged: no warning at upgrade.
         const std::string old = framed({"sendas-cache-1", "1", "found", "3", "4", "a", "x"});
         CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), test_key, back))));
@@ -815,7 +812,7 @@ public:
         CPPUNIT_ASSERT(has(cache, "c"));
         // A record that grows in place pushes out the others.
         cache.update("b", [](LocalRecord &r) {
-            r.rights["m@x"].rights.path = std::vector<std::string>(2, std::string(1000, 'p'));
+            r.rights["m@x"].answer.value.path = std::vector<std::string>(2, std::string(1000, 'p'));
         });
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
         CPPUNIT_ASSERT(has(cache, "b"));
@@ -842,7 +839,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(size_t(1), cache.entries());
         size_t dn_size = 0;
         CPPUNIT_ASSERT(
-            cache.read("huge", [&](const LocalRecord &r) { dn_size = r.user ? r.user->user.dn.size() : 0; }));
+            cache.read("huge", [&](const LocalRecord &r) { dn_size = r.user ? r.user->answer.value.dn.size() : 0; }));
         CPPUNIT_ASSERT_EQUAL(size_t(10000), dn_size);
         CPPUNIT_ASSERT(!has(cache, "small"));
     }
@@ -874,7 +871,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, calls);
         CPPUNIT_ASSERT(cache.read("a", [&](const LocalRecord &r) {
             ++calls;
-            dn = r.user->user.dn;
+            dn = r.user->answer.value.dn;
         }));
         CPPUNIT_ASSERT_EQUAL(1, calls);
         CPPUNIT_ASSERT_EQUAL(std::string(10, 'd'), dn);
@@ -1220,10 +1217,10 @@ public:
     void concurrentMissesOneLookup() {
         class SlowDirectory : public FakeDirectory {
         public:
-            LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &context) override {
+            sendas::Answer<UserInfo> find_user(const std::string &login, sendas::LookupContext &context) override {
                 ++entered;
                 gate.wait();
-                return FakeDirectory::find_user(login, user, context);
+                return FakeDirectory::find_user(login, context);
             }
             Latch gate;
             std::atomic<int> entered{0};
@@ -1237,11 +1234,9 @@ public:
         for (int i = 0; i < n; ++i)
             threads.emplace_back([&] {
                 ++arrived;
-                UserInfo info;
                 sendas::LookupContext context(100);
-                if (cache.find_user("alice", info, context) == LookupStatus::found &&
-                    info.primary() == "alice@example.com")
-                    ++found;
+                const auto answer = cache.find_user("alice", context);
+                if (answer.status == LookupStatus::found && answer.value.primary() == "alice@example.com") ++found;
             });
         CPPUNIT_ASSERT(wait_count(arrived, n));
         CPPUNIT_ASSERT(wait_count(backend->entered, 1));

@@ -32,8 +32,8 @@ namespace {
 // (as LdapDirectory keeps only groups naming the address exactly).
 class MemoryDirectory : public sendas::Directory {
 public:
-    LookupStatus find_user(const std::string &login, UserInfo &user, LookupContext &context) override {
-        if (!context.charge()) return LookupStatus::unavailable;
+    sendas::Answer<UserInfo> find_user(const std::string &login, LookupContext &context) override {
+        if (!context.charge()) return {LookupStatus::unavailable, {}};
         asked.push_back("user " + login);
         for (const auto &u : users) {
             const auto &mail = u.addresses;
@@ -41,25 +41,25 @@ public:
                     return sendas::lower(a) == sendas::lower(login);
                 }))
                 continue;
-            user = u;
-            return LookupStatus::found;
+            return {LookupStatus::found, u};
         }
-        return LookupStatus::not_found;
+        return {LookupStatus::not_found, {}};
     }
-    LookupStatus find_rights(const std::string &, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights, LookupContext &context) override {
-        if (!context.charge()) return LookupStatus::unavailable;
+    sendas::Answer<MailboxRights> find_rights(const std::string &, const UserInfo &user, const std::string &mailbox,
+                                              LookupContext &context) override {
+        if (!context.charge()) return {LookupStatus::unavailable, {}};
         asked.push_back("rights " + mailbox);
-        rights = MailboxRights{};
+        sendas::Answer<MailboxRights> answer{LookupStatus::found, {}};
+        MailboxRights &rights = answer.value;
         rights.is_mailbox = std::any_of(users.begin(), users.end(), [&](const UserInfo &u) {
             return std::find(u.addresses.begin(), u.addresses.end(), mailbox) != u.addresses.end();
         });
         auto group = groups.find(mailbox);
-        if (group == groups.end()) return LookupStatus::found;
+        if (group == groups.end()) return answer;
         rights.is_mailbox = true;
         for (const auto &[dn, right] : group->second)
             if (dn == user.dn) (right == "send-as" ? rights.send_as : rights.send_on_behalf) = true;
-        return LookupStatus::found;
+        return answer;
     }
     std::string probe() override { return ""; }
     std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", asked.size()}}; }

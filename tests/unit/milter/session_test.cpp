@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "directory/directory.h"
+#include "grants.h"
 #include "milter/mta_actions.h"
 #include "milter/runtime.h"
 #include "milter/session.h"
@@ -21,30 +22,16 @@ using sendas::MilterSession;
 using sendas::Runtime;
 using sendas::UserInfo;
 using sendas::Verdict;
+using sendas::verdict_name;
+
+using sendas_test::grant;
 
 namespace {
-
-const char *verdict_name(Verdict v) {
-    switch (v) {
-    case Verdict::accept: return "accept";
-    case Verdict::reject: return "reject";
-    case Verdict::tempfail: return "tempfail";
-    }
-    return "?";
-}
 
 std::string lines(const std::vector<std::string> &items) {
     std::string out;
     for (const auto &item : items) out += item + "\n";
     return out;
-}
-
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    return r;
 }
 
 // The directory as a table; counts what it was asked.
@@ -65,21 +52,19 @@ public:
         rights["carol support@example.com"] = {LookupStatus::found, grant(false, false, true)};
     }
 
-    LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
+    sendas::Answer<UserInfo> find_user(const std::string &login, sendas::LookupContext &) override {
         ++user_calls;
         auto it = users.find(login);
-        if (it == users.end()) return LookupStatus::not_found;
-        if (it->second.first == LookupStatus::found) user = it->second.second;
-        return it->second.first;
+        if (it == users.end()) return {LookupStatus::not_found, {}};
+        return it->second;
     }
 
-    LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox, MailboxRights &out,
-                             sendas::LookupContext &) override {
+    sendas::Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
+                                              sendas::LookupContext &) override {
         rights_asked.push_back(mailbox);
         auto it = rights.find(login + " " + mailbox);
-        if (it == rights.end()) return LookupStatus::not_found;
-        out = it->second.second;
-        return it->second.first;
+        if (it == rights.end()) return {LookupStatus::not_found, {}};
+        return it->second;
     }
 
     std::string probe() override { return ""; }
@@ -87,8 +72,8 @@ public:
         return {{"ldap_searches", user_calls + rights_asked.size()}};
     }
 
-    std::map<std::string, std::pair<LookupStatus, UserInfo>> users;
-    std::map<std::string, std::pair<LookupStatus, MailboxRights>> rights;  // "login mailbox"
+    std::map<std::string, sendas::Answer<UserInfo>> users;
+    std::map<std::string, sendas::Answer<MailboxRights>> rights;  // "login mailbox"
     int user_calls = 0;
     std::vector<std::string> rights_asked;
 };

@@ -16,6 +16,7 @@
 #include "base/mailbox_match.h"
 #include "base/string_util.h"
 #include "directory/resolver.h"
+#include "grants.h"
 #include "ops/decision_log.h"
 #include "policy/policy.h"
 
@@ -28,17 +29,11 @@ using sendas::MailboxRights;
 using sendas::MessageFacts;
 using sendas::UserInfo;
 using sendas::Verdict;
+using sendas::verdict_name;
+
+using sendas_test::grant;
 
 namespace {
-
-const char *verdict_name(Verdict v) {
-    switch (v) {
-    case Verdict::accept: return "accept";
-    case Verdict::reject: return "reject";
-    case Verdict::tempfail: return "tempfail";
-    }
-    return "?";
-}
 
 std::string join(const std::vector<std::string> &items) {
     std::string out;
@@ -87,14 +82,6 @@ const User users[] = {
     {"down", LookupStatus::unavailable, {}},
 };
 
-MailboxRights grant(bool send_as, bool send_on_behalf, bool full_access) {
-    MailboxRights r;
-    r.send_as = send_as;
-    r.send_on_behalf = send_on_behalf;
-    r.full_access = full_access;
-    return r;
-}
-
 struct Grant {
     const char *login;
     const char *mailbox;  // normalized
@@ -121,15 +108,15 @@ DirectoryAnswers ask_user(const std::string &login) {
     DirectoryAnswers answers;
     for (const auto &u : users)
         if (login == u.login) {
-            answers.user_status = u.status;
-            if (u.status == LookupStatus::found) answers.user = u.info;
+            answers.user.status = u.status;
+            if (u.status == LookupStatus::found) answers.user.value = u.info;
             return answers;
         }
-    answers.user_status = LookupStatus::not_found;
+    answers.user.status = LookupStatus::not_found;
     return answers;
 }
 
-std::pair<LookupStatus, MailboxRights> ask_rights(const std::string &login, const std::string &mailbox) {
+sendas::Answer<MailboxRights> ask_rights(const std::string &login, const std::string &mailbox) {
     for (const auto &g : grants)
         if (login == g.login && mailbox == g.mailbox) return {g.status, g.rights};
     return {LookupStatus::not_found, MailboxRights{}};
@@ -139,22 +126,19 @@ std::pair<LookupStatus, MailboxRights> ask_rights(const std::string &login, cons
 // login also finds the entry that has it as a mail value.
 class TableDirectory : public sendas::Directory {
 public:
-    LookupStatus find_user(const std::string &login, UserInfo &user, sendas::LookupContext &) override {
+    sendas::Answer<UserInfo> find_user(const std::string &login, sendas::LookupContext &) override {
         for (const auto &u : users) {
             const auto &mail = u.info.addresses;
             bool by_mail = std::any_of(mail.begin(), mail.end(),
                                        [&](const std::string &a) { return sendas::lower(a) == sendas::lower(login); });
             if (login != u.login && !by_mail) continue;
-            if (u.status == LookupStatus::found) user = u.info;
-            return u.status;
+            return {u.status, u.status == LookupStatus::found ? u.info : UserInfo{}};
         }
-        return LookupStatus::not_found;
+        return {LookupStatus::not_found, {}};
     }
-    LookupStatus find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
-                             MailboxRights &rights, sendas::LookupContext &) override {
-        LookupStatus status;
-        std::tie(status, rights) = ask_rights(login, mailbox);
-        return status;
+    sendas::Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
+                                              sendas::LookupContext &) override {
+        return ask_rights(login, mailbox);
     }
     std::string probe() override { return ""; }
     std::map<std::string, unsigned long long> stats() const override { return {{"ldap_searches", 0}}; }

@@ -66,10 +66,11 @@ DirectoryAnswers answers_for(const MessageFacts &facts, const Config &config,
                              const std::map<std::string, MailboxRights::Mode> &modes = {},
                              bool rights_unavailable = false) {
     DirectoryAnswers answers;
-    answers.user_status = LookupStatus::found;
-    answers.user.dn = "uid=" + facts.auth_user + ",ou=people,dc=example,dc=com";
-    answers.user.display_name = facts.auth_user == "bob" ? "Bob Builder" : facts.auth_user;
-    answers.user.addresses = {facts.auth_user + "@example.com"};
+    answers.user.status = LookupStatus::found;
+    sendas::UserInfo &user = answers.user.value;
+    user.dn = "uid=" + facts.auth_user + ",ou=people,dc=example,dc=com";
+    user.display_name = facts.auth_user == "bob" ? "Bob Builder" : facts.auth_user;
+    user.addresses = {facts.auth_user + "@example.com"};
     for (const auto &question : sendas::needed_rights(facts, sendas::parse_claims(facts), answers, config)) {
         const std::string &address = question.address;
         MailboxRights r;
