@@ -19,6 +19,8 @@ src_libsendas_a_SOURCES = \
 	src/policy/report_mode.cpp src/policy/report_mode.h \
 	src/policy/rights.h \
 	src/policy/vocabulary.cpp src/policy/vocabulary.h \
+	src/directory/ad_directory.cpp src/directory/ad_directory.h \
+	src/directory/ad_snapshot.cpp \
 	src/directory/directory.h \
 	src/directory/ldap_connection.cpp src/directory/ldap_connection.h \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \

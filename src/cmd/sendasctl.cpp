@@ -17,7 +17,7 @@
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
 #include "cmd/startup.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "directory/resolver.h"
 #include "ops/rights_audit.h"
 
@@ -151,9 +151,9 @@ int cache_flush(const Config &config, const std::string &login) {
     }
     // Every spelling LDAP folds into the same entry ("Alice", " alice")
     // was cached on its own: flush them all by the entry's identity.
-    LdapDirectory directory(config.ldap, address_rules(config));
+    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     LookupContext context(config.ldap.max_searches_per_message);
-    const auto [status, user] = directory.find_user(login, context);
+    const auto [status, user] = directory->find_user(login, context);
     if (status != LookupStatus::found) {
         if (!redis->flush(login)) return redis_unavailable(config);
         std::cout << "flushed cached answers for " << login << " ("
@@ -211,9 +211,9 @@ int audit(const Config &config, const std::string &format, const std::string &ma
         return EX_USAGE;
     }
     // Straight from LDAP: an audit must not trust a cache.
-    LdapDirectory directory(config.ldap, address_rules(config));
+    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     DirectorySnapshot snapshot;
-    std::string error = directory.snapshot(snapshot);
+    std::string error = directory->snapshot(snapshot);
     if (!error.empty()) {
         std::cerr << "sendasctl: LDAP " << config.ldap.uri << ": " << error << "\n";
         return EX_UNAVAILABLE;

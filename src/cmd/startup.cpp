@@ -5,7 +5,7 @@
 
 #include "base/log.h"
 #include "cache/caching_directory.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 
 namespace sendas {
 namespace {
@@ -63,8 +63,8 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (config->send_limit.count > 0)
         runtime->limiter = std::make_shared<SendLimiter>(
             config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);
-    runtime->directory = std::make_shared<CachingDirectory>(
-        std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
+    runtime->directory = std::make_shared<CachingDirectory>(make_ldap_directory(config->ldap, address_rules(*config)),
+                                                            cache_settings(*config), services.redis);
     runtime->config = std::move(config);
     services.runtime = std::move(runtime);
     return services;

@@ -149,7 +149,7 @@ bool in_token(const Ace &ace, const std::set<std::string> &token) { return token
 // The ACE concerns every extended right, or Send-As by name.
 bool covers_send_as(const Ace &ace) { return !ace.has_object_type || ace.object_type == send_as_right; }
 
-bool denies(const Ace &ace) {
+bool denies_send_as(const Ace &ace) {
     switch (ace.type) {
     case ace_denied:
     case ace_denied_callback: return (ace.mask & (right_control_access | right_generic_all)) != 0;
@@ -159,7 +159,7 @@ bool denies(const Ace &ace) {
     }
 }
 
-bool grants(const Ace &ace, bool full_control_grants) {
+bool grants_send_as(const Ace &ace, bool full_control_grants) {
     if (ace.type == ace_allowed_object && (ace.mask & right_control_access)) {
         if (ace.has_object_type) return ace.object_type == send_as_right;
         return full_control_grants;
@@ -201,6 +201,10 @@ bool parse_security_descriptor(const std::string &data, SecurityDescriptor &out,
     return read_acl(data, dacl, out.dacl, error);
 }
 
+bool ace_grants_send_as(const Ace &ace, bool full_control_grants) { return grants_send_as(ace, full_control_grants); }
+bool ace_denies_send_as(const Ace &ace) { return denies_send_as(ace); }
+bool ace_applies(const Ace &ace) { return !(ace.flags & ace_flag_inherit_only); }
+
 std::string sid_to_string(const std::string &binary) {
     Reader in(binary, 0, binary.size());
     std::string sid;
@@ -239,9 +243,9 @@ SendAsVerdict send_as_verdict(const SecurityDescriptor &sd, const std::set<std::
     SendAsVerdict verdict;
     for (size_t i = 0; i < sd.dacl.size(); ++i) {
         const Ace &ace = sd.dacl[i];
-        if ((ace.flags & ace_flag_inherit_only) || !in_token(ace, token)) continue;
-        if (denies(ace)) return {SendAsVerdict::Kind::denied, ace.sid, i};
-        if (verdict.kind == SendAsVerdict::Kind::none && grants(ace, full_control_grants))
+        if (!ace_applies(ace) || !in_token(ace, token)) continue;
+        if (denies_send_as(ace)) return {SendAsVerdict::Kind::denied, ace.sid, i};
+        if (verdict.kind == SendAsVerdict::Kind::none && grants_send_as(ace, full_control_grants))
             verdict = {SendAsVerdict::Kind::allowed, ace.sid, i};
     }
     return verdict;

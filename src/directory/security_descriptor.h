@@ -59,6 +59,12 @@ std::string sid_to_string(const std::string &binary);
 // "S-1-5-..." as a binary SID, or "" when it does not parse.
 std::string sid_from_string(const std::string &text);
 
+// Whether one ACE, inherit-only or not, grants / denies Send-As by the
+// rules of send_as_verdict (for the audit, which lists every trustee).
+bool ace_grants_send_as(const Ace &ace, bool full_control_grants);
+bool ace_denies_send_as(const Ace &ace);
+bool ace_applies(const Ace &ace);  // not inherit-only: it concerns the object itself
+
 // How the DACL decides Send-As for a token (the user's objectSid and the
 // SIDs of its tokenGroups).
 struct SendAsVerdict {
