@@ -133,7 +133,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/ldap-search-count.sh \
 	tests/integration/sendasctl-explain.sh \
 	tests/integration/cache-stats.sh \
-	tests/integration/cache-redis-burst.sh
+	tests/integration/cache-redis-burst.sh \
+	tests/integration/ad-rights.sh \
+	tests/integration/ad-sendasctl.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 

@@ -119,7 +119,7 @@ def populate(db, bind_password, bulk):
         d.user(name, mail=name + "@example.com", proxies=["SMTP:%s@example.com" % name])
     d.user("grace", mail="grace@example.com", disabled=True)
     d.user("heidi", proxies=["SMTP:heidi@example.com", "smtp:h.alias@example.org", "X500:/o=Example/cn=heidi",
-                             "sip:heidi@example.com"])
+                             "sip:heidi.sip@example.com"])
     d.user("support", mail="support@example.com", disabled=True,
            proxies=["SMTP:support@example.com", "smtp:helpdesk@example.com"])
     d.user("sales", mail="sales@example.com", disabled=True)
