@@ -135,7 +135,11 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-stats.sh \
 	tests/integration/cache-redis-burst.sh \
 	tests/integration/ad-rights.sh \
-	tests/integration/ad-sendasctl.sh
+	tests/integration/ad-sendasctl.sh \
+	tests/integration/ad-tls.sh \
+	tests/integration/ad-cache-and-modes.sh \
+	tests/integration/ldap-plaintext-bind.sh \
+	tests/integration/ldap-sasl-external.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 

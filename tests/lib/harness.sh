@@ -11,7 +11,8 @@
 #                            # own binary is not built), sets the tool
 #                            # variables, makes $T and the EXIT trap
 #   on_exit CMD [ARG...]     # run at exit, in reverse order of registration
-#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf
+#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf,
+#                            # $SLAPD_EXTRA_URIS listened on too (e.g. ldapi://...)
 #   start_redis              # $REDIS_PORT, $REDIS_ADDRESS, redis_cli ...
 #   start_milter [NAME] [CONFIG LINE...]   # default NAME milter: $MILTER_SOCKET $MILTER_PID
 #                            # $MILTER_LOG $MILTER_CONF; every NAME: ${MILTER_SOCKETS[NAME]}
@@ -55,6 +56,7 @@ SLAPD_URI=${SLAPD_URI:-}
 SLAPD_PID=${SLAPD_PID:-}
 SLAPD_DEBUG=${SLAPD_DEBUG:-0}
 SLAPD_EXTRA_CONF=${SLAPD_EXTRA_CONF:-}
+SLAPD_EXTRA_URIS=${SLAPD_EXTRA_URIS:-}
 MILTER_PID=
 MILTER_SOCKET=
 MILTER_LOG=
@@ -355,6 +357,7 @@ _slapd_write_env() {
         printf 'SLAPD_PORT=%q\n' "$SLAPD_PORT"
         printf 'SLAPD_URI=%q\n' "$SLAPD_URI"
         printf 'SLAPD_DEBUG=%q\n' "$SLAPD_DEBUG"
+        printf 'SLAPD_EXTRA_URIS=%q\n' "$SLAPD_EXTRA_URIS"
     } >"$T/slapd.env"
 }
 
@@ -367,7 +370,8 @@ _slapd_launch() {
             fd=${fd##*/}
             case $fd in 0 | 1 | 2 | *[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
         done
-        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI" </dev/null >>"$T/slapd.log" 2>&1
+        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI${SLAPD_EXTRA_URIS:+ $SLAPD_EXTRA_URIS}" \
+            </dev/null >>"$T/slapd.log" 2>&1
     ) &
     SLAPD_PID=$!
     printf '%s\n' "$SLAPD_PID" >"$T/slapd.launched"
