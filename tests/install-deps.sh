@@ -10,6 +10,7 @@ packages=(
     slapd ldap-utils miltertest redis-server redis-tools
     samba-ad-dc samba-ad-provision libsasl2-modules-gssapi-mit
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base
+    sasl2-bin libsasl2-modules m4
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14
 )
 
