@@ -154,7 +154,8 @@ E2E_SH_TESTS = \
 	tests/e2e/config-variants.sh \
 	tests/e2e/sent-copy-ldap-override.sh \
 	tests/e2e/mta-detection.sh \
-	tests/e2e/sendmail.sh
+	tests/e2e/sendmail.sh \
+	tests/e2e/ad-layout.sh
 TESTS += $(E2E_SH_TESTS)
 EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \
