@@ -14,6 +14,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/property_test.cpp \
 	tests/unit/policy/report_mode_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
+	tests/unit/directory/ad_directory_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/directory/security_descriptor_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
