@@ -178,10 +178,13 @@ void check_plaintext_bind(const Config &config, const KeySources &sources) {
     if (ldap.bind_password.empty() || !ldap.sasl_mech.empty() || ldap.starttls || ldap.allow_plaintext_bind) return;
     std::istringstream uris(ldap.uri);
     for (std::string uri, host; uris >> uri;)
-        if (plain_ldap_host(uri, host) && !host.empty() && !is_loopback(host))
-            throw ConfigError(sources.locate(
-                "ldap.uri", uri + ": a simple bind would send the password in clear to " + host +
-                                ": use ldaps://, ldap.starttls = yes, or ldap.allow_plaintext_bind = yes"));
+        if (plain_ldap_host(uri, host) && !host.empty() && !is_loopback(host)) {
+            std::string problem = uri;
+            problem += ": a simple bind would send the password in clear to ";
+            problem += host;
+            problem += ": use ldaps://, ldap.starttls = yes, or ldap.allow_plaintext_bind = yes";
+            throw ConfigError(sources.locate("ldap.uri", problem));
+        }
 }
 
 }  // namespace

@@ -272,6 +272,7 @@ int main(int argc, char **argv) {
         return EX_CONFIG;
     }
     log_open("sendasctl", true);
+    kerberos_environment(config->ldap);
 
     if (words.size() == 3 && words[0] == "explain") return explain(*config, words[1], words[2]);
     if (words.size() >= 2 && words.size() <= 3 && words[0] == "cache" && words[1] == "flush")

@@ -27,16 +27,6 @@ private:
     const std::shared_ptr<RedisTier> redis_;
 };
 
-// GSSAPI finds its client keytab in the environment (MIT Kerberos) and
-// keeps the ticket in memory. Written only when it changes: other threads
-// may read the environment.
-void kerberos_environment(const LdapConfig &ldap) {
-    if (ldap.sasl_mech != "GSSAPI" || ldap.keytab.empty()) return;
-    const char *current = std::getenv("KRB5_CLIENT_KTNAME");
-    if (!current || ldap.keytab != current) setenv("KRB5_CLIENT_KTNAME", ldap.keytab.c_str(), 1);
-    if (!std::getenv("KRB5CCNAME")) setenv("KRB5CCNAME", "MEMORY:sendas-milter", 1);
-}
-
 CacheSettings cache_settings(const Config &config) {
     CacheSettings settings;
     settings.ttl = config.redis.ttl;
@@ -50,6 +40,12 @@ CacheSettings cache_settings(const Config &config) {
 
 }  // namespace
 
+void kerberos_environment(const LdapConfig &ldap) {
+    if (ldap.sasl_mech != "GSSAPI" || ldap.keytab.empty()) return;
+    setenv("KRB5_CLIENT_KTNAME", ldap.keytab.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+    setenv("KRB5CCNAME", "MEMORY:sendas-milter", 0);       // NOLINT(concurrency-mt-unsafe): before any thread
+}
+
 Services make_services(std::shared_ptr<const Config> config) {
     Services services;
     auto runtime = std::make_shared<Runtime>();
@@ -57,7 +53,6 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (!r.address.empty())
         services.redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix,
                                                      r.pool_size, r.hmac_key);
-    kerberos_environment(config->ldap);
     const std::string warning = redis_integrity_warning(*config);
     if (!warning.empty()) log(Severity::warning, warning);
     if (config->send_limit.count > 0)

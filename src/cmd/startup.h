@@ -16,6 +16,11 @@ struct Services {
     std::shared_ptr<RedisTier> redis;  // null without redis.address; for -t
 };
 
+// GSSAPI binds (ldap.sasl_mech) find the client keytab in the
+// environment (MIT Kerberos: KRB5_CLIENT_KTNAME) and keep the ticket in
+// memory. Call before any thread starts: a reload cannot change it.
+void kerberos_environment(const LdapConfig &ldap);
+
 // LDAP behind the cache tiers, and the send limiter counting in Redis.
 // Connects nothing yet, but logs redis_integrity_warning(), so at
 // start-up, with -t and on reload.

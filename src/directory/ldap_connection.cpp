@@ -198,7 +198,8 @@ SearchResult LdapConnection::search(const SearchRequest &request) {
     berval cookie{0, nullptr};
     do {
         MessageGuard res;
-        int rc = send_request(ld_, request, attrs.data(), config_.timeout, request.paged ? &cookie : nullptr, &res.msg);
+        int rc = send_request(ld_, request, attrs.data(), static_cast<int>(config_.timeout),
+                              request.paged ? &cookie : nullptr, &res.msg);
         if (cookie.bv_val) ber_memfree(cookie.bv_val);
         cookie = {0, nullptr};
         if (rc == LDAP_NO_SUCH_OBJECT) break;

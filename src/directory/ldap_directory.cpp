@@ -410,7 +410,7 @@ std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
     for (auto &entry : res.entries)
         out.entries[normalize_dn(entry.dn)] = {entry.dn, entry.values(mail_attr), entry.values(member_attr),
                                                is_group_entry(entry)};
-    const std::string error = read_users(out);
+    std::string error = read_users(out);
     if (!error.empty()) return error;
     const std::pair<const char *, const std::string *> subtrees[] = {{"send-as", &cfg.send_as_base},
                                                                      {"send-on-behalf", &cfg.send_on_behalf_base},

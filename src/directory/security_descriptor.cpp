@@ -71,7 +71,7 @@ bool read_sid(Reader &in, std::string &sid) {
     const auto revision = static_cast<uint8_t>(head[0]), count = static_cast<uint8_t>(head[1]);
     if (revision != 1 || count > max_sub_authorities) return false;
     std::string subs;
-    if (!in.bytes(4u * count, subs)) return false;
+    if (!in.bytes(size_t{4} * count, subs)) return false;
     sid = head + subs;
     return true;
 }
