@@ -16,6 +16,7 @@ CLEANFILES += $(nodist_man_MANS)
 man_fill = $(AM_V_GEN)$(MKDIR_P) man && rm -f $@ $@.tmp && \
 	sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	    -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
 	    -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
 	    $(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
 

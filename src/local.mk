@@ -32,9 +32,11 @@ src_libsendas_a_SOURCES = \
 	src/cache/caching_directory.cpp src/cache/caching_directory.h \
 	src/cache/local_cache.cpp src/cache/local_cache.h \
 	src/cache/redis_client.cpp src/cache/redis_client.h \
+	src/cache/redis_sentinel.cpp src/cache/redis_sentinel.h \
 	src/cache/redis_tier.cpp src/cache/redis_tier.h \
 	src/cache/single_flight.h \
 	src/ops/decision_log.cpp src/ops/decision_log.h \
+	src/ops/lookup_trace.cpp src/ops/lookup_trace.h \
 	src/ops/rights_audit.cpp src/ops/rights_audit.h \
 	src/ops/send_limit.cpp src/ops/send_limit.h \
 	src/milter/mta_actions.h \

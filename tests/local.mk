@@ -18,8 +18,10 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/directory/resolver_test.cpp \
 	tests/unit/directory/security_descriptor_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
+	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
@@ -112,6 +114,9 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/cli.sh \
+	tests/integration/milter-settings.sh \
+	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
@@ -126,6 +131,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-warm.sh \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
+	tests/integration/redis-sentinel.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \

@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
 
 #include <boost/program_options.hpp>
 
+#include "base/log.h"
 #include "base/options.h"
+#include "base/string_util.h"
 
 namespace po = boost::program_options;
 
@@ -25,8 +29,10 @@ constexpr int exact_style = po::command_line_style::default_style & ~po::command
 
 po::options_description config_options() {
     po::options_description desc("Configuration keys (config file or --key value)");
-    for (const auto &opt : option_table())
-        desc.add_options()(opt.key, po::value<std::string>()->default_value(opt.default_value()), opt.help);
+    for (const auto &opt : option_table()) {
+        const std::string help = std::string(opt.help) + (needs_restart(opt.key) ? " [read at start only]" : "");
+        desc.add_options()(opt.key, po::value<std::string>()->default_value(opt.default_value()), help.c_str());
+    }
     return desc;
 }
 
@@ -34,8 +40,9 @@ po::options_description generic_options() {
     po::options_description desc("Options");
     desc.add_options()("config,c", po::value<std::string>(), "config file")(
         "foreground,f", "stay in the foreground and log to stderr too (only there with syslog = no)")(
-        "test,t", "check the config, LDAP and (with redis.address) Redis, then exit")("version", "print the version")(
-        "help,h", "print this help");
+        "test,t", "check the config, LDAP and (with redis.address) Redis, then exit")(
+        "check-syntax,n", "check the config's syntax and values only, contacting neither LDAP nor Redis, then exit")(
+        "version", "print the version")("help,h", "print this help");
     return desc;
 }
 
@@ -107,23 +114,40 @@ struct KeySources {
     }
 };
 
+// Reads up to `limit` bytes of `path` into `text`; false with `why` set to
+// the system's reason ("No such file or directory", "Permission denied").
+bool read_bytes(const std::string &path, size_t limit, std::string &text, std::string &why) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        why = error_text(errno);
+        return false;
+    }
+    text.clear();
+    char buffer[4096];
+    while (text.size() < limit) {
+        const ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, limit - text.size()));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) why = error_text(errno);  // a directory: "Is a directory"
+        if (n <= 0) break;
+        text.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return why.empty();
+}
+
 std::string read_secret_file(const std::string &path, const char *key, const KeySources &sources) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
-    std::string secret;
-    std::getline(in, secret);
-    return secret;
+    std::string text, why;
+    if (!read_bytes(path, 4096, text, why)) throw ConfigError(sources.locate(key, "cannot read " + path + ": " + why));
+    return text.substr(0, text.find('\n'));
 }
 
 // All the file's bytes are the key: `head -c 32 /dev/urandom` may well
 // write a newline or a NUL. Read up to a bound, for a path to a device.
 std::string read_key_file(const std::string &path, const char *key, const KeySources &sources) {
     constexpr size_t min_size = 16, max_size = 4096;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(sources.locate(key, "cannot read " + path));
-    std::string secret(max_size + 1, '\0');
-    in.read(&secret[0], static_cast<std::streamsize>(secret.size()));
-    secret.resize(static_cast<size_t>(in.gcount()));
+    std::string secret, why;
+    if (!read_bytes(path, max_size + 1, secret, why))
+        throw ConfigError(sources.locate(key, "cannot read " + path + ": " + why));
     if (secret.size() < min_size || secret.size() > max_size) {
         const std::string held =
             secret.size() > max_size ? "more than " + std::to_string(max_size) : std::to_string(secret.size());
@@ -189,12 +213,24 @@ void check_plaintext_bind(const Config &config, const KeySources &sources) {
 
 }  // namespace
 
+std::string RedisSection::label() const {
+    return sentinels.empty() ? address : "master " + master_name + " of sentinels " + join_words(sentinels);
+}
+
 std::string redis_integrity_warning(const Config &config) {
     const RedisSection &r = config.redis;
-    std::string host;
-    int port = 0;
-    if (!r.hmac_key.empty() || !parse_redis_tcp_address(r.address, host, port) || is_loopback(host)) return "";
-    return "Redis " + r.address +
+    if (!r.hmac_key.empty()) return "";
+    // With sentinels the master is wherever they say: off this host as
+    // soon as one of them is.
+    std::vector<std::string> nodes = r.sentinels;
+    nodes.push_back(r.address);
+    const bool remote = std::any_of(nodes.begin(), nodes.end(), [](const std::string &node) {
+        std::string host;
+        int port = 0;
+        return parse_redis_tcp_address(node, host, port) && !is_loopback(host);
+    });
+    if (!remote) return "";
+    return "Redis " + r.label() +
            " is not on this host and redis.hmac_key_file is not set: whoever can write "
            "to it can grant any right through the cache";
 }
@@ -208,8 +244,9 @@ void refuse_placeholder_options(int argc, const char *const argv[]) {
 }
 
 CommandLine parse_command_line(int argc, const char *const argv[]) {
+    const po::options_description generic = generic_options();
     po::options_description all;
-    all.add(generic_options()).add(config_options());
+    all.add(generic).add(config_options());
     CommandLine cmd;
     cmd.config_file = SYSCONFDIR "/sendas-milter/sendas-milter.conf";
     refuse_placeholder_options(argc, argv);
@@ -218,9 +255,13 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
         auto parsed = po::command_line_parser(argc, argv).options(all).style(exact_style).run();
         po::store(parsed, vm);
         for (const auto &opt : parsed.options) {
-            if (opt.string_key == "config" || opt.string_key == "foreground" || opt.string_key == "test" ||
-                opt.string_key == "version" || opt.string_key == "help")
-                continue;
+            // Without a positional description Boost keeps a stray word
+            // (`-t good.conf`) nameless; it would be dropped silently.
+            if (opt.string_key.empty())
+                throw ConfigError("command line: unexpected argument '" +
+                                  (opt.original_tokens.empty() ? std::string() : opt.original_tokens.front()) +
+                                  "' (the config file is given with -c FILE)");
+            if (generic.find_nothrow(opt.string_key, false)) continue;
             cmd.overrides.push_back("--" + opt.string_key);
             for (const auto &v : opt.value) cmd.overrides.push_back(v);
         }
@@ -230,6 +271,9 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
     if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
     cmd.foreground = vm.count("foreground") > 0;
     cmd.check_only = vm.count("test") > 0;
+    cmd.syntax_only = vm.count("check-syntax") > 0;
+    if (cmd.check_only && cmd.syntax_only)
+        throw ConfigError("command line: -n checks without servers, -t with them: give one of them");
     cmd.show_help = vm.count("help") > 0;
     cmd.show_version = vm.count("version") > 0;
     return cmd;
@@ -271,6 +315,12 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
     if (config->ldap.layout == LdapLayout::ad) apply_ad_defaults(*config, vm);
     if (config->cache.local_ttl > config->redis.ttl)
         throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
+    if (!config->redis.sentinels.empty() && !config->redis.address.empty())
+        throw ConfigError(
+            sources.locate("redis.sentinels", "and redis.address exclude each other: the sentinels name the master"));
+    if (config->redis.sentinels.empty() != config->redis.master_name.empty())
+        throw ConfigError(sources.locate(config->redis.sentinels.empty() ? "redis.master_name" : "redis.sentinels",
+                                         "needs redis.sentinels and redis.master_name together"));
     if (!config->redis.password_file.empty())
         config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
     if (!config->redis.hmac_key_file.empty())
@@ -287,16 +337,18 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
 }
 
 std::shared_ptr<const Config> load_config(const CommandLine &cmdline) {
-    std::ifstream in(cmdline.config_file);
-    if (!in) throw ConfigError(cmdline.config_file + ": cannot open config file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return load_config_text(text.str(), cmdline.config_file, cmdline.overrides);
+    // A bound, for a path to a device; a config is a few kilobytes.
+    constexpr size_t max_size = 1u << 20;
+    std::string text, why;
+    if (!read_bytes(cmdline.config_file, max_size + 1, text, why))
+        throw ConfigError(cmdline.config_file + ": cannot open config file: " + why);
+    if (text.size() > max_size) throw ConfigError(cmdline.config_file + ": config file larger than 1 MiB");
+    return load_config_text(text, cmdline.config_file, cmdline.overrides);
 }
 
 std::string help_text(const char *program) {
     std::ostringstream out;
-    out << "Usage: " << program << " [-c FILE] [-f] [-t] [--KEY VALUE ...]\n\n";
+    out << "Usage: " << program << " [-c FILE] [-f] [-t | -n] [--KEY VALUE ...]\n\n";
     out << generic_options() << "\n" << config_options();
     return out.str();
 }

@@ -36,6 +36,7 @@ struct AdDefaults {
     static constexpr const char *audit_user_filter = "(&(objectCategory=person)(objectClass=user))";
     static constexpr const char *audit_disabled_filter = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
 };
+enum class LogLevel { info, debug };
 
 struct LdapConfig {
     LdapLayout layout = LdapLayout::groups;
@@ -72,7 +73,10 @@ struct LdapConfig {
 };
 
 struct RedisSection {
-    std::string address;  // host:port, [v6]:port or unix:/path; empty: no Redis tier
+    std::string address;                 // host:port, [v6]:port or unix:/path; empty: no Redis tier (unless sentinels)
+    std::vector<std::string> sentinels;  // host:port each: the master is asked of them
+    std::string master_name;             // the master's name at the sentinels
+    std::string user;                    // ACL user; empty: the default user
     std::string password_file;
     std::string password;  // read from password_file at load
     std::string hmac_key_file;
@@ -83,6 +87,10 @@ struct RedisSection {
     unsigned negative_ttl = 60;
     double timeout = 0.5;  // seconds, connect and per command
     unsigned pool_size = 8;
+
+    bool enabled() const { return !address.empty() || !sentinels.empty(); }
+    // How logs name it: the address, or the master the sentinels point at.
+    std::string label() const;
 };
 
 struct CacheSection {
@@ -108,6 +116,12 @@ struct SentCopyConfig {
     std::string address = "%l+Sent@%d";
 };
 
+// What libmilter is given at start.
+struct MilterSection {
+    unsigned timeout = 7210;  // seconds waiting for the MTA's next command: libmilter's default
+    unsigned backlog = 4096;  // listen(2) queue: libmilter's default, SOMAXCONN; the kernel caps it
+};
+
 struct Config {
     std::string source;  // file it was read from, for messages
     std::string socket = "unix:/run/sendas-milter/milter.sock";
@@ -124,7 +138,8 @@ struct Config {
     Mode mode = Mode::enforce;
     std::vector<std::string> report_domains, enforce_domains;  // lower-cased
     AuditFormat audit_format = AuditFormat::text;
-    bool syslog = true;          // else stderr only (foreground)
+    bool syslog = true;  // else stderr only (foreground)
+    LogLevel log_level = LogLevel::info;
     SendLimit send_limit;        // limits.per_user_mailbox
     std::string metrics_listen;  // ADDR:PORT of the Prometheus endpoint; empty: off
     bool local_part_case_sensitive = false;
@@ -134,6 +149,7 @@ struct Config {
     CacheSection cache;
     RewriteConfig rewrite;
     SentCopyConfig sent_copy;
+    MilterSection milter;
 
     bool is_local_domain(const std::string &lowercase_domain) const {
         return std::find(local_domains.begin(), local_domains.end(), lowercase_domain) != local_domains.end();
@@ -163,7 +179,8 @@ public:
 struct CommandLine {
     std::string config_file;  // SYSCONFDIR/sendas-milter/sendas-milter.conf unless -c
     bool foreground = false;
-    bool check_only = false;
+    bool check_only = false;   // -t: values, then LDAP and Redis answer
+    bool syntax_only = false;  // -n: values only, no server contacted
     bool show_help = false;
     bool show_version = false;
     std::vector<std::string> overrides;  // "--key value" pairs, re-applied on reload

@@ -9,11 +9,13 @@
 
 namespace sendas {
 namespace {
-std::atomic<bool> syslog_on{true}, stderr_on{false};
-}
+std::atomic<bool> syslog_on{true}, stderr_on{false}, debug_on{false};
+const char *program = "";  // set once by log_open, before any thread
+}  // namespace
 
 void log_open(const char *ident, bool also_stderr) {
     stderr_on = also_stderr;
+    program = ident;
     openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
@@ -22,16 +24,24 @@ void log_targets(bool to_syslog, bool to_stderr) {
     stderr_on = to_stderr;
 }
 
+void log_debug(bool on) { debug_on = on; }
+bool log_debug_enabled() { return debug_on; }
+
 void log(Severity severity, const std::string &line) {
+    if (severity == Severity::debug && !debug_on) return;
     // Postfix style: the severity is a word in the text, for grep.
-    int priority = severity == Severity::info ? LOG_INFO : severity == Severity::warning ? LOG_WARNING : LOG_ERR;
-    const char *prefix = severity == Severity::info ? "" : severity == Severity::warning ? "warning: " : "error: ";
+    static constexpr int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+    static constexpr const char *prefixes[] = {"debug: ", "", "warning: ", "error: "};
+    const auto index = static_cast<size_t>(severity);
+    const int priority = priorities[index];
+    const char *prefix = prefixes[index];
     if (syslog_on) syslog(priority, "%s%s", prefix, line.c_str());
     if (stderr_on) {
         // One write(2) per line: whole lines however many threads log, and
         // no stdio lock for them to queue on.
         std::string out;
-        out.reserve(std::strlen(prefix) + line.size() + 1);
+        if ((severity == Severity::warning || severity == Severity::error) && *program)
+            out.append(program).append(": ");
         out.append(prefix).append(line) += '\n';
         for (size_t done = 0; done < out.size();) {
             ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -110,11 +111,7 @@ struct Words {
         field.clear();
         for (const auto &w : split_words(v)) field.push_back(lower(w));
     }
-    std::string show(const std::vector<std::string> &field) const {
-        std::string out;
-        for (const auto &w : field) out += (out.empty() ? "" : " ") + w;
-        return out;
-    }
+    std::string show(const std::vector<std::string> &field) const { return join_words(field); }
 };
 
 struct RedisAddress {
@@ -126,6 +123,18 @@ struct RedisAddress {
         field = v;
     }
     std::string show(const std::string &field) const { return field; }
+};
+
+// Space-separated HOST:PORT addresses (Redis Sentinels).
+struct RedisNodes {
+    void parse(const std::string &v, std::vector<std::string> &field) const {
+        field = split_words(v);
+        std::string host;
+        int port = 0;
+        for (const auto &node : field)
+            if (!parse_redis_tcp_address(node, host, port)) bad_value("expected HOST:PORT ... (port 1 to 65535)");
+    }
+    std::string show(const std::vector<std::string> &field) const { return join_words(field); }
 };
 
 struct AddressTemplate {
@@ -200,6 +209,8 @@ const std::vector<OptionSpec> &option_table() {
                "audit lines as Postfix-style text or one JSON object per decision"),
         option("syslog", FIELD(syslog), YesNo{},
                "log through syslog, facility mail (no: only to stderr, which needs --foreground)"),
+        option("log_level", FIELD(log_level), choice<LogLevel>({{"info", LogLevel::info}, {"debug", LogLevel::debug}}),
+               "info, or debug: also the lookup path of every message (user, rights, group path, LDAP searches)"),
         option("recipient_delimiter", FIELD(recipient_delimiter), Text{},
                "characters that start an address's detail part; a detail address that is no mailbox of its own is "
                "decided by its base (empty: none)"),
@@ -260,6 +271,10 @@ const std::vector<OptionSpec> &option_table() {
 
         option("redis.address", FIELD(redis.address), RedisAddress{},
                "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)"),
+        option("redis.sentinels", FIELD(redis.sentinels), RedisNodes{},
+               "Redis Sentinels (HOST:PORT ...) that name the master, instead of redis.address (empty: none)"),
+        option("redis.master_name", FIELD(redis.master_name), Text{}, "the master's name at redis.sentinels"),
+        option("redis.user", FIELD(redis.user), Text{}, "Redis ACL user for AUTH (empty: the default user)"),
         option("redis.password_file", FIELD(redis.password_file), Text{}, "file holding the Redis password (empty: no AUTH)"),
         option("redis.hmac_key_file", FIELD(redis.hmac_key_file), Text{},
                "file holding the key that signs Redis records and send counts, the same on every host (empty: unsigned)"),
@@ -280,6 +295,10 @@ const std::vector<OptionSpec> &option_table() {
 
         option("metrics.listen", FIELD(metrics_listen), Text{},
                "ADDRESS:PORT serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9830 (empty: off)"),
+        option("milter.timeout", FIELD(milter.timeout), Number{1, 86400},
+               "seconds libmilter waits for the MTA's next command before it drops the connection"),
+        option("milter.backlog", FIELD(milter.backlog), Number{1, 65535},
+               "connections the socket queues before the daemon accepts them (listen backlog)"),
         option("limits.per_user_mailbox", FIELD(send_limit), Limit{},
                "most messages one user may send as one shared mailbox per period, e.g. 200/1h (empty: no limit)"),
 
@@ -300,6 +319,19 @@ const std::vector<OptionSpec> &option_table() {
 // clang-format on
 
 #undef FIELD
+
+bool needs_restart(const std::string &key) {
+    static const char *const keys[] = {"socket",         "user",           "group",         "pidfile",
+                                       "metrics.listen", "milter.timeout", "milter.backlog"};
+    return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+std::vector<std::string> restart_keys_changed(const Config &started, const Config &next) {
+    std::vector<std::string> changed;
+    for (const auto &opt : option_table())
+        if (needs_restart(opt.key) && opt.show(started) != opt.show(next)) changed.emplace_back(opt.key);
+    return changed;
+}
 
 bool parse_send_limit(const std::string &text, SendLimit &limit) {
     limit = SendLimit{};

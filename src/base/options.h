@@ -28,6 +28,14 @@ struct OptionSpec {
 
 const std::vector<OptionSpec> &option_table();
 
+// Whether `key` is read only at start (the socket, the identity, the
+// metrics endpoint, what libmilter was given): a reload cannot change it.
+bool needs_restart(const std::string &key);
+
+// The keys of needs_restart() whose value differs between the config the
+// process started with and `next`, in table order.
+std::vector<std::string> restart_keys_changed(const Config &started, const Config &next);
+
 }  // namespace sendas
 
 #endif

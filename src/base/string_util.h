@@ -23,6 +23,13 @@ inline std::vector<std::string> split_words(const std::string &text) {
     return words;
 }
 
+// The words joined by single spaces.
+inline std::string join_words(const std::vector<std::string> &words) {
+    std::string out;
+    for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
+    return out;
+}
+
 }  // namespace sendas
 
 #endif

@@ -79,14 +79,14 @@ bool CachingDirectory::verified(RecordCheck check) {
         metrics::cache_bad_record();
         last_forged_at_ = clock_();
         if (!forging_.exchange(true))
-            log(Severity::warning, "Redis " + redis_->config().address +
+            log(Severity::warning, "Redis " + redis_->config().label() +
                                        ": cache records fail verification (redis.hmac_key_file), ignoring them and "
                                        "asking LDAP: a daemon with another key shares this Redis, or someone else "
                                        "writes into it");
         return false;
     }
     if (check == RecordCheck::ok && forging_ && clock_() - last_forged_at_ >= forged_quiet && forging_.exchange(false))
-        log(Severity::info, "Redis " + redis_->config().address + ": cache records verify again");
+        log(Severity::info, "Redis " + redis_->config().label() + ": cache records verify again");
     return check == RecordCheck::ok;
 }
 

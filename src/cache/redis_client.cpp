@@ -9,6 +9,8 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/string_util.h"
+#include "cache/redis_sentinel.h"
 
 namespace sendas {
 namespace {
@@ -25,6 +27,14 @@ timeval to_timeval(double seconds) {
 
 }  // namespace
 
+RedisConfig redis_config(const RedisSection &r) {
+    return {r.address, r.sentinels, r.master_name, r.user, r.password, r.db, r.timeout};
+}
+
+std::string RedisConfig::label() const {
+    return sentinels.empty() ? address : "master " + master_name + " of sentinels " + join_words(sentinels);
+}
+
 void RedisReplyDeleter::operator()(redisReply *reply) const { freeReplyObject(reply); }
 
 RedisConnection::RedisConnection(const RedisConfig &config) : config_(config) {}
@@ -39,31 +49,61 @@ bool RedisConnection::open(std::string &error) {
         return false;
     }
     if (ctx_) return true;
-    const std::string &a = config_.address;
+    std::string address = config_.address;
+    if (!config_.sentinels.empty() && !master_from_sentinels(config_, address, error)) {
+        broken_ = true;
+        return false;
+    }
+    return connect(address, error) && set_up(error);
+}
+
+bool RedisConnection::connect(const std::string &address, std::string &error) {
     timeval tv = to_timeval(config_.timeout);
-    if (a.rfind("unix:", 0) == 0) {
-        ctx_ = redisConnectUnixWithTimeout(a.substr(5).c_str(), tv);
+    if (address.rfind("unix:", 0) == 0) {
+        ctx_ = redisConnectUnixWithTimeout(address.substr(5).c_str(), tv);
     } else {
         std::string host;
         int port = 0;
-        if (!parse_redis_tcp_address(a, host, port)) {
-            error = "bad address " + a;
+        if (!parse_redis_tcp_address(address, host, port)) {
+            error = "bad address " + address;
             broken_ = true;
             return false;
         }
         ctx_ = redisConnectWithTimeout(host.c_str(), port, tv);
     }
     if (!ctx_ || ctx_->err) {
-        error = ctx_ ? ctx_->errstr : "out of memory";
+        error = (ctx_ ? std::string(ctx_->errstr) : std::string("out of memory")) + " (" + address + ")";
         broken_ = true;
         return false;
     }
     redisSetTimeout(ctx_, tv);
+    return true;
+}
+
+// AUTH, SELECT and, for a master named by sentinels, ROLE: right after a
+// failover a sentinel may still name the old master, now a replica, and
+// writes to it would fail one by one.
+bool RedisConnection::set_up(std::string &error) {
     std::vector<std::vector<std::string>> setup;
-    if (!config_.password.empty()) setup.push_back({"AUTH", config_.password});
+    if (!config_.password.empty()) {
+        if (config_.user.empty())
+            setup.push_back({"AUTH", config_.password});
+        else
+            setup.push_back({"AUTH", config_.user, config_.password});
+    }
     if (config_.db != 0) setup.push_back({"SELECT", std::to_string(config_.db)});
+    if (!config_.sentinels.empty()) setup.push_back({"ROLE"});
     std::vector<RedisReplyPtr> replies;
-    return setup.empty() || pipeline(setup, replies, error);
+    if (setup.empty()) return true;
+    if (!pipeline(setup, replies, error)) return false;
+    if (config_.sentinels.empty()) return true;
+    const redisReply *role = replies.back().get();
+    if (role->type == REDIS_REPLY_ARRAY && role->elements > 0 && role->element[0]->type == REDIS_REPLY_STRING &&
+        std::string(role->element[0]->str, role->element[0]->len) == "master")
+        return true;
+    error = "the server the sentinels name for " + config_.master_name + " is not a master (a failover in progress)";
+    broken_ = true;
+    return false;
 }
 
 bool RedisConnection::pipeline(const std::vector<std::vector<std::string>> &commands,
@@ -169,14 +209,14 @@ void RedisPool::record_failure(const std::string &error) {
     idle_.clear();  // same server: the others are no better
     retry_at_ = std::chrono::steady_clock::now() + back_off;
     probing_ = false;
-    if (!down_) log(Severity::warning, "Redis " + config_.address + " unavailable, using LDAP directly: " + error);
+    if (!down_) log(Severity::warning, "Redis " + config_.label() + " unavailable, using LDAP directly: " + error);
     down_ = true;
     freed_.notify_all();
 }
 
 void RedisPool::record_success() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (down_) log(Severity::info, "Redis " + config_.address + " available again");
+    if (down_) log(Severity::info, "Redis " + config_.label() + " available again");
     down_ = false;
     probing_ = false;
 }

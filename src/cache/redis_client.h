@@ -16,12 +16,24 @@ struct redisReply;
 
 namespace sendas {
 
+struct RedisSection;
+
 struct RedisConfig {
     std::string address;  // host:port, [v6]:port or unix:/path; empty = no Redis
+    // With sentinels (host:port each) the master named `master_name` is
+    // asked of them at every connect, and `address` is unused.
+    std::vector<std::string> sentinels;
+    std::string master_name;
+    std::string user;  // ACL user; empty: the default user
     std::string password;
     unsigned db = 0;
     double timeout = 0.5;  // seconds, connect and per command
+
+    std::string label() const;  // for logs: the address, or the master and its sentinels
 };
+
+// The connection settings of the [redis] section.
+RedisConfig redis_config(const RedisSection &r);
 
 // A reply, owned.
 struct RedisReplyDeleter {
@@ -54,6 +66,9 @@ public:
     bool broken() const { return broken_; }
 
 private:
+    bool connect(const std::string &address, std::string &error);
+    bool set_up(std::string &error);
+
     const RedisConfig &config_;
     redisContext *ctx_ = nullptr;
     bool broken_ = false;

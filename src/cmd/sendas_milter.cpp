@@ -1,5 +1,6 @@
 // sendas-milter: the daemon's main. Startup order: config -> socket ->
 // detach -> reload thread -> drop privileges -> smfi_main.
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -9,7 +10,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/options.h"
 #include "cmd/startup.h"
 #include "milter/glue.h"
 
@@ -80,12 +81,20 @@ std::string set_log_targets(const Config &config, bool foreground, bool attached
     if (!config.syslog && !foreground)
         return config.source + ": syslog = no needs --foreground: nothing would be logged";
     log_targets(config.syslog, attached && (!under_journal || !config.syslog));
+    log_debug(config.log_level == LogLevel::debug);
     return "";
+}
+
+// Keys read only at start keep the values the process started with.
+void warn_restart_keys(const Config &started, const Config &next) {
+    for (const auto &key : restart_keys_changed(started, next))
+        log(Severity::warning, "reload: " + key + " changed in " + next.source +
+                                   " but is read at start only: not applied until a restart");
 }
 
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::shared_ptr<const Config> &started) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -97,6 +106,7 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder) {
             std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
             if (!error.empty()) throw ConfigError(error);
             holder->replace(make_services(config).runtime);
+            warn_restart_keys(*started, *config);
             log(Severity::info, "configuration reloaded from " + cmd.config_file);
         } catch (const std::exception &e) {
             log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
@@ -112,11 +122,24 @@ std::string absolute_path(const std::string &path) {
     return std::string(cwd) + "/" + path;
 }
 
-bool write_pidfile(const std::string &path) {
-    if (path.empty()) return true;
-    std::ofstream out(path, std::ios::trunc);
-    out << getpid() << "\n";
-    return static_cast<bool>(out);
+// Returns "" or why the file could not be written.
+std::string write_pidfile(const std::string &path) {
+    if (path.empty()) return "";
+    const std::string text = std::to_string(getpid()) + "\n";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return error_text(errno);
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const int saved = errno;
+    return ::close(fd) == 0 && written ? "" : error_text(written ? errno : saved);
+}
+
+// -n: the config loaded, so its syntax and values are right; no server
+// is asked (for package scripts and ExecStartPre= with the network down).
+int check_syntax(const Config &config) {
+    const std::string warning = redis_integrity_warning(config);
+    if (!warning.empty()) log(Severity::warning, warning);
+    std::cout << config.source << ": configuration OK (syntax and values; LDAP and Redis not contacted)\n";
+    return 0;
 }
 
 // -t: the config loaded; now LDAP and Redis must answer.
@@ -129,7 +152,7 @@ int check_connections(const std::shared_ptr<const Config> &config) {
     }
     problem = services.redis ? services.redis->probe() : "";
     if (!problem.empty()) {
-        log(Severity::error, "Redis " + config->redis.address + ": " + problem);
+        log(Severity::error, "Redis " + config->redis.label() + ": " + problem);
         return EX_UNAVAILABLE;
     }
     std::cout << config->source << ": configuration OK, LDAP reachable" << (services.redis ? ", Redis reachable" : "")
@@ -140,7 +163,7 @@ int check_connections(const std::shared_ptr<const Config> &config) {
 // The socket, opened as root and handed to the daemon's user; then detach.
 int open_socket_and_detach(const Config &config, const CommandLine &cmd, const Identity &identity,
                            RuntimeHolder &holder) {
-    std::string error = milter_setup(holder, config.socket);
+    std::string error = milter_setup(holder, config.socket, config.milter.timeout, config.milter.backlog);
     if (!error.empty()) {
         log(Severity::error, error);
         return EX_UNAVAILABLE;
@@ -166,9 +189,10 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
     // Only now: the runtime may start threads (the Redis flush listener),
     // and daemon()'s fork would leave them behind in the parent.
     holder.replace(make_services(config).runtime);
-    if (!write_pidfile(config->pidfile)) log(Severity::warning, "cannot write pid file " + config->pidfile);
+    const std::string pid_error = write_pidfile(config->pidfile);
+    if (!pid_error.empty()) log(Severity::warning, "cannot write pid file " + config->pidfile + ": " + pid_error);
 
-    std::thread(reload_loop, cmd, &holder).detach();
+    std::thread(reload_loop, cmd, &holder, config).detach();
 
     std::string error;
     if (!drop_privileges(*config, identity, error)) {
@@ -226,7 +250,8 @@ int main(int argc, char **argv) {
         log(Severity::error, e.what());
         return EX_CONFIG;
     }
-    std::string error = set_log_targets(*config, cmd.foreground, true);
+    // The checks never detach: their lines reach stderr whatever syslog says.
+    std::string error = set_log_targets(*config, cmd.foreground || cmd.check_only || cmd.syntax_only, true);
     if (!error.empty()) {
         log(Severity::error, error);
         return EX_CONFIG;
@@ -237,5 +262,6 @@ int main(int argc, char **argv) {
         log(Severity::error, config->source + ": " + error);
         return EX_CONFIG;
     }
+    if (cmd.syntax_only) return check_syntax(*config);
     return cmd.check_only ? check_connections(config) : serve(config, cmd, identity);
 }

@@ -7,7 +7,9 @@
 #include <sysexits.h>
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -128,19 +130,20 @@ int explain(const Config &config, const std::string &login, const std::string &a
 
 std::unique_ptr<RedisTier> redis_for(const Config &config) {
     const RedisSection &r = config.redis;
-    if (r.address.empty()) return nullptr;
-    return std::make_unique<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix, 1);
+    if (!r.enabled()) return nullptr;
+    return std::make_unique<RedisTier>(redis_config(r), r.prefix, 1);
 }
 
 int redis_unavailable(const Config &config) {
-    std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+    std::cerr << "sendasctl: Redis " << config.redis.label() << " unavailable\n";
     return EX_UNAVAILABLE;
 }
 
 int cache_flush(const Config &config, const std::string &login) {
     auto redis = redis_for(config);
     if (!redis) {
-        std::cerr << "sendasctl: no redis.address configured: each daemon's in-process cache expires within "
+        std::cerr << "sendasctl: neither redis.address nor redis.sentinels configured: each daemon's in-process cache "
+                     "expires within "
                   << config.cache.local_ttl << " s; reload the daemon (SIGUSR1) to drop it now\n";
         return EX_UNAVAILABLE;
     }
@@ -172,12 +175,13 @@ int cache_flush(const Config &config, const std::string &login) {
 int cache_stats(const Config &config) {
     auto redis = redis_for(config);
     if (!redis) {
-        std::cerr << "sendasctl: no redis.address configured: daemons publish their counters through Redis\n";
+        std::cerr << "sendasctl: neither redis.address nor redis.sentinels configured: daemons publish their counters "
+                     "through Redis\n";
         return EX_UNAVAILABLE;
     }
     std::map<std::string, std::map<std::string, std::string>> daemons;
     if (!redis->read_stats(daemons)) {
-        std::cerr << "sendasctl: Redis " << config.redis.address << " unavailable\n";
+        std::cerr << "sendasctl: Redis " << config.redis.label() << " unavailable\n";
         return EX_UNAVAILABLE;
     }
     std::map<std::string, unsigned long long> total;
@@ -198,18 +202,19 @@ int cache_stats(const Config &config) {
     return 0;
 }
 
-int audit(const Config &config, const std::string &format, const std::string &mailbox) {
-    ReportFormat report_format;
+bool parse_report_format(const std::string &format, ReportFormat &report_format) {
     if (format == "text")
         report_format = ReportFormat::text;
     else if (format == "csv")
         report_format = ReportFormat::csv;
     else if (format == "json")
         report_format = ReportFormat::json;
-    else {
-        std::cerr << "sendasctl: --format is text, csv or json\n";
-        return EX_USAGE;
-    }
+    else
+        return false;
+    return true;
+}
+
+int audit(const Config &config, ReportFormat report_format, const std::string &mailbox) {
     // Straight from LDAP: an audit must not trust a cache.
     const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     DirectorySnapshot snapshot;
@@ -228,9 +233,36 @@ const char *usage =
     "       sendasctl [-c FILE] cache stats\n"
     "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n";
 
-}  // namespace
+using Subcommand = std::function<int(const Config &)>;
 
-int main(int argc, char **argv) {
+// The words after the options as a subcommand to run on the config; an
+// empty function and `error` set when they name none.
+Subcommand parse_subcommand(const std::vector<std::string> &words, const po::variables_map &vm, std::string &error) {
+    const std::string first = words.empty() ? "" : words[0];
+    if (first == "explain" && words.size() == 3)
+        return [login = words[1], address = words[2]](const Config &c) { return explain(c, login, address); };
+    if (first == "cache" && words.size() >= 2 && words[1] == "flush" && words.size() <= 3)
+        return [login = words.size() == 3 ? words[2] : ""](const Config &c) { return cache_flush(c, login); };
+    if (first == "cache" && words.size() == 2 && words[1] == "stats") return cache_stats;
+    if (first == "audit" && words.size() == 1) {
+        ReportFormat format;
+        if (!parse_report_format(vm["format"].as<std::string>(), format)) {
+            error = "--format is text, csv or json";
+            return nullptr;
+        }
+        return
+            [format, mailbox = vm["mailbox"].as<std::string>()](const Config &c) { return audit(c, format, mailbox); };
+    }
+    if (first == "explain" || first == "cache" || first == "audit")
+        error = "wrong arguments for " + first;
+    else
+        error = first.empty() ? "no command given" : "unknown command '" + first + "'";
+    return nullptr;
+}
+
+// Reads the command line into `vm`. An exit status when that is all there
+// is to do: help, version, or a usage error.
+std::optional<int> read_command_line(int argc, char **argv, po::variables_map &vm) {
     po::options_description options("Options");
     options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
         "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
@@ -240,7 +272,6 @@ int main(int argc, char **argv) {
     all.add(options).add_options()("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("words", -1);
-    po::variables_map vm;
     try {
         refuse_placeholder_options(argc, argv);
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
@@ -259,27 +290,39 @@ int main(int argc, char **argv) {
         std::cout << "sendasctl " PACKAGE_VERSION "\n";
         return 0;
     }
-    const auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    CommandLine cmd;
+    return std::nullopt;
+}
+
+// The daemon's config: -c FILE, or its default file.
+std::shared_ptr<const Config> config_for(const po::variables_map &vm) {
     const char *argv0[] = {"sendasctl"};
-    cmd = parse_command_line(1, argv0);  // the daemon's default config file
+    CommandLine cmd = parse_command_line(1, argv0);
     if (vm.count("config")) cmd.config_file = vm["config"].as<std::string>();
+    return load_config(cmd);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    po::variables_map vm;
+    if (const auto status = read_command_line(argc, argv, vm)) return *status;
+    const auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    // The subcommand first: a typo is a usage error even where the config
+    // cannot be read.
+    std::string error;
+    const Subcommand run = parse_subcommand(words, vm, error);
+    if (!run) {
+        std::cerr << "sendasctl: " << error << "\n" << usage;
+        return EX_USAGE;
+    }
+    log_open("sendasctl", true);
     std::shared_ptr<const Config> config;
     try {
-        config = load_config(cmd);
+        config = config_for(vm);
     } catch (const ConfigError &e) {
         std::cerr << "sendasctl: " << e.what() << "\n";
         return EX_CONFIG;
     }
-    log_open("sendasctl", true);
     kerberos_environment(config->ldap);
-
-    if (words.size() == 3 && words[0] == "explain") return explain(*config, words[1], words[2]);
-    if (words.size() >= 2 && words.size() <= 3 && words[0] == "cache" && words[1] == "flush")
-        return cache_flush(*config, words.size() == 3 ? words[2] : "");
-    if (words.size() == 2 && words[0] == "cache" && words[1] == "stats") return cache_stats(*config);
-    if (words.size() == 1 && words[0] == "audit")
-        return audit(*config, vm["format"].as<std::string>(), vm["mailbox"].as<std::string>());
-    std::cerr << usage;
-    return EX_USAGE;
+    return run(*config);
 }

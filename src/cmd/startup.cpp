@@ -50,9 +50,7 @@ Services make_services(std::shared_ptr<const Config> config) {
     Services services;
     auto runtime = std::make_shared<Runtime>();
     const RedisSection &r = config->redis;
-    if (!r.address.empty())
-        services.redis = std::make_shared<RedisTier>(RedisConfig{r.address, r.password, r.db, r.timeout}, r.prefix,
-                                                     r.pool_size, r.hmac_key);
+    if (r.enabled()) services.redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, r.pool_size, r.hmac_key);
     const std::string warning = redis_integrity_warning(*config);
     if (!warning.empty()) log(Severity::warning, warning);
     if (config->send_limit.count > 0)

@@ -146,7 +146,7 @@ LDAPControl *sd_flags_control(int flags) {
 
 // Sends one search request, one page of it when `cookie` is given, and
 // waits for the answer.
-int send_request(LDAP *ld, const SearchRequest &request, char **attrs, int timeout_seconds, berval *cookie,
+int send_request(LDAP *ld, const SearchRequest &request, char **attrs, unsigned timeout_seconds, berval *cookie,
                  LDAPMessage **answer) {
     constexpr ber_int_t page_size = 500;
     timeval timeout{static_cast<time_t>(timeout_seconds), 0};
@@ -198,7 +198,7 @@ SearchResult LdapConnection::search(const SearchRequest &request) {
     berval cookie{0, nullptr};
     do {
         MessageGuard res;
-        int rc = send_request(ld_, request, attrs.data(), static_cast<int>(config_.timeout),
+        int rc = send_request(ld_, request, attrs.data(), config_.timeout,
                               request.paged ? &cookie : nullptr, &res.msg);
         if (cookie.bv_val) ber_memfree(cookie.bv_val);
         cookie = {0, nullptr};

@@ -168,7 +168,7 @@ sfsistat on_close(SMFICTX *ctx) {
 
 }  // namespace
 
-std::string milter_setup(RuntimeHolder &holder, const std::string &socket) {
+std::string milter_setup(RuntimeHolder &holder, const std::string &socket, unsigned timeout, unsigned backlog) {
     runtime_holder = &holder;
     static smfiDesc description = {};
     description.xxfi_name = const_cast<char *>("sendas-milter");
@@ -183,6 +183,8 @@ std::string milter_setup(RuntimeHolder &holder, const std::string &socket) {
     description.xxfi_negotiate = on_negotiate;
     if (smfi_setconn(const_cast<char *>(socket.c_str())) == MI_FAILURE) return "invalid socket " + socket;
     if (smfi_register(description) == MI_FAILURE) return "smfi_register failed";
+    if (smfi_settimeout(static_cast<int>(timeout)) == MI_FAILURE) return "smfi_settimeout failed";
+    if (smfi_setbacklog(static_cast<int>(backlog)) == MI_FAILURE) return "smfi_setbacklog failed";
     // Owner and group may write: the MTA reaches the socket through the group.
     mode_t old_mask = umask(007);
     int rc = smfi_opensocket(true);

@@ -11,6 +11,7 @@
 #include "base/string_util.h"
 #include "directory/resolver.h"
 #include "ops/decision_log.h"
+#include "ops/lookup_trace.h"
 
 namespace sendas {
 namespace {
@@ -150,6 +151,9 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         log(Severity::warning, queue_label(message_.queue_id) + ": rights lookups stopped after " +
                                    std::to_string(context.searches()) +
                                    " LDAP searches (ldap.max_searches_per_message): message rejected");
+    if (log_debug_enabled())
+        for (const auto &line : lookup_trace(message_.queue_id, message_.auth_user, answers, context.searches()))
+            log(Severity::debug, line);
     Decision decision = decide(message_, claims, answers, *runtime_->config);
     enforce_send_limit(decision, answers.user.value);
     if (!apply(decision, mta)) {

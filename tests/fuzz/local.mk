@@ -16,6 +16,7 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
 	tests/fuzz/fuzz-security-descriptor \
+	tests/fuzz/fuzz-sentinel-reply \
 	tests/fuzz/fuzz-xtext
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CPPFLAGS = $(src_libsendas_a_CPPFLAGS)
@@ -45,6 +46,10 @@ tests_fuzz_fuzz_security_descriptor_SOURCES = tests/fuzz/fuzz_security_descripto
 tests_fuzz_fuzz_security_descriptor_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_security_descriptor_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_security_descriptor_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_sentinel_reply_SOURCES = tests/fuzz/fuzz_sentinel_reply.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_sentinel_reply_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_sentinel_reply_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sentinel_reply_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_xtext_SOURCES = tests/fuzz/fuzz_xtext.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_xtext_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_xtext_LDFLAGS = $(FUZZ_LDFLAGS)

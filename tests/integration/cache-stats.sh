@@ -69,6 +69,6 @@ sed '/^\[redis\]/,/^\[/{/^address = /d}' "$MILTER_CONF" >"$T/noredis.conf"
 rc=0
 msg=$("$SENDASCTL" -c "$T/noredis.conf" cache stats 2>&1) || rc=$?
 [ "$rc" = 69 ] || fail "cache stats without redis.address: exit $rc (expected 69): $msg"
-case $msg in *"no redis.address configured"*) ;; *) fail "cache stats without redis.address: $msg" ;; esac
+case $msg in *"neither redis.address nor redis.sentinels configured"*) ;; *) fail "cache stats without redis.address: $msg" ;; esac
 stop_milter || fail "daemon did not stop cleanly"
 echo PASS

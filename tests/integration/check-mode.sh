@@ -66,10 +66,14 @@ out=$("$SENDAS_MILTER" -t -c "$T/bad.conf" 2>&1) || rc=$?
 [ $rc -eq 78 ] && grep -qF "$T/bad.conf:1: foreign_from: invalid value 'maybe'" <<<"$out" ||
     fail "bad value: exit $rc: $out"
 
-# syslog = no logs to stderr only, so it needs the foreground.
+# syslog = no logs to stderr only: the daemon needs the foreground, the
+# checks (which never detach) do not.
+out=$("$SENDAS_MILTER" -t -c "$conf" --syslog no 2>&1) || fail "-t with syslog = no: $out"
+grep -q "configuration OK" <<<"$out" || fail "-t with syslog = no did not say OK: $out"
 rc=0
-out=$("$SENDAS_MILTER" -t -c "$conf" --syslog no 2>&1) || rc=$?
-[ $rc -eq 78 ] && grep -qF "syslog = no needs --foreground" <<<"$out" || fail "syslog = no detached: exit $rc: $out"
+out=$(timeout 10 "$SENDAS_MILTER" -c "$conf" --syslog no 2>&1) || rc=$?
+[ $rc -eq 78 ] && grep -qF "sendas-milter: error: $conf: syslog = no needs --foreground" <<<"$out" ||
+    fail "syslog = no detached: exit $rc: $out"
 out=$("$SENDAS_MILTER" -f -t -c "$conf" --syslog no 2>&1) || fail "syslog = no in the foreground: $out"
 
 # Directory down: -t says so and fails.

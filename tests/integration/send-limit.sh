@@ -48,7 +48,7 @@ expect() {  # WHAT EXPECTED ACTUAL
     [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
 }
 alerts() {  # LOGIN MAILBOX: alert lines in both logs
-    cat "$A_LOG" "$B_LOG" | grep -c "^warning: Q[0-9]*: send limit reached: user=<$1> mailbox=<$2> limit=" || true
+    cat "$A_LOG" "$B_LOG" | grep -c "^sendas-milter: warning: Q[0-9]*: send limit reached: user=<$1> mailbox=<$2> limit=" || true
 }
 # Waits until a period of P seconds has just begun (0.05 s into it).
 window_start() {
@@ -83,7 +83,7 @@ grep -qxF "$q4: user=<alice> from=<support@example.com> envelope=<alice@example.
     fail "audit line of the 4th message: $(grep "^$q4: " "$B_LOG")"
 # One alert for alice and support@, written by the daemon that saw the 4th message.
 expect "alerts for alice/support@" 1 "$(alerts alice support@example.com)"
-grep -qxF "warning: $q4: send limit reached: user=<alice> mailbox=<support@example.com> limit=3/3600s" "$B_LOG" ||
+grep -qxF "sendas-milter: warning: $q4: send limit reached: user=<alice> mailbox=<support@example.com> limit=3/3600s" "$B_LOG" ||
     fail "alert line: $(grep 'send limit' "$A_LOG" "$B_LOG")"
 # The count lives in Redis: one token per message in the list
 # PREFIXv1:sends:USER-DN:MAILBOX:WINDOW.

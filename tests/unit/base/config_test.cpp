@@ -10,11 +10,15 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/options.h"
+#include "text.h"
 
 using namespace std::string_literals;
 using sendas::CommandLine;
 using sendas::Config;
 using sendas::ConfigError;
+using sendas_test::contains;
+using sendas_test::join;
 
 namespace {
 
@@ -48,10 +52,6 @@ std::string error_of(const std::function<void()> &load) {
         return e.what();
     }
     return "(no error)";
-}
-
-bool contains(const std::string &haystack, const std::string &needle) {
-    return haystack.find(needle) != std::string::npos;
 }
 
 // "ldap.uri" -> "[ldap]\nuri = VALUE\n"; "socket" -> "socket = VALUE\n".
@@ -134,6 +134,7 @@ const std::vector<KeyCase> &key_cases() {
          [](const Config &c) { return yes_no(c.ldap.send_as_full_control); }},
         {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
         {"redis.hmac_key_file", "", nullptr, nullptr, [](const Config &c) { return c.redis.hmac_key_file; }},
+        {"redis.user", "", "sendas", "sendas", [](const Config &c) { return c.redis.user; }},
         {"rewrite.send_as_remove_sender", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.rewrite.send_as_remove_sender); }},
         {"rewrite.send_as_envelope", "keep", "mailbox", "mailbox",
@@ -141,6 +142,10 @@ const std::vector<KeyCase> &key_cases() {
         {"sent_copy.send_as", "yes", "no", "no", [](const Config &c) { return yes_no(c.sent_copy.send_as); }},
         {"sent_copy.send_on_behalf", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.sent_copy.send_on_behalf); }},
+        {"log_level", "info", "debug", "debug",
+         [](const Config &c) { return c.log_level == sendas::LogLevel::debug ? "debug" : "info"; }},
+        {"milter.timeout", "7210", "30", "30", [](const Config &c) { return std::to_string(c.milter.timeout); }},
+        {"milter.backlog", "4096", "64", "64", [](const Config &c) { return std::to_string(c.milter.backlog); }},
         {"sent_copy.address", "%l+Sent@%d", "archive+%m@example.net", "archive+%m@example.net",
          [](const Config &c) { return c.sent_copy.address; }},
     };
@@ -200,9 +205,13 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testHmacKeyFileRead);
     CPPUNIT_TEST(testHmacKeyFileRefused);
     CPPUNIT_TEST(testRedisAddressPorts);
+    CPPUNIT_TEST(testRedisSentinels);
     CPPUNIT_TEST(testRedisIntegrityWarning);
     CPPUNIT_TEST(testParseCommandLine);
     CPPUNIT_TEST(testParseCommandLineErrors);
+    CPPUNIT_TEST(testSyntaxOnly);
+    CPPUNIT_TEST(testStrayArgumentsRefused);
+    CPPUNIT_TEST(testRestartKeys);
     CPPUNIT_TEST(testCommandLineRoundTrip);
     CPPUNIT_TEST(testLoadConfigFile);
     CPPUNIT_TEST(testHelpListsEveryKey);
@@ -368,6 +377,12 @@ public:
             {"[redis]\naddress = :6379\n", "test.conf:2: redis.address", ":6379"},
             {"[redis]\naddress = 6379\n", "test.conf:2: redis.address", "6379"},
             {"[redis]\naddress = redis.example:-1\n", "test.conf:2: redis.address", "-1"},
+            {"log_level = verbose\n", "test.conf:1: log_level", "verbose"},
+            {"log_level = DEBUG\n", "test.conf:1: log_level", "DEBUG"},
+            {"[milter]\ntimeout = 0\n", "test.conf:2: milter.timeout", "0"},
+            {"[milter]\ntimeout = 86401\n", "test.conf:2: milter.timeout", "86401"},
+            {"[milter]\nbacklog = 0\n", "test.conf:2: milter.backlog", "0"},
+            {"[milter]\nbacklog = 65536\n", "test.conf:2: milter.backlog", "65536"},
         };
         for (const auto &c : bad_cases) {
             const std::string error = error_of([&] { load(c.text); });
@@ -557,6 +572,7 @@ public:
             error_of([&] { load("[ldap]\nbind_dn = cn=m\nbind_password_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "ldap.bind_password_file") && contains(error, missing));
         CPPUNIT_ASSERT_MESSAGE("file:line missing: " + error, contains(error, "test.conf:3: ldap.bind_password_file"));
+        CPPUNIT_ASSERT_MESSAGE("no reason: " + error, contains(error, ": No such file or directory"));
     }
 
     // Every byte of the file is the key: random bytes may hold a newline or NUL.
@@ -592,6 +608,31 @@ public:
         const std::string missing = "/nonexistent/sendas-milter-test/hmac.key";
         const std::string error = error_of([&] { load("[redis]\nhmac_key_file = " + missing + "\n"); });
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:2: redis.hmac_key_file: cannot read " + missing));
+    }
+
+    // The sentinels replace redis.address and need the master's name.
+    void testRedisSentinels() {
+        auto config = load("[redis]\nsentinels = 10.0.0.1:26379  [2001:db8::2]:26379\nmaster_name = mymaster\n");
+        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.1:26379|[2001:db8::2]:26379"), join(config->redis.sentinels, "|"));
+        CPPUNIT_ASSERT_EQUAL(std::string("mymaster"), config->redis.master_name);
+        CPPUNIT_ASSERT(config->redis.enabled());
+        CPPUNIT_ASSERT(config->redis.address.empty());
+        CPPUNIT_ASSERT(!load("")->redis.enabled());
+        const struct {
+            std::string text, expected;
+        } bad[] = {
+            {"[redis]\nsentinels = 10.0.0.1:26379\n", "redis.sentinels: needs redis.sentinels and redis.master_name"},
+            {"[redis]\nmaster_name = mymaster\n", "redis.master_name: needs redis.sentinels and redis.master_name"},
+            {"[redis]\naddress = 127.0.0.1:6379\nsentinels = 10.0.0.1:26379\nmaster_name = m\n",
+             "test.conf:3: redis.sentinels: and redis.address exclude each other"},
+            {"[redis]\nsentinels = 10.0.0.1\nmaster_name = m\n", "test.conf:2: redis.sentinels: "},
+            {"[redis]\nsentinels = 10.0.0.1:26379 unix:/run/s.sock\nmaster_name = m\n",
+             "test.conf:2: redis.sentinels: "},
+        };
+        for (const auto &c : bad) {
+            const std::string error = error_of([&] { load(c.text); });
+            CPPUNIT_ASSERT_MESSAGE(c.text + " -> " + error, contains(error, c.expected));
+        }
     }
 
     void testRedisAddressPorts() {
@@ -660,6 +701,7 @@ public:
             {"-t", {"-t"}, "", false, true, false, false, ""},
             {"-t -c", {"-t", "-c", "/tmp/x.conf"}, "/tmp/x.conf", false, true, false, false, ""},
             {"--test", {"--test"}, "", false, true, false, false, ""},
+            {"-f -t", {"-f", "-t"}, "", true, true, false, false, ""},
             {"--version", {"--version"}, "", false, false, false, true, ""},
             {"--help", {"--help"}, "", false, false, true, false, ""},
             {"-h", {"-h"}, "", false, false, true, false, ""},
@@ -674,6 +716,7 @@ public:
         };
         for (const auto &c : argv_cases) {
             const CommandLine cmd = parse(c.args);
+            CPPUNIT_ASSERT_MESSAGE(std::string(c.name) + " -n", !cmd.syntax_only);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(c.name, c.config_file.empty() ? default_file : c.config_file, cmd.config_file);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -f", c.foreground, cmd.foreground);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " -t", c.check_only, cmd.check_only);
@@ -681,6 +724,42 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " --version", c.version, cmd.show_version);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(c.name) + " overrides", c.overrides, words(cmd.overrides));
         }
+    }
+
+    void testSyntaxOnly() {
+        for (const auto &args : std::vector<std::vector<const char *>>{{"-n"}, {"--check-syntax"}, {"-f", "-n"}}) {
+            const CommandLine cmd = parse(args);
+            CPPUNIT_ASSERT_MESSAGE(args.back(), cmd.syntax_only && !cmd.check_only);
+            CPPUNIT_ASSERT(cmd.overrides.empty());
+        }
+        const std::string both = error_of([] { parse({"-n", "-t"}); });
+        CPPUNIT_ASSERT_MESSAGE(both, contains(both, "-n checks without servers, -t with them"));
+    }
+
+    // `sendas-milter -t good.conf` once checked the default config.
+    void testStrayArgumentsRefused() {
+        for (const auto &args : std::vector<std::vector<const char *>>{
+                 {"-t", "good.conf"}, {"good.conf"}, {"-c", "a.conf", "b.conf"}, {"--ldap.uri", "ldap://a/", "x"}}) {
+            const std::string error = error_of([&] { parse(args); });
+            CPPUNIT_ASSERT_EQUAL(
+                "command line: unexpected argument '"s + args.back() + "' (the config file is given with -c FILE)",
+                error);
+        }
+    }
+
+    void testRestartKeys() {
+        for (const char *key :
+             {"socket", "user", "group", "pidfile", "metrics.listen", "milter.timeout", "milter.backlog"})
+            CPPUNIT_ASSERT_MESSAGE(key, sendas::needs_restart(key));
+        for (const char *key : {"foreign_from", "ldap.uri", "redis.address", "syslog", "log_level", "no.such.key"})
+            CPPUNIT_ASSERT_MESSAGE(key, !sendas::needs_restart(key));
+        const auto started = load("socket = unix:/a.sock\nforeign_from = accept\n");
+        CPPUNIT_ASSERT_EQUAL(std::string(), words(sendas::restart_keys_changed(*started, *started)));
+        const auto next = load("socket = inet:1@127.0.0.1\nuser = milter\n[metrics]\nlisten = 127.0.0.1:9\n");
+        CPPUNIT_ASSERT_EQUAL(std::string("socket user metrics.listen"),
+                             words(sendas::restart_keys_changed(*started, *next)));
+        const std::string help = sendas::help_text("sendas-milter");
+        CPPUNIT_ASSERT_MESSAGE(help, contains(help, "[read at start only]"));
     }
 
     void testParseCommandLineErrors() {
@@ -724,7 +803,9 @@ public:
 
         cmd.config_file = "/nonexistent/sendas-milter.conf";
         const std::string missing = error_of([&] { sendas::load_config(cmd); });
-        CPPUNIT_ASSERT_MESSAGE(missing, contains(missing, "/nonexistent/sendas-milter.conf"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("/nonexistent/sendas-milter.conf: cannot open config file: No such file or directory"),
+            missing);
     }
 
     void testHelpListsEveryKey() {

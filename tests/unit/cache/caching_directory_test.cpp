@@ -745,7 +745,9 @@ public:
     // (std::stoi threw for 99999999999, losing the pool slot for good).
     void redisBadPortIsAnError() {
         for (const char *address : {"127.0.0.1:99999999999", "127.0.0.1:65536", "127.0.0.1:0", "127.0.0.1:x"}) {
-            const sendas::RedisConfig config{address, "", 0, 0.2};
+            sendas::RedisConfig config;
+            config.address = address;
+            config.timeout = 0.2;
             sendas::RedisConnection conn(config);
             std::string error;
             CPPUNIT_ASSERT_MESSAGE(address, !conn.open(error));
@@ -755,7 +757,9 @@ public:
             CPPUNIT_ASSERT_MESSAGE(address, !pool.run({{"PING"}}, replies));
         }
         // Control: a valid port nobody listens on fails otherwise.
-        const sendas::RedisConfig config{"127.0.0.1:1", "", 0, 0.2};
+        sendas::RedisConfig config;
+        config.address = "127.0.0.1:1";
+        config.timeout = 0.2;
         sendas::RedisConnection conn(config);
         std::string error;
         CPPUNIT_ASSERT(!conn.open(error));
