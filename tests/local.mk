@@ -146,7 +146,8 @@ DAEMON_SH_TESTS = \
 	tests/integration/ad-tls.sh \
 	tests/integration/ad-cache-and-modes.sh \
 	tests/integration/ldap-plaintext-bind.sh \
-	tests/integration/ldap-sasl-external.sh
+	tests/integration/ldap-sasl-external.sh \
+	tests/integration/ad-gssapi.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
 

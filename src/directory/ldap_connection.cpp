@@ -198,8 +198,7 @@ SearchResult LdapConnection::search(const SearchRequest &request) {
     berval cookie{0, nullptr};
     do {
         MessageGuard res;
-        int rc = send_request(ld_, request, attrs.data(), config_.timeout,
-                              request.paged ? &cookie : nullptr, &res.msg);
+        int rc = send_request(ld_, request, attrs.data(), config_.timeout, request.paged ? &cookie : nullptr, &res.msg);
         if (cookie.bv_val) ber_memfree(cookie.bv_val);
         cookie = {0, nullptr};
         if (rc == LDAP_NO_SUCH_OBJECT) break;
@@ -300,10 +299,11 @@ void LdapPool::note_outcome(const SearchResult &result) {
     if (ok)
         log(Severity::info, "LDAP " + config_.uri + " answering again");
     else
-        log(Severity::warning, "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error +
-                                   (result.status == SearchStatus::refused
-                                        ? " (check ldap.bind_dn, ldap.bind_password_file and the TLS settings)"
-                                        : ""));
+        log(Severity::warning,
+            "LDAP " + config_.uri + " unavailable, rights cannot be looked up: " + result.error +
+                (result.status != SearchStatus::refused ? ""
+                 : config_.sasl_mech.empty() ? " (check ldap.bind_dn, ldap.bind_password_file and the TLS settings)"
+                                             : " (check ldap.sasl_mech, ldap.keytab and the TLS settings)"));
 }
 
 }  // namespace sendas

@@ -16,6 +16,10 @@
 # an exclusive lock on 127.0.0.2 (flock) from start_samba until it exits:
 # they run one after the other, whatever make -j says.
 #
+# With SAMBA_KDC=yes (before start_samba) the DC is a KDC too, on
+# 127.0.0.2:88: KRB5_CONFIG is exported for it and SAMBA_KEYTAB holds the
+# bind account's keys (for ldap.sasl_mech = GSSAPI).
+#
 # Sets: SAMBA_URI SAMBA_BASE SAMBA_BIND_DN SAMBA_BIND_PASSWORD_FILE SAMBA_CA
 # SAMBA_ADMIN_DN SAMBA_ADMIN_PASSWORD SAMBA_LOG SAMBA_PID, and
 # SAMBA_MILTER_LINES: the config lines of a daemon reading this domain
@@ -36,6 +40,8 @@ SAMBA_BIND_PASSWORD='Svc-milter-test-1!'
 # More members than AD returns in one range of values (MaxValRange 1500).
 SAMBA_BULK_MEMBERS=1600
 SAMBA_BIND_PASSWORD_FILE=
+SAMBA_KDC=${SAMBA_KDC:-no}
+SAMBA_KEYTAB=
 SAMBA_CA=
 SAMBA_LOG=
 SAMBA_PID=
@@ -59,9 +65,10 @@ _samba_require() {
 _samba_template() {
     local key dir tmp
     key=$(cat "${BASH_SOURCE[0]}" "$SAMBA_FIXTURE_SCRIPT" | sha1sum | cut -c1-12)
-    dir=${SAMBA_TEMPLATE:-$top_builddir/tests/samba-template}/$key
+    dir=${SAMBA_TEMPLATE:-$top_builddir/tests/samba-template}/sendas-samba-$key
     if [ ! -f "$dir/ready" ]; then
         local started=$SECONDS
+        rm -rf -- "${dir%/*}"/sendas-samba-*  # templates of older fixture scripts
         tmp=$dir.tmp
         rm -rf -- "$tmp" && mkdir -p "$tmp" && : >"$tmp/empty.conf"
         # An empty smb.conf (-s): /etc/samba/smb.conf must not leak in.
@@ -105,6 +112,29 @@ _samba_certificates() {
             -out "$d/cert.pem" -days 2 -extfile "$d/ext.cnf" >>"$d/openssl.log" 2>&1 ||
         { cat "$d/openssl.log" >&2; die "could not make the test CA"; }
     chmod 600 "$d/key.pem"
+}
+
+# The KDC service, a krb5.conf for the realm on 127.0.0.2 (no DNS), and
+# the bind account's keytab, exported before the DC starts.
+_samba_kerberos() {
+    local d=$1
+    sed -i 's/^\(\s*server services = \).*/\1ldap kdc/' "$d/etc/smb.conf"
+    cat >"$T/krb5.conf" <<EOF
+[libdefaults]
+    default_realm = EXAMPLE.COM
+    dns_lookup_realm = false
+    dns_lookup_kdc = false
+    rdns = false
+    dns_canonicalize_hostname = false
+[realms]
+    EXAMPLE.COM = {
+        kdc = $SAMBA_HOST
+    }
+EOF
+    export KRB5_CONFIG=$T/krb5.conf
+    SAMBA_KEYTAB=$T/svc-milter.keytab
+    "$SAMBA_TOOL" domain exportkeytab "$SAMBA_KEYTAB" --principal=svc-milter@EXAMPLE.COM -s "$d/etc/smb.conf" \
+        >"$T/exportkeytab.log" 2>&1 || { cat "$T/exportkeytab.log" >&2; die "could not export the keytab"; }
 }
 
 # True when the DC answers a bind as the milter's account.
@@ -156,6 +186,7 @@ start_samba() {
 \ttls keyfile = $d/tls/key.pem\\
 \ttls certfile = $d/tls/cert.pem\\
 \ttls cafile = $d/tls/ca.pem" "$d/etc/smb.conf"
+    [ "$SAMBA_KDC" != yes ] || _samba_kerberos "$d"
     SAMBA_CA=$d/tls/ca.pem
     SAMBA_LOG=$T/samba.log
     SAMBA_BIND_PASSWORD_FILE=$T/samba-bind.password

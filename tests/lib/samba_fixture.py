@@ -23,6 +23,7 @@
 #     has BULK_MEMBERS members (more than AD returns in one range: 1500).
 #   heidi: no mail attribute; her addresses are only in proxyAddresses.
 #   svc-milter: the milter's bind account, a normal user with no rights.
+#   The DC's own account also answers to ldap/127.0.0.2 (GSSAPI by IP).
 import sys
 
 import ldb
@@ -149,6 +150,12 @@ def populate(db, bind_password, bulk):
     d.send_as("sales", "bob")
     d.send_as("news", "all-staff")
     d.send_as("support", "carol", deny=True)  # last: prepended, so first, as AD keeps denies
+
+    # GSSAPI to ldap://127.0.0.2/ asks for a ticket for this name.
+    dc = db.search(d.base, ldb.SCOPE_SUBTREE, "(&(objectClass=computer)(primaryGroupID=516))", ["dn"])[0].dn
+    msg = ldb.Message(dc)
+    msg["servicePrincipalName"] = ldb.MessageElement("ldap/127.0.0.2", ldb.FLAG_MOD_ADD, "servicePrincipalName")
+    db.modify(msg)
 
     msg = ldb.Message(ldb.Dn(db, d.dn("boss")))
     msg["publicDelegates"] = ldb.MessageElement([d.dn("dave"), d.dn("assistants")], ldb.FLAG_MOD_ADD,
