@@ -25,6 +25,7 @@ src_libsendas_a_SOURCES = \
 	src/directory/ldap_connection.cpp src/directory/ldap_connection.h \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \
 	src/directory/ldap_filter.cpp src/directory/ldap_filter.h \
+	src/directory/ldap_snapshot.cpp \
 	src/directory/resolver.cpp src/directory/resolver.h \
 	src/directory/security_descriptor.cpp src/directory/security_descriptor.h \
 	src/directory/snapshot.h \

@@ -4,6 +4,7 @@
 // and the denied ones apart; its publicDelegates another; Full Access
 // stays the groups under ldap.full_access_base. Member lists longer than
 // the DC returns at once come in ranges (member;range=0-1499, ...).
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -80,13 +81,11 @@ bool read_remaining(LdapPool &pool, const LdapEntry &entry, const std::string &a
     return true;
 }
 
-}  // namespace
-
-std::string AdDirectory::snapshot(DirectorySnapshot &out) {
-    const LdapConfig &cfg = pool_.config();
+// Every entry under ldap.base: its addresses, all its members (range by
+// range) and group class; and which DN each objectSid names.
+std::string read_entries(LdapPool &pool, DirectorySnapshot &out, std::map<std::string, std::string> &dn_of_sid) {
+    const LdapConfig &cfg = pool.config();
     const std::string mail_attr = lower(cfg.mail_attribute), member_attr = lower(cfg.member_attribute);
-    out.nesting_unbounded = true;  // tokenGroups and in-chain see every level
-    std::string error;
     SearchRequest all{
         cfg.base,
         Scope::subtree,
@@ -94,21 +93,28 @@ std::string AdDirectory::snapshot(DirectorySnapshot &out) {
         {cfg.mail_attribute, "proxyAddresses", "objectClass", "objectSid", cfg.member_attribute + first_range},
         0,
         true};
-    SearchResult res = pool_.search(all);
+    SearchResult res = pool.search(all);
     if (res.status != SearchStatus::ok) return res.error;
-    std::map<std::string, std::string> dn_of_sid;
+    std::string error;
     for (const auto &entry : res.entries) {
         size_t next = 0;
         std::vector<std::string> members;
         if (!first_values(entry, member_attr, members, next))
             return "unreadable " + member_attr + " range of " + entry.dn;
-        if (!read_remaining(pool_, entry, member_attr, members, next, error)) return error;
+        if (!read_remaining(pool, entry, member_attr, members, next, error)) return error;
         out.entries[normalize_dn(entry.dn)] = {entry.dn,
                                                ad_addresses(entry.values(mail_attr), entry.values("proxyaddresses")),
                                                std::move(members), is_group_entry(entry)};
         for (const auto &sid : entry.values("objectsid")) dn_of_sid[sid] = entry.dn;
     }
-    if (!(error = read_users(out)).empty()) return error;
+    return "";
+}
+
+// Each mailbox's Send-As trustees and publicDelegates as rights groups.
+std::string read_mailboxes(LdapPool &pool, DirectorySnapshot &out,
+                           const std::map<std::string, std::string> &dn_of_sid) {
+    const LdapConfig &cfg = pool.config();
+    const std::string mail_attr = lower(cfg.mail_attribute);
     auto trustee_dns = [&](const std::vector<std::string> &sids) {
         std::vector<std::string> dns;
         for (const auto &sid : sids) {
@@ -124,7 +130,8 @@ std::string AdDirectory::snapshot(DirectorySnapshot &out) {
                         0,
                         true,
                         sd_flags_dacl};
-    if ((res = pool_.search(boxes)).status != SearchStatus::ok) return res.error;
+    const SearchResult res = pool.search(boxes);
+    if (res.status != SearchStatus::ok) return res.error;
     for (const auto &box : res.entries) {
         const auto addresses = ad_addresses(box.values(mail_attr), box.values("proxyaddresses"));
         if (addresses.empty()) continue;
@@ -138,21 +145,39 @@ std::string AdDirectory::snapshot(DirectorySnapshot &out) {
         if (!delegates.empty())
             out.groups.push_back({"send-on-behalf", addresses.front(), "publicDelegates of " + box.dn, delegates, {}});
     }
+    return "";
+}
+
+// The Full Access groups: named (cn or mail) after a mailbox, members as
+// read_entries found them.
+std::string read_full_access(LdapPool &pool, DirectorySnapshot &out) {
+    const LdapConfig &cfg = pool.config();
     if (cfg.full_access_base.empty()) return "";
-    res =
-        pool_.search(cfg.full_access_base, Scope::subtree, "(objectClass=group)", {"cn", cfg.mail_attribute}, 0, true);
+    const SearchResult res =
+        pool.search(cfg.full_access_base, Scope::subtree, "(objectClass=group)", {"cn", cfg.mail_attribute}, 0, true);
     if (res.status != SearchStatus::ok) return res.error;
     for (const auto &group : res.entries) {
         std::vector<std::string> names = group.values("cn");
-        const auto &mail = group.values(mail_attr);
+        const auto &mail = group.values(lower(cfg.mail_attribute));
         names.insert(names.end(), mail.begin(), mail.end());
-        for (const auto &name : names) {
-            if (name.find('@') == std::string::npos) continue;
-            out.groups.push_back({"full-access", name, group.dn, out.entries[normalize_dn(group.dn)].members, {}});
-            break;
-        }
+        const auto name = std::find_if(names.begin(), names.end(),
+                                       [](const std::string &n) { return n.find('@') != std::string::npos; });
+        if (name != names.end())
+            out.groups.push_back({"full-access", *name, group.dn, out.entries[normalize_dn(group.dn)].members, {}});
     }
     return "";
+}
+
+}  // namespace
+
+std::string AdDirectory::snapshot(DirectorySnapshot &out) {
+    out.nesting_unbounded = true;  // tokenGroups and in-chain see every level
+    std::map<std::string, std::string> dn_of_sid;
+    std::string error = read_entries(pool_, out, dn_of_sid);
+    if (error.empty()) error = read_users(out);
+    if (error.empty()) error = read_mailboxes(pool_, out, dn_of_sid);
+    if (error.empty()) error = read_full_access(pool_, out);
+    return error;
 }
 
 }  // namespace sendas
