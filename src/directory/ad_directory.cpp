@@ -144,7 +144,8 @@ bool AdDirectory::mailbox_entries(const std::string &mailbox, LookupContext &con
     const std::string value = escape_filter_value(mailbox);
     SearchRequest request{cfg.base,
                           Scope::subtree,
-                          "(|(" + cfg.mail_attribute + "=" + value + ")(proxyAddresses=smtp:" + value + "))",
+                          "(|(" + cfg.mail_attribute + "=" + value + ")(proxyAddresses=smtp:" + value +
+                              ")(proxyAddresses=SMTP:" + value + "))",
                           {cfg.mail_attribute, "proxyAddresses", "publicDelegates", "nTSecurityDescriptor"}};
     request.sd_flags = sd_flags_dacl;
     SearchResult res;

@@ -125,7 +125,7 @@ std::string read_mailboxes(LdapPool &pool, DirectorySnapshot &out,
     };
     SearchRequest boxes{cfg.base,
                         Scope::subtree,
-                        "(|(" + cfg.mail_attribute + "=*)(proxyAddresses=smtp:*))",
+                        "(|(" + cfg.mail_attribute + "=*)(proxyAddresses=smtp:*)(proxyAddresses=SMTP:*))",
                         {cfg.mail_attribute, "proxyAddresses", "publicDelegates", "nTSecurityDescriptor"},
                         0,
                         true,

@@ -7,7 +7,8 @@
 #                ACE although her group is allowed; SELF's ACE grants no one
 #   On Behalf    dave in boss's publicDelegates, eve through a group in it
 #   Full Access  frank, only that: refused with its own reply
-#   own          heidi's addresses live only in proxyAddresses (SMTP:, smtp:)
+#   own          heidi's addresses live only in proxyAddresses (SMTP:, smtp:);
+#                dave finds her mailbox by them for his Send-As ACE on it
 #   disabled     grace has a Send-As ACE and a mail address: she owns and
 #                holds nothing
 #   admins       Administrator's full control counts only with
@@ -47,6 +48,8 @@ expect frank support@example.com \
     "result replycode 550 5.7.1 <frank> has Full Access to <support@example.com> but no Send As or Send on Behalf right"
 expect heidi heidi@example.com "result accept"
 expect heidi h.alias@example.org "result accept"
+expect dave heidi@example.com "result accept"        # a mailbox known by its SMTP: proxy only
+expect dave h.alias@example.org "result accept"       # and by an smtp: one
 expect heidi heidi.sip@example.com "$(not_allowed heidi heidi.sip@example.com)"  # a sip: proxy is no mail address
 expect grace support@example.com "$(not_allowed grace support@example.com)"
 expect grace grace@example.com "$(not_allowed grace grace@example.com)"

@@ -22,6 +22,7 @@
 #   sales: Send-As ACE for bob. news: Send-As ACE for group all-staff, which
 #     has BULK_MEMBERS members (more than AD returns in one range: 1500).
 #   heidi: no mail attribute; her addresses are only in proxyAddresses.
+#     Send-As ACE for dave.
 #   svc-milter: the milter's bind account, a normal user with no rights.
 #   The DC's own account also answers to ldap/127.0.0.2 (GSSAPI by IP).
 import sys
@@ -149,6 +150,7 @@ def populate(db, bind_password, bulk):
     d.send_as("support", "grace")
     d.send_as("sales", "bob")
     d.send_as("news", "all-staff")
+    d.send_as("heidi", "dave")
     d.send_as("support", "carol", deny=True)  # last: prepended, so first, as AD keeps denies
 
     # GSSAPI to ldap://127.0.0.2/ asks for a ticket for this name.
