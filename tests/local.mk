@@ -3,7 +3,8 @@ TESTS += tests/layering.sh tests/sample-config.sh
 EXTRA_DIST += tests/layering.sh tests/sample-config.sh tests/tidy.sh tests/format.sh tests/tsan.supp
 
 # Unit tests: pure logic, no servers; one file per module, in the folder of
-# its layer (src/LAYERS).
+# its layer (src/LAYERS). Built only with CppUnit (configure says so).
+if HAVE_CPPUNIT
 check_PROGRAMS += tests/unit/unit-tests
 tests_unit_unit_tests_SOURCES = \
 	tests/unit/main.cpp \
@@ -21,13 +22,17 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/ops/audit_diff_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
+	tests/unit/ops/usage_record_test.cpp \
+	tests/unit/ops/usage_recorder_test.cpp \
 	tests/unit/milter/session_test.cpp \
 	tests/lib/json_reader.h tests/lib/text.h tests/lib/grants.h \
 	tests/lib/property_oracle.cpp tests/lib/property_oracle.h
 tests_unit_unit_tests_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(CPPUNIT_CFLAGS)
 tests_unit_unit_tests_LDADD = $(SENDAS_LIBS) $(CPPUNIT_LIBS)
 TESTS += tests/unit/unit-tests
+endif
 
 # Integration tests: miltertest scripts driving the real daemon against a
 # private slapd (tests/integration/lib.sh). They skip (77) without slapd,
@@ -94,6 +99,7 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/lib/harness.sh \
 	tests/lib/samba.sh \
 	tests/lib/samba_fixture.py \
+	tests/lib/notify-listener.py \
 	tests/README.md \
 	tests/integration/lib.sh \
 	tests/integration/fixture.ldif
@@ -114,10 +120,14 @@ DAEMON_SH_TESTS = \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
+	tests/integration/service-notify.sh \
 	tests/integration/cli.sh \
 	tests/integration/milter-settings.sh \
 	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
+	tests/integration/usage-audit.sh \
+	tests/integration/usage-file.sh \
+	tests/integration/usage-redis.sh \
 	tests/integration/daemon-mode.sh \
 	tests/integration/config-malformed.sh \
 	tests/integration/ldap-bad-credentials.sh \

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The Debian package as an admin gets it: builds it from this tree (in a
 # copy, so the tree stays clean), checks it with lintian, installs it with
-# apt, runs the INSTALLED daemon with the installed config against a
-# private slapd, checks one accept and one reject through its socket (also
-# as the postfix user), reloads it, then purges the package and checks that
-# nothing is left but the system user (kept, as usual in Debian).
+# apt, checks file modes and the unit, runs the INSTALLED daemon with the
+# installed config against a private slapd as the unit does (user
+# sendas-milter, no capabilities, a 0400 password file that postfix cannot
+# read), checks readiness as systemd would hear it (READY=1 once the socket
+# accepts connections, RELOADING=1/READY=1, STOPPING=1 through
+# NOTIFY_SOCKET), one accept and one reject through its socket (also as
+# the postfix user), reloads it; where systemd is PID 1, starts the unit
+# itself (Type=notify). Then purges the package and checks that nothing is
+# left but the system user (kept, as usual in Debian).
 #
 #   sudo bash tests/package.sh
 #
@@ -48,13 +53,8 @@ INSTALLED=no       # sendas-milter installed by us and not yet purged
 OWN_POLICY=no      # /usr/sbin/policy-rc.d created by us
 POLICY=/usr/sbin/policy-rc.d
 
-# What this script changed on the machine, undone; the harness's exit
-# trap runs it (on_exit) once the harness is loaded, pkg_cleanup before.
+# What this script changed on the machine, undone at exit (pkg_cleanup).
 pkg_undo() {
-    if [ -n "${MILTER_PID:-}" ] && declare -F _terminate >/dev/null; then
-        _terminate "$MILTER_PID"
-        MILTER_PID=
-    fi
     if [ "$INSTALLED" = yes ]; then
         say "cleanup: purging $PKG"
         DEBIAN_FRONTEND=noninteractive apt_get purge -y -q "$PKG" >/dev/null 2>&1
@@ -138,6 +138,14 @@ if ! (cd "$src" && dpkg-checkbuilddeps) >/dev/null 2>&1; then
         { cat "$W/build-dep.log" >&2; die "cannot install the build dependencies"; }
 fi
 
+# The source package too, for lintian's source checks (debian/watch,
+# debian/upstream/metadata, debian/tests): the orig tarball is the tree
+# without debian/, made before the build leaves its products in the tree.
+tar -C "$W" --exclude="$PKG-$upstream/debian" -czf "$W/${PKG}_$upstream.orig.tar.gz" "$PKG-$upstream" ||
+    die "cannot make the orig tarball"
+(cd "$src" && dpkg-source -b .) >"$W/source.log" 2>&1 || { cat "$W/source.log" >&2; fail "dpkg-source -b failed"; }
+dsc=$(ls "$W"/${PKG}_*.dsc 2>/dev/null | head -n 1)
+
 build_started=$SECONDS
 if [ -n "${SENDAS_PKG_DIR:-}" ]; then
     # Reuse a build (developing this script): the .deb, .changes and the
@@ -159,7 +167,7 @@ changes=$(ls "$W"/${PKG}_*.changes 2>/dev/null | head -n 1)
 [ -f "$deb" ] && [ -f "$changes" ] || fail "no .deb or .changes in $W"
 
 step "lintian"
-lint=$(lintian --pedantic --display-info --show-overrides "$changes" 2>&1 | grep -v '^running with root privileges')
+lint=$(lintian --pedantic --display-info --show-overrides "$dsc" "$changes" 2>&1 | grep -v '^running with root privileges')
 printf '%s\n' "${lint:-(no tags)}"
 if grep -q '^E: ' <<<"$lint"; then
     fail "lintian reports errors"
@@ -176,100 +184,13 @@ step "installing $(basename "$deb") with apt"
 INSTALLED=yes
 apt_get install -y -q "$deb" >"$W/install.log" 2>&1 || { cat "$W/install.log" >&2; fail "apt-get install failed"; }
 
-/usr/sbin/sendas-milter --version | grep -qxF "sendas-milter $upstream" ||
-    fail "installed sendas-milter --version: $(/usr/sbin/sendas-milter --version 2>&1)"
-getent passwd sendas-milter >/dev/null || fail "no system user sendas-milter"
-getent group sendas-milter >/dev/null || fail "no group sendas-milter"
-[ "$(stat -c '%U:%G %a' "$CONF")" = "root:sendas-milter 640" ] ||
-    fail "$CONF is $(stat -c '%U:%G %a' "$CONF"), expected root:sendas-milter 640"
-dpkg-query -W -f='${Conffiles}\n' "$PKG" | grep -q " $CONF " || fail "$CONF is not a conffile"
-[ -f /lib/systemd/system/sendas-milter.service ] || fail "no systemd unit"
-[ ! -e /etc/systemd/system/multi-user.target.wants/sendas-milter.service ] ||
-    fail "the unit was enabled on installation; it must wait until configured"
-postfix_member=no
-if getent passwd postfix >/dev/null; then
-    id -nG postfix | tr ' ' '\n' | grep -qx sendas-milter || fail "postfix is not in group sendas-milter"
-    postfix_member=yes
-fi
-if [ -d /var/spool/postfix ]; then
-    [ "$(stat -c '%U:%G %a' /var/spool/postfix/sendas-milter 2>&1)" = "root:sendas-milter 750" ] ||
-        fail "/var/spool/postfix/sendas-milter: $(stat -c '%U:%G %a' /var/spool/postfix/sendas-milter 2>&1)"
-fi
-echo "installed: user and group sendas-milter, $CONF root:sendas-milter 0640, unit installed disabled," \
-    "postfix in group: $postfix_member"
-
-# --- run the installed daemon ----------------------------------------------
-
-step "running /usr/sbin/sendas-milter with $CONF against a private slapd"
-export SENDAS_MILTER=/usr/sbin/sendas-milter
-# shellcheck source=tests/integration/lib.sh
-. "$top_srcdir/tests/integration/lib.sh"
-require_stack slapd
-on_exit pkg_undo  # the harness's exit trap replaced pkg_cleanup
-start_slapd
-
+# The checks of the installed package: the DEP-8 test, run here too.
+step "debian/tests/installed"
 MILTER_PROBE=${MILTER_PROBE:-$top_builddir/tests/tools/milter-probe}
 [ -x "$MILTER_PROBE" ] || MILTER_PROBE=$src/tests/tools/milter-probe  # built by the package's make check
 [ -x "$MILTER_PROBE" ] || die "no milter-probe: build it with make check, or set MILTER_PROBE"
-# $T is where the socket lives: reachable by the group, like /run/sendas-milter.
-chgrp sendas-milter "$T" && chmod 750 "$T"
-install -m 755 "$MILTER_PROBE" "$T/milter-probe"
-
-# The installed config, with the test's directory, socket and pid file.
-overrides=(--ldap.uri "$SLAPD_URI" --ldap.timeout 2 --socket "unix:$T/milter.sock" --pidfile "$T/sendas-milter.pid")
-out=$(/usr/sbin/sendas-milter -t -c "$CONF" "${overrides[@]}" 2>&1) || fail "-t with the installed config: $out"
-grep -q "configuration OK" <<<"$out" || fail "-t did not say OK: $out"
-
-MILTER_SOCKET=unix:$T/milter.sock
-MILTER_LOG=$T/milter.log
-/usr/sbin/sendas-milter -f -c "$CONF" "${overrides[@]}" </dev/null >>"$MILTER_LOG" 2>&1 &
-MILTER_PID=$!
-n=100
-until _socket_ready "$MILTER_SOCKET"; do
-    _pid_alive "$MILTER_PID" || { cat "$MILTER_LOG" >&2; MILTER_PID=; fail "the installed daemon exited during startup"; }
-    n=$((n - 1))
-    [ $n -gt 0 ] || fail "the installed daemon did not open its socket within 10 s"
-    sleep 0.1
-done
-sleep 0.2  # privileges are dropped right after the socket is opened
-uid=$(awk '/^Uid:/ { print $2 }' "/proc/$MILTER_PID/status")
-[ "$uid" = "$(id -u sendas-milter)" ] || fail "daemon runs as uid $uid, expected sendas-milter's"
-[ "$(stat -c '%U:%G %A' "$T/milter.sock")" = "sendas-milter:sendas-milter srwxrwx---" ] ||
-    fail "socket is $(stat -c '%U:%G %A' "$T/milter.sock")"
-
-probe() {  # [runuser -u USER --] LOGIN: From: support@example.com as LOGIN
-    local login=${*: -1}
-    "${@:1:$#-1}" "$T/milter-probe" --socket "$MILTER_SOCKET" --macro "mail:{auth_authen}=$login" \
-        --macro mail:i=PKGTEST --from "<$login@example.com>" --rcpt '<friend@other.example>' \
-        --header 'From: Support <support@example.com>'
-}
-out=$(probe alice) || fail "probe (alice): $out"
-echo "alice as support@example.com:"; sed 's/^/    /' <<<"$out"
-expect "$out" "result accept"
-expect "$out" "addrcpt_par <support+Sent@example.com> NOTIFY=NEVER"
-out=$(probe eve) || fail "probe (eve): $out"
-echo "eve as support@example.com:"; sed 's/^/    /' <<<"$out"
-expect "$out" "result replycode 550 5.7.1 <eve> is not allowed to send as <support@example.com>"
-if [ "$postfix_member" = yes ]; then
-    # Through the group alone, as Postfix reaches it.
-    out=$(probe runuser -u postfix -- eve 2>&1) || fail "probe as the postfix user: $out"
-    expect "$out" "result replycode 550 5.7.1 <eve> is not allowed to send as <support@example.com>"
-    echo "the postfix user reaches the socket through group sendas-milter"
-fi
-
-# A reload runs as sendas-milter: the 0640 root:sendas-milter conffile must be readable.
-kill -USR1 "$MILTER_PID"
-n=50
-until grep -q "configuration reloaded" "$MILTER_LOG"; do
-    n=$((n - 1))
-    [ $n -gt 0 ] || { cat "$MILTER_LOG" >&2; fail "no 'configuration reloaded' within 5 s of SIGUSR1"; }
-    sleep 0.1
-done
-out=$(probe alice) || fail "probe after reload: $out"
-expect "$out" "result accept"
-echo "SIGUSR1: configuration reloaded by the unprivileged daemon; decisions still work"
-stop_milter || fail "the installed daemon did not stop cleanly on SIGTERM"
-grep -F 'PKGTEST:' "$MILTER_LOG" | sed 's/^/audit: /'
+MILTER_PROBE=$MILTER_PROBE AUTOPKGTEST_ARTIFACTS=$W bash "$top_srcdir/debian/tests/installed" ||
+    fail "debian/tests/installed failed"
 
 # --- purge -------------------------------------------------------------------
 

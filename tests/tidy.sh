@@ -7,6 +7,8 @@ tidy=$(command -v clang-tidy-14 || command -v clang-tidy) || { echo "SKIP: clang
 # shellcheck disable=SC2207 # pkg-config prints flags without spaces in them
 flags=(-std=c++17 -Isrc '-DSYSCONFDIR="/etc"' '-DPACKAGE_VERSION="tidy"'
     $(pkg-config --cflags ldap hiredis milter libcrypto prometheus-cpp-pull))
+# The sd_notify calls too, where libsystemd-dev is installed.
+pkg-config --exists libsystemd && flags+=(-DHAVE_SYSTEMD=1)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for file in $(find src -name '*.cpp' | sort); do

@@ -116,6 +116,18 @@ struct SentCopyConfig {
     std::string address = "%l+Sent@%d";
 };
 
+// Usage of delegated rights (ops/usage_recorder.h).
+struct UsageSection {
+    bool record = true;
+    std::string state_file = "/var/lib/sendas-milter/usage";  // without Redis; this host only
+    unsigned retention = 180 * 86400;                         // seconds a record outlives its last use
+};
+
+struct AlertsSection {
+    unsigned daily_threshold = 0;  // messages per user, mailbox and day; 0: off
+    unsigned median_factor = 0;    // times the 30-day median; 0: off
+};
+
 // What libmilter is given at start.
 struct MilterSection {
     unsigned timeout = 7210;  // seconds waiting for the MTA's next command: libmilter's default
@@ -149,6 +161,8 @@ struct Config {
     CacheSection cache;
     RewriteConfig rewrite;
     SentCopyConfig sent_copy;
+    UsageSection usage;
+    AlertsSection alerts;
     MilterSection milter;
 
     bool is_local_domain(const std::string &lowercase_domain) const {

@@ -30,8 +30,9 @@ bool log_debug_enabled() { return debug_on; }
 void log(Severity severity, const std::string &line) {
     if (severity == Severity::debug && !debug_on) return;
     // Postfix style: the severity is a word in the text, for grep.
-    static constexpr int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
-    static constexpr const char *prefixes[] = {"debug: ", "", "warning: ", "error: "};
+    // A notice (first_use) reads like an info line; syslog filters may route it apart.
+    static constexpr int priorities[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING, LOG_ERR};
+    static constexpr const char *prefixes[] = {"debug: ", "", "", "warning: ", "error: "};
     const auto index = static_cast<size_t>(severity);
     const int priority = priorities[index];
     const char *prefix = prefixes[index];

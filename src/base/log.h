@@ -7,7 +7,7 @@
 
 namespace sendas {
 
-enum class Severity { debug, info, warning, error };
+enum class Severity { debug, info, notice, warning, error };
 
 // Opens syslog as `ident`; with `also_stderr` every line goes to stderr too.
 // There warnings and errors start with `ident` ("sendas-milter: error:

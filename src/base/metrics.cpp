@@ -60,6 +60,21 @@ struct Registry {
                                          .Help("MTA connections currently open")
                                          .Register(*registry)
                                          .Add({});
+    prometheus::Family<prometheus::Counter> &first_uses =
+        BuildCounter()
+            .Name("sendas_milter_usage_first_use_total")
+            .Help("Rights used for the first time within usage.retention (log event first_use), by right")
+            .Register(*registry);
+    prometheus::Family<prometheus::Counter> &usage_alerts =
+        BuildCounter()
+            .Name("sendas_milter_usage_alerts_total")
+            .Help("Daily counts over an alert limit (log event usage_alert), by rule")
+            .Register(*registry);
+    prometheus::Family<prometheus::Counter> &usage_writes =
+        BuildCounter()
+            .Name("sendas_milter_usage_writes_total")
+            .Help("Usage batches written to the usage store, by result")
+            .Register(*registry);
     prometheus::Histogram &ldap_ok = ldap_latency.Add({}, latency_buckets);
     prometheus::Histogram &redis_ok = redis_latency.Add({}, latency_buckets);
     prometheus::Counter &ldap_failed = ldap_errors.Add({});
@@ -118,6 +133,18 @@ void connection_opened() {
 
 void connection_closed() {
     if (Registry *m = active) m->connections.Decrement();
+}
+
+void usage_first_use(const std::string &right) {
+    if (Registry *m = active) m->first_uses.Add({{"right", right}}).Increment();
+}
+
+void usage_alert(const char *rule) {
+    if (Registry *m = active) m->usage_alerts.Add({{"rule", rule}}).Increment();
+}
+
+void usage_write(bool ok) {
+    if (Registry *m = active) m->usage_writes.Add({{"result", ok ? "ok" : "failed"}}).Increment();
 }
 
 }  // namespace metrics

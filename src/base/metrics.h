@@ -21,6 +21,9 @@ void cache_bad_record();                        // failed verification, ignored
 void stale_answer();
 void connection_opened();
 void connection_closed();
+void usage_first_use(const std::string &right);  // a right used for the first time (first_use)
+void usage_alert(const char *rule);              // usage_alert, by rule
+void usage_write(bool ok);                       // a usage batch written, or not
 
 }  // namespace metrics
 }  // namespace sendas

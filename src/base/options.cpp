@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/duration.h"
 #include "base/string_util.h"
 
 namespace sendas {
@@ -163,6 +164,18 @@ struct Limit {
     }
 };
 
+// A duration with a unit ("180d") or in seconds, shown in the largest exact unit.
+struct Duration {
+    unsigned min = 0;
+    void parse(const std::string &v, unsigned &field) const {
+        int64_t seconds = 0;
+        if (!parse_duration(v, seconds)) bad_value("expected a duration such as 180d (units s, m, h, d, w)");
+        if (seconds < min) bad_value("expected at least " + format_duration(min));
+        field = static_cast<unsigned>(seconds);
+    }
+    std::string show(unsigned field) const { return format_duration(field); }
+};
+
 template <typename Access, typename Kind>
 OptionSpec option(const char *key, Access access, Kind kind, const char *help) {
     return {key, help, [access, kind](Config &c, const std::string &v) { kind.parse(v, access(c)); },
@@ -301,6 +314,18 @@ const std::vector<OptionSpec> &option_table() {
                "connections the socket queues before the daemon accepts them (listen backlog)"),
         option("limits.per_user_mailbox", FIELD(send_limit), Limit{},
                "most messages one user may send as one shared mailbox per period, e.g. 200/1h (empty: no limit)"),
+
+        option("usage.record", FIELD(usage.record), YesNo{},
+               "record each use of a Send As or Send on Behalf right (sendasctl usage, UNUSED_RIGHT, first_use)"),
+        option("usage.state_file", FIELD(usage.state_file), Text{true},
+               "file holding this host's usage records when redis.address is empty"),
+        option("usage.retention", FIELD(usage.retention), Duration{31 * 86400},
+               "how long a usage record is kept after its last use (at least 31d)"),
+        option("alerts.daily_threshold", FIELD(alerts.daily_threshold), Number{0, 100000000},
+               "log a usage_alert once a day when one user sends more messages as one mailbox (0: off)"),
+        option("alerts.median_factor", FIELD(alerts.median_factor), Number{0, 10000},
+               "log a usage_alert once a day when one user sends more than this many times the daily median of "
+               "the 30 days before as one mailbox (0: off)"),
 
         option("rewrite.send_as_remove_sender", FIELD(rewrite.send_as_remove_sender), YesNo{},
                "remove Sender: from messages sent under Send As"),

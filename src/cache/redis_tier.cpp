@@ -111,6 +111,23 @@ bool RedisTier::read_list(const std::string &name, long long count, std::vector<
     return true;
 }
 
+bool RedisTier::run(const std::vector<std::vector<std::string>> &commands, std::vector<RedisReplyPtr> &replies) {
+    return pool_.run(commands, replies);
+}
+
+bool RedisTier::scan(const std::string &pattern, std::vector<std::string> &keys) {
+    std::string cursor = "0";
+    do {
+        std::vector<RedisReplyPtr> replies;
+        if (!pool_.run({{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}}, replies)) return false;
+        const redisReply *scan = replies[0].get();
+        if (scan->type != REDIS_REPLY_ARRAY || scan->elements != 2) return false;
+        cursor = as_string(scan->element[0]);
+        for (size_t i = 0; i < scan->element[1]->elements; ++i) keys.push_back(as_string(scan->element[1]->element[i]));
+    } while (cursor != "0");
+    return true;
+}
+
 bool RedisTier::publish_stats(const std::map<std::string, unsigned long long> &counters) {
     std::vector<std::string> hset{"HSET", stats_key_};
     for (const auto &[name, value] : counters) {

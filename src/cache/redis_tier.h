@@ -8,6 +8,8 @@
 //                           per-user flush reaches every spelling
 //   PREFIXv1:sends:USER:MAILBOX:WINDOW  list: one token per message counted
 //                           against limits.per_user_mailbox (send_limit.h)
+//   PREFIXv1:usage:RIGHT:MAILBOX:USER  hash: when and how often one user
+//                           used one right on one mailbox (cmd/usage_redis.h)
 //   PREFIXv1:flush          pub/sub channel: "*", a login or "dn:IDENTITY", to
 //                           drop local tiers
 //   PREFIXv1:stats:HOST:PID hash of one daemon's counters (sendasctl cache stats)
@@ -49,6 +51,11 @@ public:
     bool push(const std::string &name, const std::string &entry, int64_t ttl, long long &length);
     // The first `count` entries of the list key(name).
     bool read_list(const std::string &name, long long count, std::vector<std::string> &entries);
+    // Runs `commands` as one round trip, for stores kept in this Redis
+    // (usage records). False when Redis is unavailable or answers an error.
+    bool run(const std::vector<std::vector<std::string>> &commands, std::vector<RedisReplyPtr> &replies);
+    // Every key matching the glob `pattern`, by SCAN.
+    bool scan(const std::string &pattern, std::vector<std::string> &keys);
     // Publishes this process's counters for `sendasctl cache stats`.
     bool publish_stats(const std::map<std::string, unsigned long long> &counters);
     // Every daemon's published counters, by "HOST:PID".

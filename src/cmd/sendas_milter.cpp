@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/options.h"
+#include "cmd/service_notify.h"
 #include "cmd/startup.h"
 #include "milter/glue.h"
 
@@ -101,6 +102,7 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::share
     for (;;) {
         int signal = 0;
         if (sigwait(&set, &signal) != 0) continue;
+        service_notify::reloading();
         try {
             std::shared_ptr<const Config> config = load_config(cmd);
             std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
@@ -111,6 +113,7 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::share
         } catch (const std::exception &e) {
             log(Severity::error, std::string("reload failed, keeping the running configuration: ") + e.what());
         }
+        service_notify::ready();  // with the new config or the old one
     }
 }
 
@@ -206,7 +209,11 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
         return EX_UNAVAILABLE;
     }
     log(Severity::info, "starting on " + config->socket);
+    // The socket has listened since open_socket_and_detach: connections
+    // made from now on wait in its backlog for smfi_main to accept them.
+    service_notify::ready();
     const int rc = smfi_main();
+    service_notify::stopping();
     if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
     log(Severity::info, "stopped");
     return rc == MI_SUCCESS ? 0 : EX_SOFTWARE;

@@ -2,8 +2,10 @@
 //   explain USER ADDRESS   the decision for USER sending as ADDRESS, and why
 //   cache flush [USER]     drop cached answers on every daemon sharing Redis
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
-//   audit [--format text|csv|json] [--mailbox ADDR]
-//                          who holds which right on every mailbox, and findings
+//   audit [--format text|csv|json] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]
+//                          who holds which right on every mailbox, and findings (ctl_audit.h)
+//   usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]
+//                          who used which right, how often, when last (ctl_usage.h)
 #include <sysexits.h>
 #include <algorithm>
 #include <charconv>
@@ -18,6 +20,8 @@
 #include "base/log.h"
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
+#include "cmd/ctl_audit.h"
+#include "cmd/ctl_usage.h"
 #include "cmd/startup.h"
 #include "directory/ad_directory.h"
 #include "directory/resolver.h"
@@ -202,36 +206,12 @@ int cache_stats(const Config &config) {
     return 0;
 }
 
-bool parse_report_format(const std::string &format, ReportFormat &report_format) {
-    if (format == "text")
-        report_format = ReportFormat::text;
-    else if (format == "csv")
-        report_format = ReportFormat::csv;
-    else if (format == "json")
-        report_format = ReportFormat::json;
-    else
-        return false;
-    return true;
-}
-
-int audit(const Config &config, ReportFormat report_format, const std::string &mailbox) {
-    // Straight from LDAP: an audit must not trust a cache.
-    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
-    DirectorySnapshot snapshot;
-    std::string error = directory->snapshot(snapshot);
-    if (!error.empty()) {
-        std::cerr << "sendasctl: LDAP " << config.ldap.uri << ": " << error << "\n";
-        return EX_UNAVAILABLE;
-    }
-    std::cout << format_report(audit_rights(snapshot, config.ldap.nested_depth, normalize_dn), report_format, mailbox);
-    return 0;
-}
-
 const char *usage =
     "Usage: sendasctl [-c FILE] explain USER ADDRESS\n"
     "       sendasctl [-c FILE] cache flush [USER]\n"
     "       sendasctl [-c FILE] cache stats\n"
-    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR]\n";
+    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]\n"
+    "       sendasctl [-c FILE] usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]\n";
 
 using Subcommand = std::function<int(const Config &)>;
 
@@ -245,15 +225,16 @@ Subcommand parse_subcommand(const std::vector<std::string> &words, const po::var
         return [login = words.size() == 3 ? words[2] : ""](const Config &c) { return cache_flush(c, login); };
     if (first == "cache" && words.size() == 2 && words[1] == "stats") return cache_stats;
     if (first == "audit" && words.size() == 1) {
-        ReportFormat format;
-        if (!parse_report_format(vm["format"].as<std::string>(), format)) {
-            error = "--format is text, csv or json";
-            return nullptr;
-        }
-        return
-            [format, mailbox = vm["mailbox"].as<std::string>()](const Config &c) { return audit(c, format, mailbox); };
+        AuditRequest request;
+        if (!parse_audit_request(vm, request, error)) return nullptr;
+        return [request](const Config &c) { return run_audit(c, request); };
     }
-    if (first == "explain" || first == "cache" || first == "audit")
+    if (first == "usage" && words.size() == 1) {
+        UsageQuery query;
+        if (!parse_usage_query(vm, query, error)) return nullptr;
+        return [query](const Config &c) { return run_usage(c, query); };
+    }
+    if (first == "explain" || first == "cache" || first == "audit" || first == "usage")
         error = "wrong arguments for " + first;
     else
         error = first.empty() ? "no command given" : "unknown command '" + first + "'";
@@ -268,6 +249,8 @@ std::optional<int> read_command_line(int argc, char **argv, po::variables_map &v
         "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
         "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
         "version", "print the version");
+    add_audit_options(options);
+    add_usage_options(options);
     po::options_description all;
     all.add(options).add_options()("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;

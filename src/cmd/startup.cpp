@@ -4,8 +4,11 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "base/secret_files.h"
 #include "cache/caching_directory.h"
+#include "cmd/usage_redis.h"
 #include "directory/ad_directory.h"
+#include "ops/usage_file.h"
 
 namespace sendas {
 namespace {
@@ -46,6 +49,11 @@ void kerberos_environment(const LdapConfig &ldap) {
     setenv("KRB5CCNAME", "MEMORY:sendas-milter", 0);       // NOLINT(concurrency-mt-unsafe): before any thread
 }
 
+std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis) {
+    if (redis) return std::make_shared<RedisUsageStore>(std::move(redis), config.usage.retention);
+    return std::make_shared<FileUsageStore>(config.usage.state_file, config.usage.retention);
+}
+
 Services make_services(std::shared_ptr<const Config> config) {
     Services services;
     auto runtime = std::make_shared<Runtime>();
@@ -53,9 +61,14 @@ Services make_services(std::shared_ptr<const Config> config) {
     if (r.enabled()) services.redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, r.pool_size, r.hmac_key);
     const std::string warning = redis_integrity_warning(*config);
     if (!warning.empty()) log(Severity::warning, warning);
+    for (const std::string &secret : secret_file_warnings(*config)) log(Severity::warning, secret);
     if (config->send_limit.count > 0)
         runtime->limiter = std::make_shared<SendLimiter>(
             config->send_limit, services.redis ? std::make_shared<RedisLists>(services.redis) : nullptr);
+    if (config->usage.record)
+        runtime->usage =
+            std::make_shared<UsageRecorder>(make_usage_store(*config, services.redis),
+                                            AlertRules{config->alerts.daily_threshold, config->alerts.median_factor});
     runtime->directory = std::make_shared<CachingDirectory>(make_ldap_directory(config->ldap, address_rules(*config)),
                                                             cache_settings(*config), services.redis);
     runtime->config = std::move(config);

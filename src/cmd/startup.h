@@ -21,10 +21,15 @@ struct Services {
 // memory. Call before any thread starts: a reload cannot change it.
 void kerberos_environment(const LdapConfig &ldap);
 
-// LDAP behind the cache tiers, and the send limiter counting in Redis.
-// Connects nothing yet, but logs redis_integrity_warning(), so at
-// start-up, with -t and on reload.
+// LDAP behind the cache tiers, the send limiter counting in Redis and
+// the usage recorder. Connects nothing yet, but logs
+// redis_integrity_warning() and secret_file_warnings(), so at start-up,
+// with -t and on reload.
 Services make_services(std::shared_ptr<const Config> config);
+
+// Where usage records live: `redis` when there is one, else
+// usage.state_file. For the daemon's recorder and for sendasctl.
+std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis);
 
 }  // namespace sendas
 

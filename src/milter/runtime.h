@@ -1,5 +1,5 @@
 // What one config snapshot brings to life for the sessions: the config, the
-// directory (behind its caches) and the send limiter. Sessions pin the
+// directory (behind its caches), the send limiter and the usage recorder. Sessions pin the
 // snapshot current at connect; a reload swaps in a new one for later
 // connections and the old one dies with its last session. Built by
 // cmd/startup.h.
@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "directory/directory.h"
 #include "ops/send_limit.h"
+#include "ops/usage_recorder.h"
 
 namespace sendas {
 
@@ -19,6 +20,7 @@ struct Runtime {
     std::shared_ptr<const Config> config;
     std::shared_ptr<Directory> directory;
     std::shared_ptr<SendLimiter> limiter;  // null when limits.per_user_mailbox is off
+    std::shared_ptr<UsageRecorder> usage;  // null when usage.record = no
 };
 
 // The current snapshot; thread-safe swap and read.

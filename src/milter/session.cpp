@@ -163,6 +163,9 @@ Verdict MilterSession::end_message(MtaActions &mta, const std::string &queue_id)
         decision.acted = true;
         mta.set_reply("451", "4.3.0", "temporary failure applying sender policy");
     }
+    // Only what was accepted and applied counts as a use; off the message path.
+    if (decision.acted && runtime_->usage)
+        runtime_->usage->record(decision, answers.user.value, message_.auth_user, message_.queue_id);
     if (decision.acted)
         metrics::decision(action_name(decision), right_name(decision.right), reason_name(decision.reason));
     if (decision.acted)

@@ -2,6 +2,7 @@
 #include "ops/rights_audit.h"
 #include "base/json.h"
 #include "base/string_util.h"
+#include "ops/usage_record.h"
 
 #include <algorithm>
 #include <climits>
@@ -224,14 +225,20 @@ void for_each_right(const std::map<std::string, std::vector<Holder>> &rights, Vi
     }
 }
 
+// "last used 2024-05-01T12:00:00Z" for a right that sends, once usage was read.
+std::string last_used_note(const AuditReport &report, const char *right, const Holder &h, const char *lead) {
+    if (!report.usage_read || std::string(right) == "full-access") return "";
+    return lead + (h.last_used ? "last used " + time_text(h.last_used) : std::string("no use recorded"));
+}
+
 void write_text(const AuditReport &report, const Selection &selected, std::ostream &out) {
     for (const auto &[mailbox, rights] : report.mailboxes) {
         if (!selected(mailbox)) continue;
         out << mailbox << "\n";
         for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
             for (const auto &h : holders)
-                out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ")
-                    << ")\n";
+                out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ") << ")"
+                    << last_used_note(report, right, h, "  ") << "\n";
         });
     }
     out << "findings:\n";
@@ -252,7 +259,8 @@ void write_csv(const AuditReport &report, const Selection &selected, std::ostrea
         for_each_right(entry.second, [&](const char *right, const std::vector<Holder> &holders) {
             for (const auto &h : holders)
                 out << "holder," << csv_field(mailbox) << "," << right << "," << csv_field(h.user) << ","
-                    << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,\n";
+                    << csv_field(h.dn) << "," << csv_field(join(h.path, " -> ")) << ",,"
+                    << csv_field(last_used_note(report, right, h, "")) << "\n";
         });
     }
     for (const auto &f : report.findings)
@@ -261,10 +269,12 @@ void write_csv(const AuditReport &report, const Selection &selected, std::ostrea
                 << csv_field(f.detail) << "\n";
 }
 
-void write_json_holder(const Holder &h, std::ostream &out) {
+void write_json_holder(const Holder &h, bool usage_read, std::ostream &out) {
     out << "{\"user\":" << json_string(h.user) << ",\"dn\":" << json_string(h.dn) << ",\"path\":[";
     for (size_t j = 0; j < h.path.size(); ++j) out << (j ? "," : "") << json_string(h.path[j]);
-    out << "]}";
+    out << "]";
+    if (usage_read) out << ",\"last_used\":" << (h.last_used ? json_string(time_text(h.last_used)) : "null");
+    out << "}";
 }
 
 void write_json(const AuditReport &report, const Selection &selected, std::ostream &out) {
@@ -280,7 +290,7 @@ void write_json(const AuditReport &report, const Selection &selected, std::ostre
             right_separator = ",";
             for (size_t i = 0; i < holders.size(); ++i) {
                 if (i) out << ",";
-                write_json_holder(holders[i], out);
+                write_json_holder(holders[i], report.usage_read, out);
             }
             out << "]";
         });

@@ -5,6 +5,7 @@
 #ifndef SENDAS_RIGHTS_AUDIT_H
 #define SENDAS_RIGHTS_AUDIT_H
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@ struct Holder {
     std::string user;  // the user's primary address, or the DN without one
     std::string dn;
     std::vector<std::string> path;  // user, groups..., rights group
+    int64_t last_used = 0;          // Unix time from the usage records (usage_audit.h); 0: none
 };
 
 struct Finding {
@@ -31,6 +33,7 @@ struct AuditReport {
     // mailbox -> right -> holders
     std::map<std::string, std::map<std::string, std::vector<Holder>>> mailboxes;
     std::vector<Finding> findings;
+    bool usage_read = false;  // holders carry last_used
 };
 
 // `normalize` maps a DN to its comparison form (normalize_dn in practice).

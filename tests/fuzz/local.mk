@@ -11,12 +11,14 @@ EXTRA_DIST += tests/fuzz/run-fuzz tests/fuzz/check.h tests/fuzz/corpus
 if FUZZING
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz-address \
+	tests/fuzz/fuzz-audit-snapshot \
 	tests/fuzz/fuzz-cache-record \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
 	tests/fuzz/fuzz-security-descriptor \
 	tests/fuzz/fuzz-sentinel-reply \
+	tests/fuzz/fuzz-usage-record \
 	tests/fuzz/fuzz-xtext
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CPPFLAGS = $(src_libsendas_a_CPPFLAGS)
@@ -26,6 +28,10 @@ tests_fuzz_fuzz_address_SOURCES = tests/fuzz/fuzz_address.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_address_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_address_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_address_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_audit_snapshot_SOURCES = tests/fuzz/fuzz_audit_snapshot.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_audit_snapshot_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_audit_snapshot_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_audit_snapshot_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_cache_record_SOURCES = tests/fuzz/fuzz_cache_record.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_cache_record_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_cache_record_LDFLAGS = $(FUZZ_LDFLAGS)
@@ -50,6 +56,10 @@ tests_fuzz_fuzz_sentinel_reply_SOURCES = tests/fuzz/fuzz_sentinel_reply.cpp test
 tests_fuzz_fuzz_sentinel_reply_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_sentinel_reply_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_sentinel_reply_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_usage_record_SOURCES = tests/fuzz/fuzz_usage_record.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_usage_record_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_usage_record_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_usage_record_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_xtext_SOURCES = tests/fuzz/fuzz_xtext.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_xtext_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_xtext_LDFLAGS = $(FUZZ_LDFLAGS)

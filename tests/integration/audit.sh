@@ -19,7 +19,7 @@ audit() {  # [CONFIG LINE...] -- [sendasctl audit args...]: output in $out, stat
     [ $# -gt 0 ] && shift
     write_milter_config "$T/ctl.conf" "audit.disabled_filter = (description=disabled)" ${lines[@]+"${lines[@]}"}
     rc=0
-    out=$("$SENDASCTL" -c "$T/ctl.conf" audit "$@" 2>"$T/ctl.err") || rc=$?
+    out=$("$SENDASCTL" -c "$T/ctl.conf" audit --unused 0 "$@" 2>"$T/ctl.err") || rc=$?
 }
 same() {  # WHAT EXPECTED ACTUAL
     [ "$2" = "$3" ] || fail "$1: expected

@@ -30,6 +30,28 @@ head -c 32 /dev/urandom >"$T/hmac.key"
 out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address 192.0.2.1:6379 --redis.timeout 0.2 \
     --redis.hmac_key_file "$T/hmac.key" 2>&1) || true
 ! grep -q "hmac_key_file is not set" <<<"$out" || fail "-t warned although redis.hmac_key_file is set: $out"
+# Secret files are for the daemon's user only: one the group or others may
+# read is warned about, by key and path; owner-only files are not.
+printf '%s\n' "$LDAP_ROOTPW" >"$T/ldap.password"
+chmod 0640 "$T/ldap.password"
+chmod 0604 "$T/hmac.key"
+secrets=(--ldap.bind_dn "$LDAP_ROOTDN" --ldap.bind_password_file "$T/ldap.password" --redis.hmac_key_file "$T/hmac.key")
+out=$("$SENDAS_MILTER" -t -c "$conf" "${secrets[@]}" 2>&1) || fail "-t with readable secrets: $out"
+grep -qF "ldap.bind_password_file $T/ldap.password is mode 0640: its group or others may read" <<<"$out" ||
+    fail "-t did not warn about a 0640 password file: $out"
+grep -qF "redis.hmac_key_file $T/hmac.key is mode 0604: its group or others may read" <<<"$out" ||
+    fail "-t did not warn about a 0604 key file: $out"
+grep -q "configuration OK" <<<"$out" || fail "a warning made -t fail: $out"
+chmod 0400 "$T/ldap.password" "$T/hmac.key"
+out=$("$SENDAS_MILTER" -t -c "$conf" "${secrets[@]}" 2>&1) || fail "-t with 0400 secrets: $out"
+! grep -q "may read the secret" <<<"$out" || fail "-t warned about 0400 secret files: $out"
+grep -q "configuration OK" <<<"$out" || fail "-t with 0400 secrets: $out"
+# The daemon warns at start-up too.
+chmod 0440 "$T/ldap.password"
+start_milter "ldap.bind_dn = $LDAP_ROOTDN" "ldap.bind_password_file = $T/ldap.password"
+grep -qF "ldap.bind_password_file $T/ldap.password is mode 0440" "$MILTER_LOG" ||
+    fail "no start-up warning about a 0440 password file: $(cat "$MILTER_LOG")"
+stop_milter || fail "the daemon did not stop"
 if [ -n "$(_find_tool redis-server)" ] && [ -n "$(_find_tool redis-cli)" ]; then
     start_redis
     out=$("$SENDAS_MILTER" -t -c "$conf" --redis.address "$REDIS_ADDRESS" 2>&1) || fail "-t with Redis up: $out"

@@ -80,7 +80,7 @@ expect_exit 0 "configuration OK" "${as_other[@]}" "$SENDAS_MILTER" -n -c "$T/pri
 
 # The daemon too: a pid file it cannot write is named with the reason.
 start_milter "pidfile = $T/no/such/dir/milter.pid"
-grep -qxF "sendas-milter: warning: cannot write pid file $T/no/such/dir/milter.pid: No such file or directory" \
+wait_for 50 grep -qxF "sendas-milter: warning: cannot write pid file $T/no/such/dir/milter.pid: No such file or directory" \
     "$MILTER_LOG" || fail "pid file failure: $(cat "$MILTER_LOG")"
 stop_milter || fail "daemon did not stop cleanly"
 

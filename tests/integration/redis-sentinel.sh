@@ -31,28 +31,17 @@ rcli() {  # PORT ARG...: as the ACL user
     "$REDIS_CLI" -h 127.0.0.1 -p "$1" --user sendas --pass "$PASSWORD" --no-auth-warning "${@:2}"
 }
 scli() { "$REDIS_CLI" -h 127.0.0.1 -p "$1" "${@:2}"; }  # PORT ARG...: a sentinel
-# until_true TENTHS CMD...: polls CMD every 0.1 s; false when it never held.
-until_true() {
-    local n=$1
-    shift
-    until "$@"; do
-        n=$((n - 1))
-        [ "$n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-
 start_redis_node() {  # NAME [ARG...]
     local name=$1
     shift
     PORTS[$name]=$(pick_port)
     launch "$name" "$REDIS_SERVER" --port "${PORTS[$name]}" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" \
         --set-proc-title no --logfile "$T/$name.log" "${ACL[@]}" --masteruser sendas --masterauth "$PASSWORD" "$@"
-    until_true 100 eval '[ "$(rcli "${PORTS[$name]}" ping 2>/dev/null)" = PONG ]' || fail "$name did not start"
+    wait_for 100 eval '[ "$(rcli "${PORTS[$name]}" ping 2>/dev/null)" = PONG ]' || fail "$name did not start"
 }
 start_redis_node master
 start_redis_node replica --replicaof 127.0.0.1 "${PORTS[master]}"
-until_true 100 eval 'rcli "${PORTS[master]}" info replication | grep -q "^connected_slaves:1"' ||
+wait_for 100 eval 'rcli "${PORTS[master]}" info replication | grep -q "^connected_slaves:1"' ||
     fail "the replica did not attach to the master"
 
 SENTINELS=
@@ -77,7 +66,7 @@ master_port_at() { scli "$1" sentinel get-master-addr-by-name mymaster 2>/dev/nu
 # A failover needs the sentinels to know each other (they meet on the
 # master within a few seconds).
 for i in 1 2 3; do
-    until_true 150 eval '[ "$(scli "${PORTS[sentinel'$i']}" sentinel sentinels mymaster 2>/dev/null | grep -c "^name$")" -ge 2 ]' ||
+    wait_for 150 eval '[ "$(scli "${PORTS[sentinel'$i']}" sentinel sentinels mymaster 2>/dev/null | grep -c "^name$")" -ge 2 ]' ||
         fail "sentinel $i did not meet the other two"
 done
 
@@ -86,7 +75,7 @@ start_milter "redis.sentinels =$SENTINELS" "redis.master_name = mymaster" "redis
 
 # --- before the failover: the master the sentinels name is the one used ------
 [ "$(probe_result alice support@example.com)" = "result accept" ] || fail "alice as support refused"
-until_true 30 eval '[ "$(rcli "${PORTS[master]}" exists sendas:v1:u:alice)" = 1 ]' ||
+wait_for 30 eval '[ "$(rcli "${PORTS[master]}" exists sendas:v1:u:alice)" = 1 ]' ||
     fail "no cache record for alice in the master the sentinels name"
 # The default user is off: a client without the ACL user cannot even PING.
 [ "$(scli "${PORTS[master]}" ping 2>&1)" != PONG ] || fail "the default user still works: redis.user proves nothing"
@@ -95,7 +84,7 @@ count_key=$(rcli "${PORTS[master]}" --scan --pattern 'sendas:v1:sends:*' | head 
 [ -n "$count_key" ] || fail "no send-limit list in the master"
 [ "$(rcli "${PORTS[master]}" llen "$count_key")" = 20 ] || fail "master counts $(rcli "${PORTS[master]}" llen "$count_key") messages, not 20"
 # The documented window: counts not yet replicated when the master dies.
-until_true 30 eval '[ "$(rcli "${PORTS[replica]}" llen "$count_key")" = 20 ]' || fail "the replica did not receive the counts"
+wait_for 30 eval '[ "$(rcli "${PORTS[replica]}" llen "$count_key")" = 20 ]' || fail "the replica did not receive the counts"
 
 # --- the master killed under load --------------------------------------------
 load() {  # messages for 12 s, one verdict a line
@@ -110,7 +99,7 @@ LOAD=$!
 sleep 2
 kill -KILL "${PIDS[master]}"
 say "master killed"
-until_true 200 eval '[ "$(master_port_at "${PORTS[sentinel1]}")" = "${PORTS[replica]}" ]' ||
+wait_for 200 eval '[ "$(master_port_at "${PORTS[sentinel1]}")" = "${PORTS[replica]}" ]' ||
     fail "the sentinels did not promote the replica within 20 s"
 say "sentinels name the former replica"
 wait "$LOAD" || fail "the load generator failed"
@@ -122,10 +111,10 @@ wrong=$(grep -v -e '^alice result accept$' -e '^eve result replycode 550 5.7.1 <
 say "$total messages decided during the failover, all correctly"
 
 # --- after: the promoted replica is the cache and the flush channel ----------
-until_true 100 eval '[ "$(probe_result bob support@example.com)" = "result accept" ] &&
+wait_for 100 eval '[ "$(probe_result bob support@example.com)" = "result accept" ] &&
     [ "$(rcli "${PORTS[replica]}" exists sendas:v1:u:bob)" = 1 ]' ||
     fail "the daemon does not cache in the promoted replica"
-until_true 100 eval '[ "$(rcli "${PORTS[replica]}" pubsub numsub sendas:v1:flush | sed -n 2p)" -ge 1 ]' ||
+wait_for 100 eval '[ "$(rcli "${PORTS[replica]}" pubsub numsub sendas:v1:flush | sed -n 2p)" -ge 1 ]' ||
     fail "the daemon's flush listener did not move to the promoted replica"
 after=$(rcli "${PORTS[replica]}" llen "$count_key")
 [ "$after" -ge 20 ] || fail "send counts lost in the failover: $after of at least 20"

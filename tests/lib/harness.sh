@@ -228,6 +228,19 @@ exit_failed() {
     [ -n "$EXIT_STATUS" ] && [ "$EXIT_STATUS" -ne 0 ] && [ "$EXIT_STATUS" -ne 77 ]
 }
 
+# wait_for TENTHS CMD [ARG...]: runs CMD every 0.1 s until it succeeds;
+# false when it has not after TENTHS tries. For what a daemon does just
+# after its socket answers (a log line, a file, a Redis key).
+wait_for() {
+    local n=$1
+    shift
+    until "$@"; do
+        n=$((n - 1))
+        [ "$n" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
 # dump_on_failure TITLE FILE [LINES]: at a failing exit, the file's last lines.
 dump_on_failure() {
     exit_failed && [ -s "$2" ] || return 0
@@ -621,7 +634,7 @@ redis_command_calls() {
 # the daemon's default applies. The file is written as INI: top-level keys,
 # then one [section] per prefix, as Boost.Program_options reads it. The
 # base lines: socket ($MILTER_SOCKET), no user and group, the fixture's
-# local domains, slapd, ldap.timeout = 2.
+# local domains, slapd, ldap.timeout = 2, usage records in $T.
 write_milter_config() {
     local file=$1
     shift
@@ -633,7 +646,8 @@ write_milter_config() {
             "local_domains = example.com example.org" \
             "ldap.uri = $SLAPD_URI" \
             "ldap.base = $LDAP_BASE" \
-            "ldap.timeout = 2"
+            "ldap.timeout = 2" \
+            "usage.state_file = $T/usage.state"
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } | awk '
         function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }

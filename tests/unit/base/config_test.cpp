@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/duration.h"
 #include "base/options.h"
 #include "text.h"
 
@@ -148,6 +149,15 @@ const std::vector<KeyCase> &key_cases() {
         {"milter.backlog", "4096", "64", "64", [](const Config &c) { return std::to_string(c.milter.backlog); }},
         {"sent_copy.address", "%l+Sent@%d", "archive+%m@example.net", "archive+%m@example.net",
          [](const Config &c) { return c.sent_copy.address; }},
+        {"usage.record", "yes", "no", "no", [](const Config &c) { return yes_no(c.usage.record); }},
+        {"usage.state_file", "/var/lib/sendas-milter/usage", "/srv/usage", "/srv/usage",
+         [](const Config &c) { return c.usage.state_file; }},
+        {"usage.retention", "180d", "2592000m", "1800d",
+         [](const Config &c) { return sendas::format_duration(c.usage.retention); }},
+        {"alerts.daily_threshold", "0", "500", "500",
+         [](const Config &c) { return std::to_string(c.alerts.daily_threshold); }},
+        {"alerts.median_factor", "0", "10", "10",
+         [](const Config &c) { return std::to_string(c.alerts.median_factor); }},
     };
     return table;
 }
@@ -377,6 +387,12 @@ public:
             {"[redis]\naddress = :6379\n", "test.conf:2: redis.address", ":6379"},
             {"[redis]\naddress = 6379\n", "test.conf:2: redis.address", "6379"},
             {"[redis]\naddress = redis.example:-1\n", "test.conf:2: redis.address", "-1"},
+            {"[usage]\nretention = 30d\n", "test.conf:2: usage.retention", "31d"},
+            {"[usage]\nretention = 180x\n", "test.conf:2: usage.retention", "180x"},
+            {"[usage]\nretention = -5d\n", "test.conf:2: usage.retention", "-5d"},
+            {"[usage]\nstate_file =\n", "test.conf:2: usage.state_file", "''"},
+            {"[alerts]\ndaily_threshold = -1\n", "test.conf:2: alerts.daily_threshold", "-1"},
+            {"[alerts]\nmedian_factor = 10001\n", "test.conf:2: alerts.median_factor", "10001"},
             {"log_level = verbose\n", "test.conf:1: log_level", "verbose"},
             {"log_level = DEBUG\n", "test.conf:1: log_level", "DEBUG"},
             {"[milter]\ntimeout = 0\n", "test.conf:2: milter.timeout", "0"},
