@@ -146,6 +146,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
 	tests/integration/redis-sentinel.sh \
+	tests/integration/ldap-failover.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \

@@ -17,6 +17,19 @@ namespace {
 
 // How long a refused bind is answered from memory before binding again.
 constexpr std::chrono::seconds refusal_hold{5};
+// How long a server that failed is passed over for the next one in ldap.uri.
+constexpr std::chrono::seconds failback_after{30};
+
+// ldap.uri's servers, each alone in a copy of `config`.
+std::vector<LdapConfig> one_per_server(const LdapConfig &config) {
+    std::vector<LdapConfig> servers;
+    for (const auto &uri : split_words(config.uri)) {
+        servers.push_back(config);
+        servers.back().uri = uri;
+    }
+    if (servers.empty()) servers.push_back(config);
+    return servers;
+}
 
 bool is_transient(int rc) {
     return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE ||
@@ -73,7 +86,7 @@ const std::vector<std::string> &LdapEntry::values(const std::string &lowercase_n
     return it == attributes.end() ? none : it->second;
 }
 
-LdapConnection::LdapConnection(const LdapConfig &config) : config_(config) {}
+LdapConnection::LdapConnection(const LdapConfig &config, size_t server) : config_(config), server_(server) {}
 
 LdapConnection::~LdapConnection() {
     if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
@@ -228,7 +241,15 @@ SearchResult LdapConnection::search(const SearchRequest &request) {
     return result;
 }
 
-LdapPool::LdapPool(LdapConfig config) : config_(std::move(config)) {}
+LdapPool::LdapPool(LdapConfig config)
+    : config_(std::move(config)), servers_(one_per_server(config_)), avoid_until_(servers_.size()) {}
+
+size_t LdapPool::preferred_server() const {
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < servers_.size(); ++i)
+        if (now >= avoid_until_[i]) return i;
+    return 0;  // every one failed lately: the first, as configured
+}
 
 LdapPool::Lease LdapPool::borrow() {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -236,23 +257,28 @@ LdapPool::Lease LdapPool::borrow() {
     if (!freed_.wait_until(lock, deadline, [this] { return !idle_.empty() || out_ < config_.pool_size; }))
         return Lease(*this, nullptr);
     ++out_;
-    if (!idle_.empty()) {
+    const size_t server = preferred_server();
+    // A kept connection to a server passed over earlier is closed, so that
+    // the pool moves back once the preferred one answers again.
+    while (!idle_.empty()) {
         auto conn = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(*this, std::move(conn));
+        if (conn->server() == server) return Lease(*this, std::move(conn));
     }
     lock.unlock();
-    return Lease(*this, std::make_unique<LdapConnection>(config_));
+    return Lease(*this, std::make_unique<LdapConnection>(servers_[server], server));
 }
 
 void LdapPool::give_back(std::unique_ptr<LdapConnection> conn) {
     if (!conn) return;  // an empty lease never took a slot
     std::lock_guard<std::mutex> lock(mutex_);
     --out_;
-    if (conn->broken())
+    if (conn->broken()) {
         idle_.clear();  // they talked to the same server: likely dead too
-    else
+        if (servers_.size() > 1) avoid_until_[conn->server()] = std::chrono::steady_clock::now() + failback_after;
+    } else {
         idle_.push_back(std::move(conn));
+    }
     freed_.notify_one();  // one connection or slot came back: one waiter can use it
 }
 
@@ -268,7 +294,8 @@ SearchResult LdapPool::search(const SearchRequest &request) {
     result.error = "no LDAP connection free within ldap.timeout";
     // A kept connection may have died since its last use: one retry on a
     // fresh one tells a restarted server from a dead one.
-    for (int attempt = 0; attempt < 2 && result.status == SearchStatus::transient; ++attempt) {
+    const size_t attempts = servers_.size() + 1;  // each failed server moves the retry on to the next
+    for (size_t attempt = 0; attempt < attempts && result.status == SearchStatus::transient; ++attempt) {
         Lease conn = borrow();
         if (!conn) break;
         ++searches_;
