@@ -10,6 +10,7 @@ packages=(
     slapd ldap-utils miltertest redis-server redis-tools redis-sentinel
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base iproute2 python3
     sasl2-bin libsasl2-modules m4
+    chromium fonts-dejavu-core
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14
 )
 

@@ -122,6 +122,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/usage-audit.sh \
+	tests/integration/review-page.sh \
 	tests/integration/usage-file.sh \
 	tests/integration/usage-redis.sh \
 	tests/integration/daemon-mode.sh \

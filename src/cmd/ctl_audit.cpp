@@ -65,11 +65,10 @@ void add_audit_options(po::options_description &options) {
 
 bool parse_audit_request(const po::variables_map &vm, AuditRequest &request, std::string &error) {
     const std::string format = vm["format"].as<std::string>(), unused = vm["unused"].as<std::string>();
-    const std::pair<const char *, ReportFormat> formats[] = {
-        {"text", ReportFormat::text},
-        {"csv", ReportFormat::csv},
-        {"json", ReportFormat::json},
-        {"html", ReportFormat::html}};
+    const std::pair<const char *, ReportFormat> formats[] = {{"text", ReportFormat::text},
+                                                             {"csv", ReportFormat::csv},
+                                                             {"json", ReportFormat::json},
+                                                             {"html", ReportFormat::html}};
     bool known = false;
     for (const auto &[name, value] : formats)
         if (format == name) {

@@ -246,7 +246,8 @@ Subcommand parse_subcommand(const std::vector<std::string> &words, const po::var
 std::optional<int> read_command_line(int argc, char **argv, po::variables_map &vm) {
     po::options_description options("Options");
     options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
-        "format", po::value<std::string>()->default_value("text"), "output: text, csv or json; audit also html (one self-contained page)")(
+        "format", po::value<std::string>()->default_value("text"),
+        "output: text, csv or json; audit also html (one self-contained page)")(
         "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
         "version", "print the version");
     add_audit_options(options);

@@ -1,6 +1,7 @@
 // The access-review page; see audit_html.h.
 #include "ops/audit_html.h"
 
+#include <cctype>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -27,7 +28,8 @@ th button { font: inherit; font-weight: bold; border: 0; background: none; paddi
 th[aria-sort=ascending] button::after { content: " \25B2"; }
 th[aria-sort=descending] button::after { content: " \25BC"; }
 table.codes { width: auto; }
-.dn, .path { color: #586574; font-size: .85em; word-break: break-all; }
+.dn, .path { color: #586574; font-size: .85em; overflow-wrap: anywhere; }
+td.right, td.when { white-space: nowrap; }
 .code { display: inline-block; border-radius: 4px; padding: 0 .4em; margin: 0 .2em .2em 0; font-size: .8em;
         font-family: "DejaVu Sans Mono", monospace; background: #fde8d8; color: #8a3b00; }
 .code.UNUSED_RIGHT { background: #fff3c4; color: #6b5400; }
@@ -107,14 +109,31 @@ const char *const script = R"JS(
 })();
 )JS";
 
-// The value of a DN's first RDN ("support-team" of cn=support-team,ou=...),
-// the DN itself when it has no '='.
+// The value of a DN's first RDN, its RFC 4514 escapes undone ("a,b" of
+// cn=a\2Cb,ou=...), to name a group; the DN itself when it has no '='.
 std::string first_rdn_value(const std::string &dn) {
-    const size_t eq = dn.find('=');
-    if (eq == std::string::npos) return dn;
-    size_t end = eq + 1;
-    while (end < dn.size() && dn[end] != ',' && dn[end] != '+') end += dn[end] == '\\' ? 2 : 1;
-    return dn.substr(eq + 1, std::min(end, dn.size()) - eq - 1);
+    size_t i = dn.find('=');
+    if (i == std::string::npos) return dn;
+    std::string value;
+    for (++i; i < dn.size() && dn[i] != ',' && dn[i] != '+'; ++i) {
+        if (dn[i] != '\\' || i + 1 == dn.size()) {
+            value += dn[i];
+        } else if (i + 2 < dn.size() && std::isxdigit(static_cast<unsigned char>(dn[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(dn[i + 2]))) {
+            value += static_cast<char>(std::stoi(dn.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            value += dn[++i];
+        }
+    }
+    return value;
+}
+
+// A DN escaped, with a line-break opportunity after each comma.
+std::string dn_html(const std::string &dn) {
+    std::string out;
+    for (const auto c : html_escape(dn)) out += c == ',' ? std::string(",<wbr>") : std::string(1, c);
+    return out;
 }
 
 // Findings by (mailbox, DN) without regard to case: those a holder row shows.
@@ -139,8 +158,8 @@ void write_last_used(const AuditReport &report, const std::string &right, const 
     } else if (!h.last_used) {
         out << "<td data-sort=\"0\" class=\"never\">never</td>";
     } else {
-        out << "<td data-sort=\"" << h.last_used << "\"><time datetime=\"" << time_text(h.last_used) << "\">"
-            << time_text(h.last_used) << "</time>";
+        out << "<td class=\"when\" data-sort=\"" << h.last_used << "\"><time datetime=\"" << time_text(h.last_used)
+            << "\">" << time_text(h.last_used) << "</time>";
         if (report.generated >= h.last_used)
             out << " <span class=\"na\">(" << (report.generated - h.last_used) / 86400 << " d ago)</span>";
         out << "</td>";
@@ -159,15 +178,20 @@ void write_path(const Holder &h, std::ostream &out) {
 
 void write_holder_row(const AuditReport &report, const FindingIndex &index, const std::string &mailbox,
                       const std::string &right, const Holder &h, std::ostream &out) {
-    out << "<tr class=\"holder\"><td>" << html_escape(mailbox) << "</td><td>" << right << "</td><td>"
+    out << "<tr class=\"holder\"><td>" << html_escape(mailbox) << "</td><td class=\"right\">" << right << "</td><td>"
         << (h.user.empty() ? "" : "<span class=\"user\">" + html_escape(h.user) + "</span><br>")
-        << "<span class=\"dn\">" << html_escape(h.dn) << "</span></td>";
+        << "<span class=\"dn\">" << dn_html(h.dn) << "</span></td>";
     write_path(h, out);
     write_last_used(report, right, h, out);
     out << "<td>";
     const auto range = index.equal_range({lower(mailbox), lower(h.dn)});
-    for (auto it = range.first; it != range.second; ++it)
-        if (it->second->right.empty() || it->second->right == right) write_code(*it->second, out);
+    const char *separator = "";  // codes apart in the row's text too, for the filter
+    for (auto it = range.first; it != range.second; ++it) {
+        if (!it->second->right.empty() && it->second->right != right) continue;
+        out << separator;
+        write_code(*it->second, out);
+        separator = " ";
+    }
     out << "</td></tr>\n";
 }
 
@@ -202,9 +226,8 @@ void write_findings_table(const AuditReport &report, const MailboxSelection &sel
         if (!selected(f.mailbox)) continue;
         out << "<tr class=\"finding\"><td>";
         write_code(f, out);
-        out << "</td><td>" << html_escape(f.mailbox) << "</td><td>" << html_escape(f.right)
-            << "</td><td class=\"dn\">" << html_escape(f.dn) << "</td><td>" << html_escape(f.detail)
-            << "</td></tr>\n";
+        out << "</td><td>" << html_escape(f.mailbox) << "</td><td class=\"right\">" << html_escape(f.right)
+            << "</td><td class=\"dn\">" << dn_html(f.dn) << "</td><td>" << html_escape(f.detail) << "</td></tr>\n";
     }
     out << "</tbody></table>\n";
 }

@@ -63,7 +63,8 @@ private:
                          group.right);
                     continue;
                 }
-                if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right, group.right);
+                if (snapshot_.disabled.count(norm))
+                    find("DISABLED_MEMBER", group.mailbox, step.dn, group.right, group.right);
                 Holder holder{primary_of(entry), step.dn, {step.dn}};
                 holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
                 holders.push_back(holder);
@@ -82,7 +83,8 @@ private:
                      "member of " + step.path.back() + " is neither a user nor a group", group.right);
             }
         }
-        if (holders.empty()) find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody", group.right);
+        if (holders.empty())
+            find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody", group.right);
         if (!mail_owners_.count(lower(group.mailbox)) && missing_reported_.insert(lower(group.mailbox)).second)
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
     }

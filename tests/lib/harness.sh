@@ -105,6 +105,7 @@ _built() {
 #   probe      MILTER_PROBE (tests/tools/milter-probe); implies milter
 #   sendasctl  SENDASCTL
 #   ldapadd    LDAPADD LDAPMODIFY
+#   chromium   CHROMIUM (headless Chromium, for the pages sendasctl writes)
 #   e2e        root, Postfix, Dovecot, swaks, curl (tests/e2e/lib.sh); implies
 #              slapd and milter; $T is made mode 0755
 require_stack() {
@@ -112,7 +113,7 @@ require_stack() {
     for c in "$@"; do
         case $c in
         e2e) e2e=yes ;;
-        slapd | milter | redis | probe | sendasctl | ldapadd) ;;
+        slapd | milter | redis | probe | sendasctl | ldapadd | chromium) ;;
         *) die "require_stack: unknown component '$c'" ;;
         esac
     done
@@ -153,6 +154,7 @@ _require_one() {  # COMPONENT
         _need LDAPADD ldapadd ldap-utils
         _need LDAPMODIFY ldapmodify ldap-utils
         ;;
+    chromium) _need CHROMIUM chromium chromium ;;
     esac
 }
 
