@@ -21,6 +21,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/ops/audit_diff_test.cpp \
+	tests/unit/ops/audit_html_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/ops/usage_record_test.cpp \
 	tests/unit/ops/usage_recorder_test.cpp \
