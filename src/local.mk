@@ -22,12 +22,20 @@ src_libsendas_a_SOURCES = \
 	src/policy/report_mode.cpp src/policy/report_mode.h \
 	src/policy/rights.h \
 	src/policy/vocabulary.cpp src/policy/vocabulary.h \
+	src/directory/change_feed.cpp src/directory/change_feed.h \
+	src/directory/change_scope.cpp src/directory/change_scope.h \
+	src/directory/ad_directory.cpp src/directory/ad_directory.h \
+	src/directory/ad_snapshot.cpp \
 	src/directory/directory.h \
 	src/directory/ldap_connection.cpp src/directory/ldap_connection.h \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \
 	src/directory/ldap_filter.cpp src/directory/ldap_filter.h \
+	src/directory/poll_feed.cpp src/directory/poll_feed.h \
+	src/directory/ldap_snapshot.cpp \
 	src/directory/resolver.cpp src/directory/resolver.h \
+	src/directory/security_descriptor.cpp src/directory/security_descriptor.h \
 	src/directory/snapshot.h \
+	src/directory/syncrepl_feed.cpp src/directory/syncrepl_feed.h \
 	src/cache/cache_codec.cpp src/cache/cache_codec.h \
 	src/cache/caching_directory.cpp src/cache/caching_directory.h \
 	src/cache/local_cache.cpp src/cache/local_cache.h \
@@ -35,6 +43,7 @@ src_libsendas_a_SOURCES = \
 	src/cache/redis_sentinel.cpp src/cache/redis_sentinel.h \
 	src/cache/redis_tier.cpp src/cache/redis_tier.h \
 	src/cache/single_flight.h \
+	src/cache/watch_store.cpp src/cache/watch_store.h \
 	src/ops/audit_diff.cpp src/ops/audit_diff.h \
 	src/ops/audit_html.cpp src/ops/audit_html.h \
 	src/ops/decision_log.cpp src/ops/decision_log.h \
@@ -50,6 +59,7 @@ src_libsendas_a_SOURCES = \
 	src/milter/mta_actions.h \
 	src/milter/runtime.h \
 	src/milter/session.cpp src/milter/session.h \
+	src/watch/change_watcher.cpp src/watch/change_watcher.h \
 	src/cmd/ctl_audit.cpp src/cmd/ctl_audit.h \
 	src/cmd/ctl_usage.cpp src/cmd/ctl_usage.h \
 	src/cmd/startup.cpp src/cmd/startup.h \

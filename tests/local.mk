@@ -14,12 +14,16 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/policy_test.cpp \
 	tests/unit/policy/property_test.cpp \
 	tests/unit/policy/report_mode_test.cpp \
+	tests/unit/directory/change_feed_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
+	tests/unit/directory/ad_directory_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
+	tests/unit/directory/security_descriptor_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
 	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
 	tests/unit/ops/send_limit_test.cpp \
+	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/ops/audit_diff_test.cpp \
 	tests/unit/ops/audit_html_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
@@ -96,6 +100,8 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
 	tests/lib/harness.sh \
+	tests/lib/samba.sh \
+	tests/lib/samba_fixture.py \
 	tests/lib/notify-listener.py \
 	tests/README.md \
 	tests/integration/lib.sh \
@@ -113,6 +119,8 @@ tests_tools_milter_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib $(M
 TEST_EXTENSIONS += .sh
 SH_LOG_COMPILER = $(BASH)
 DAEMON_SH_TESTS = \
+	tests/integration/watch-syncrepl.sh \
+	tests/integration/watch-poll.sh \
 	tests/integration/envelope-and-copy.sh \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
@@ -148,9 +156,16 @@ DAEMON_SH_TESTS = \
 	tests/integration/ldap-search-count.sh \
 	tests/integration/sendasctl-explain.sh \
 	tests/integration/cache-stats.sh \
-	tests/integration/cache-redis-burst.sh
+	tests/integration/cache-redis-burst.sh \
+	tests/integration/ad-rights.sh \
+	tests/integration/ad-sendasctl.sh \
+	tests/integration/ad-tls.sh \
+	tests/integration/ad-cache-and-modes.sh \
+	tests/integration/ldap-plaintext-bind.sh \
+	tests/integration/ldap-sasl-external.sh \
+	tests/integration/ad-gssapi.sh
 TESTS += $(DAEMON_SH_TESTS)
-EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif
+EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif tests/integration/watch-common.sh
 
 # End-to-end tests: a private Postfix instance with a submission listener,
 # Dovecot (SASL, LMTP, IMAP), slapd and the daemon, all in one temporary
@@ -163,7 +178,8 @@ E2E_SH_TESTS = \
 	tests/e2e/config-variants.sh \
 	tests/e2e/sent-copy-ldap-override.sh \
 	tests/e2e/mta-detection.sh \
-	tests/e2e/sendmail.sh
+	tests/e2e/sendmail.sh \
+	tests/e2e/ad-layout.sh
 TESTS += $(E2E_SH_TESTS)
 EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \

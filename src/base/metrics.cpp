@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
@@ -60,6 +62,29 @@ struct Registry {
                                          .Help("MTA connections currently open")
                                          .Register(*registry)
                                          .Add({});
+    prometheus::Histogram &watch_latency =
+        BuildHistogram()
+            .Name("sendas_milter_watch_change_latency_seconds")
+            .Help("Seconds from a directory change (its entryCSN or modifyTimestamp) to its cache invalidation")
+            .Register(*registry)
+            .Add({}, prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60});
+    prometheus::Counter &watch_changes = BuildCounter()
+                                             .Name("sendas_milter_watch_changes_total")
+                                             .Help("Directory changes the change watcher read")
+                                             .Register(*registry)
+                                             .Add({});
+    prometheus::Counter &watch_resyncs =
+        BuildCounter()
+            .Name("sendas_milter_watch_resyncs_total")
+            .Help("Times the change watcher dropped every cached answer because changes may have been missed")
+            .Register(*registry)
+            .Add({});
+    prometheus::Family<prometheus::Gauge> &watch_state = BuildGauge()
+                                                             .Name("sendas_milter_watch_state")
+                                                             .Help("1 for the change watcher's current state")
+                                                             .Register(*registry);
+    std::mutex watch_state_mutex;
+    std::string watch_state_now;
     prometheus::Family<prometheus::Counter> &first_uses =
         BuildCounter()
             .Name("sendas_milter_usage_first_use_total")
@@ -125,6 +150,27 @@ void cache_bad_record() {
 
 void stale_answer() {
     if (Registry *m = active) m->stale.Increment();
+}
+
+void watch_latency(double seconds) {
+    if (Registry *m = active) m->watch_latency.Observe(seconds);
+}
+
+void watch_changes(size_t count) {
+    if (Registry *m = active) m->watch_changes.Increment(static_cast<double>(count));
+}
+
+void watch_resync() {
+    if (Registry *m = active) m->watch_resyncs.Increment();
+}
+
+void watch_state(const std::string &state) {
+    Registry *m = active;
+    if (!m) return;
+    std::lock_guard<std::mutex> lock(m->watch_state_mutex);
+    if (!m->watch_state_now.empty()) m->watch_state.Add({{"state", m->watch_state_now}}).Set(0);
+    m->watch_state.Add({{"state", state}}).Set(1);
+    m->watch_state_now = state;
 }
 
 void connection_opened() {

@@ -5,6 +5,7 @@
 #ifndef SENDAS_METRICS_H
 #define SENDAS_METRICS_H
 
+#include <cstddef>
 #include <string>
 
 namespace sendas {
@@ -19,6 +20,13 @@ void redis_call(double seconds, bool ok);
 void cache_lookup(const char *tier, bool hit);  // tier: "local" or "redis"
 void cache_bad_record();                        // failed verification, ignored
 void stale_answer();
+// The change watcher (ldap.watch): seconds from a directory change to its
+// invalidation, changes read, resyncs that dropped everything, and its
+// state ("standby", "connecting", "down", "refreshing", "watching", "off").
+void watch_latency(double seconds);
+void watch_changes(size_t count);
+void watch_resync();
+void watch_state(const std::string &state);
 void connection_opened();
 void connection_closed();
 void usage_first_use(const std::string &right);  // a right used for the first time (first_use)

@@ -51,6 +51,8 @@ CachingDirectory::CachingDirectory(std::shared_ptr<Directory> backend, CacheSett
     if (redis_)
         listener_ = std::make_unique<FlushListener>(
             redis_->config(), redis_->channel(), [this](const std::string &what) { drop_local(what); },
+            // Not drop_local: a reconnect is no change, and a lookup in
+            // flight (the first one, as the listener starts) may be kept.
             [this] { local_.clear(); }, [this] { redis_->publish_stats(stats()); });
 }
 
@@ -91,6 +93,7 @@ bool CachingDirectory::verified(RecordCheck check) {
 }
 
 void CachingDirectory::drop_local(const std::string &what) {
+    ++drops_;
     if (what == "*") {
         local_.clear();
     } else if (what.rfind("dn:", 0) == 0) {
@@ -99,15 +102,38 @@ void CachingDirectory::drop_local(const std::string &what) {
             return record.user && record.user->answer.status == LookupStatus::found &&
                    identity_of(record.user->answer.value) == identity;
         });
+    } else if (what.rfind("m:", 0) == 0) {
+        drop_mailbox(what.substr(2));
     } else {
         local_.erase(what);
     }
 }
 
+// Every login's rights on the mailbox, or on every mailbox of "@domain".
+void CachingDirectory::drop_mailbox(const std::string &mailbox) {
+    const bool domain = mailbox.rfind('@', 0) == 0;
+    auto matches = [&](const std::string &cached) {
+        return domain ? cached.size() > mailbox.size() &&
+                            cached.compare(cached.size() - mailbox.size(), mailbox.size(), mailbox) == 0
+                      : cached == mailbox;
+    };
+    local_.update_all([&](LocalRecord &record) {
+        for (auto it = record.rights.begin(); it != record.rights.end();) {
+            if (!matches(it->first)) {
+                ++it;
+                continue;
+            }
+            record.rights_local_until.erase(it->first);
+            record.rights_generation.erase(it->first);
+            it = record.rights.erase(it);
+        }
+    });
+}
+
 LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t now) {
     LocalRecord loaded;
     std::map<std::string, std::string> fields;
-    if (!redis_ || !redis_->load(login, loaded.generation, fields)) return loaded;
+    if (!redis_ || !redis_->load(login, loaded.generation, fields, loaded.rights_generation)) return loaded;
     loaded.redis_read_at = now;
     const std::string &mac_key = redis_->mac_key();
     for (const auto &[field, data] : fields) {
@@ -116,13 +142,15 @@ LocalRecord CachingDirectory::load_from_redis(const std::string &login, int64_t 
             if (verified(decode(data, place(login, field, loaded.generation), mac_key, entry))) loaded.user = entry;
         } else if (field.rfind("r:", 0) == 0) {
             CachedRights entry;
-            if (verified(decode(data, place(login, field, loaded.generation), mac_key, entry)))
+            const std::string &generation = loaded.rights_generation[field.substr(2)];
+            if (verified(decode(data, place(login, field, generation), mac_key, entry)))
                 loaded.rights[field.substr(2)] = entry;
         }
     }
     const int64_t trusted_until = now + settings_.local_ttl;
     local_.update(login, [&](LocalRecord &record) {
         record.generation = loaded.generation;
+        record.rights_generation = loaded.rights_generation;
         record.redis_read_at = now;
         if (loaded.user && now < loaded.user->stale_until) record.keep_user(*loaded.user, trusted_until);
         for (const auto &[mailbox, entry] : loaded.rights)
@@ -147,7 +175,10 @@ void CachingDirectory::remember_rights(const std::string &login, const std::stri
         redis_->store(login, rights_field(mailbox),
                       encode(entry, place(login, rights_field(mailbox), generation), redis_->mac_key()),
                       std::max(settings_.ttl, settings_.negative_ttl) + settings_.stale_ttl);
-    local_.update(login, [&](LocalRecord &record) { record.keep_rights(mailbox, entry, now + settings_.local_ttl); });
+    local_.update(login, [&](LocalRecord &record) {
+        record.keep_rights(mailbox, entry, now + settings_.local_ttl);
+        record.rights_generation[mailbox] = generation;
+    });
 }
 
 // A user: the local tier holds it under the login; Redis is read as the
@@ -161,6 +192,7 @@ public:
     SingleFlight<Answer<UserInfo>> &flight() { return cache_.user_flight_; }
     std::string flight_key() const { return "u:" + login; }
     const Entry *local(const LocalRecord &record) const { return record.user ? &*record.user : nullptr; }
+    std::string generation(const LocalRecord &record) const { return record.generation; }
     int64_t local_until(const LocalRecord &record) const { return record.user_local_until; }
     bool from_redis(int64_t now, bool, const std::optional<Entry> &, std::string &generation,
                     std::optional<Entry> &stored) {
@@ -190,19 +222,29 @@ public:
         auto it = record.rights.find(mailbox_);
         return it == record.rights.end() ? nullptr : &it->second;
     }
+    std::string generation(const LocalRecord &record) const {
+        auto it = record.rights_generation.find(mailbox_);
+        return it == record.rights_generation.end() ? std::string() : it->second;
+    }
     int64_t local_until(const LocalRecord &record) const {
         auto it = record.rights_local_until.find(mailbox_);
         return it == record.rights_local_until.end() ? 0 : it->second;
     }
     bool from_redis(int64_t now, bool just_read, const std::optional<Entry> &known, std::string &generation,
                     std::optional<Entry> &stored) {
-        if (just_read) {  // the local entry, if any, came from Redis moments ago
+        // find_user read the whole hash moments ago: a local entry came
+        // from it, and a field that failed verification came with its
+        // generation; only a field it did not have needs a read, for the
+        // generation a new record must carry.
+        if (just_read && (known || !generation.empty())) {
             stored = known;
             return true;
         }
+        // Else the record and the generation a new one must carry: read
+        // before LDAP is, so an invalidation meanwhile outdates the answer.
         const std::string field = rights_field(mailbox_);
         std::string data;
-        if (!cache_.redis_->load_field(login, field, generation, data)) return false;
+        if (!cache_.redis_->load_field(login, field, generation, data, mailbox_)) return false;
         Entry entry;
         if (data.empty() ||
             !cache_.verified(decode(data, cache_.place(login, field, generation), cache_.redis_->mac_key(), entry)))
@@ -211,6 +253,7 @@ public:
         if (now < entry.fresh_until)
             cache_.local_.update(login, [&](LocalRecord &record) {
                 record.keep_rights(mailbox_, entry, now + cache_.settings_.local_ttl);
+                record.rights_generation[mailbox_] = generation;
             });
         return true;
     }
@@ -240,7 +283,7 @@ auto CachingDirectory::walk_tiers(Item &item, LookupContext &context) -> decltyp
     std::string generation;
     bool trusted = false, just_read = false;
     local_.read(item.login, [&](const LocalRecord &record) {
-        generation = record.generation;
+        generation = item.generation(record);
         just_read = redis_just_read(record, now);
         if (const Entry *entry = item.local(record)) {
             known = *entry;
@@ -277,8 +320,9 @@ auto CachingDirectory::fly(Item &item, const std::string &generation, LookupCont
     });
     if (landed) return *landed;
     ++ldap_lookups_;
+    const unsigned long long drops = drops_;
     auto fetched = item.fetch(context);
-    if (fetched.status != LookupStatus::unavailable) {
+    if (fetched.status != LookupStatus::unavailable && drops == drops_) {
         const int64_t fresh = clock_() + (positive(fetched) ? settings_.ttl : settings_.negative_ttl);
         item.remember({fetched, fresh, fresh + settings_.stale_ttl}, generation);
     }

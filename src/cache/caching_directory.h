@@ -56,7 +56,10 @@ public:
     std::map<std::string, unsigned long long> stats() const override;
 
     // Drops the in-process tier for a login, for every login of one
-    // directory entry ("dn:" + identity_of(user)), or all of it for "*".
+    // directory entry ("dn:" + identity_of(user)), every login's rights on
+    // one mailbox or domain ("m:" + mailbox or "m:@" + domain), or all of
+    // it for "*". A lookup in flight meanwhile keeps its answer out of
+    // both tiers: it may predate the change that caused the drop.
     void drop_local(const std::string &what);
 
 private:
@@ -72,6 +75,7 @@ private:
     void remember_user(const std::string &login, const CachedUser &entry, const std::string &generation);
     void remember_rights(const std::string &login, const std::string &mailbox, const CachedRights &entry,
                          const std::string &generation);
+    void drop_mailbox(const std::string &mailbox);
     RecordPlace place(const std::string &login, const std::string &field, const std::string &generation) const;
     bool verified(RecordCheck check);
     void count_local(bool hit);
@@ -88,6 +92,7 @@ private:
         ldap_lookups_{0}, stale_answers_{0}, bad_records_{0};
     // Forged records are logged once per spell of them, not per message.
     std::atomic<bool> forging_{false};
+    std::atomic<unsigned long long> drops_{0};  // drop_local calls so far
     std::atomic<int64_t> last_forged_at_{0};
     std::unique_ptr<FlushListener> listener_;  // last: stopped first
 };

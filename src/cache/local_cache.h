@@ -24,8 +24,9 @@ struct LocalRecord {
     int64_t user_local_until = 0;
     std::map<std::string, CachedRights> rights;  // by mailbox
     std::map<std::string, int64_t> rights_local_until;
-    std::string generation;      // Redis generation the items were read under
-    int64_t redis_read_at = -1;  // when Redis was last asked for the whole record
+    std::string generation;                                // Redis generation the items were read under
+    std::map<std::string, std::string> rights_generation;  // by mailbox: rights_generation() of its record
+    int64_t redis_read_at = -1;                            // when Redis was last asked for the whole record
 
     // Stores an item, trusted until `trusted_until` or its freshness ends.
     void keep_user(const CachedUser &entry, int64_t trusted_until) {
@@ -63,6 +64,16 @@ public:
         update(slot.record);
         resize(slot);
         evict();
+    }
+    // Applies `update` to every record (a change to one mailbox's rights
+    // reaches every login).
+    template <typename Update>
+    void update_all(Update update) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto &[login, slot] : slots_) {
+            update(slot.record);
+            resize(slot);
+        }
     }
     void erase(const std::string &login);
     // Erases every record for which `match(record)` is true.

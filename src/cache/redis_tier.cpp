@@ -24,7 +24,40 @@ std::string generation_of(const redisReply *reply) {
     return value.empty() ? "0" : value;
 }
 
+// The domain part of a canonical address, as its "@domain" name.
+std::string domain_of(const std::string &mailbox) {
+    const auto at = mailbox.rfind('@');
+    return at == std::string::npos ? "@" : mailbox.substr(at);
+}
+
+// A login's hash with the global generation and, for each rights field,
+// its mailbox's and its domain's: one round trip for a warm user.
+// KEYS: the hash, the generation; ARGV: the prefix of generation keys.
+constexpr const char *load_script = R"lua(
+local hash = redis.call('HGETALL', KEYS[1])
+local scoped = {}
+for i = 1, #hash, 2 do
+    local field = hash[i]
+    if string.sub(field, 1, 2) == 'r:' then
+        local mailbox = string.sub(field, 3)
+        scoped[#scoped + 1] = redis.call('GET', ARGV[1] .. mailbox) or false
+        scoped[#scoped + 1] = redis.call('GET', ARGV[1] .. (string.match(mailbox, '(@[^@]*)$') or '@')) or false
+    end
+end
+return {redis.call('GET', KEYS[2]) or false, hash, scoped}
+)lua";
+
+// Longer than any record lives (redis.ttl + cache.stale_ttl, each at most
+// a day): a generation key that expired cannot make an older record
+// verify again.
+constexpr const char *mailbox_generation_life = "259200";
+
 }  // namespace
+
+std::string rights_generation(const std::string &generation, const std::string &mailbox_generation,
+                              const std::string &domain_generation) {
+    return generation + "." + mailbox_generation + "." + domain_generation;
+}
 
 RedisTier::RedisTier(RedisConfig config, std::string prefix, unsigned pool_size, std::string mac_key)
     : prefix_(std::move(prefix)),
@@ -39,25 +72,56 @@ std::string RedisTier::probe() const {
     return conn.pipeline({{"PING"}}, replies, error) ? "" : error;
 }
 
-bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields) {
+bool RedisTier::load(const std::string &login, std::string &generation, std::map<std::string, std::string> &fields,
+                     std::map<std::string, std::string> &rights_generations) {
     std::vector<RedisReplyPtr> replies;
-    if (!pool_.run({{"GET", generation_key()}, {"HGETALL", user_key(login)}}, replies)) return false;
-    generation = generation_of(replies[0].get());
-    const redisReply *hash = replies[1].get();
+    if (!pool_.run({{"EVAL", load_script, "2", user_key(login), generation_key(), key("mg:")}}, replies)) return false;
+    const redisReply *reply = replies[0].get();
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[1]->type != REDIS_REPLY_ARRAY ||
+        reply->element[2]->type != REDIS_REPLY_ARRAY)
+        return false;
+    generation = generation_of(reply->element[0]);
+    const redisReply *hash = reply->element[1], *scoped = reply->element[2];
     fields.clear();
-    if (hash->type == REDIS_REPLY_ARRAY)
-        for (size_t i = 0; i + 1 < hash->elements; i += 2)
-            fields[as_string(hash->element[i])] = as_string(hash->element[i + 1]);
+    rights_generations.clear();
+    size_t next = 0;  // the script lists two generations per rights field, in the hash's order
+    for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+        const std::string field = as_string(hash->element[i]);
+        fields[field] = as_string(hash->element[i + 1]);
+        if (field.rfind("r:", 0) != 0) continue;
+        if (next + 1 >= scoped->elements) return false;
+        rights_generations[field.substr(2)] = rights_generation(generation, generation_of(scoped->element[next]),
+                                                                generation_of(scoped->element[next + 1]));
+        next += 2;
+    }
     return true;
 }
 
 bool RedisTier::load_field(const std::string &login, const std::string &field, std::string &generation,
-                           std::string &value) {
+                           std::string &value, const std::string &mailbox) {
+    std::vector<std::vector<std::string>> commands = {{"GET", generation_key()}, {"HGET", user_key(login), field}};
+    if (!mailbox.empty())
+        commands.push_back({"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_of(mailbox))});
     std::vector<RedisReplyPtr> replies;
-    if (!pool_.run({{"GET", generation_key()}, {"HGET", user_key(login), field}}, replies)) return false;
+    if (!pool_.run(commands, replies)) return false;
     generation = generation_of(replies[0].get());
     value = as_string(replies[1].get());
+    if (mailbox.empty()) return true;
+    const redisReply *scoped = replies[2].get();
+    if (scoped->type != REDIS_REPLY_ARRAY || scoped->elements != 2) return false;
+    generation = rights_generation(generation, generation_of(scoped->element[0]), generation_of(scoped->element[1]));
     return true;
+}
+
+bool RedisTier::invalidate_mailboxes(const std::vector<std::string> &mailboxes) {
+    std::vector<std::vector<std::string>> commands;
+    for (const auto &mailbox : mailboxes) {
+        commands.push_back({"INCR", mailbox_generation_key(mailbox)});
+        commands.push_back({"EXPIRE", mailbox_generation_key(mailbox), mailbox_generation_life});
+        commands.push_back({"PUBLISH", channel(), "m:" + mailbox});
+    }
+    std::vector<RedisReplyPtr> replies;
+    return commands.empty() || pool_.run(commands, replies);
 }
 
 bool RedisTier::store(const std::string &login, const std::string &field, const std::string &value, int64_t key_ttl,
@@ -82,14 +146,17 @@ bool RedisTier::flush(const std::string &login) {
 bool RedisTier::flush_identity(const std::string &identity, const std::string &login, size_t &spellings) {
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run({{"SMEMBERS", spellings_key(identity)}}, replies)) return false;
-    std::vector<std::string> del = {"DEL", spellings_key(identity), user_key(login)};
+    std::vector<std::string> del = {"DEL", spellings_key(identity)};
+    if (!login.empty()) del.push_back(user_key(login));
     spellings = 0;
     if (replies[0]->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < replies[0]->elements; ++i, ++spellings)
             del.push_back(user_key(as_string(replies[0]->element[i])));
     // Local tiers drop by identity too: a spelling cached while Redis was
     // down is in no set.
-    return pool_.run({del, {"PUBLISH", channel(), "dn:" + identity}, {"PUBLISH", channel(), login}}, replies);
+    std::vector<std::vector<std::string>> commands = {del, {"PUBLISH", channel(), "dn:" + identity}};
+    if (!login.empty()) commands.push_back({"PUBLISH", channel(), login});
+    return pool_.run(commands, replies);
 }
 
 bool RedisTier::push(const std::string &name, const std::string &entry, int64_t ttl, long long &length) {

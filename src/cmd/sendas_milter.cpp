@@ -95,7 +95,8 @@ void warn_restart_keys(const Config &started, const Config &next) {
 
 // Waits for SIGUSR1 and swaps in a freshly read config; a bad file keeps
 // the old one. Runs for the life of the process.
-void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::shared_ptr<const Config> &started) {
+void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, WatcherSlot *watchers,
+                 const std::shared_ptr<const Config> &started) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -107,7 +108,9 @@ void reload_loop(const CommandLine &cmd, RuntimeHolder *holder, const std::share
             std::shared_ptr<const Config> config = load_config(cmd);
             std::string error = set_log_targets(*config, cmd.foreground, cmd.foreground);
             if (!error.empty()) throw ConfigError(error);
-            holder->replace(make_services(config).runtime);
+            const Services services = make_services(config);
+            holder->replace(services.runtime);
+            watchers->replace(start_watcher(*config, services));
             warn_restart_keys(*started, *config);
             log(Severity::info, "configuration reloaded from " + cmd.config_file);
         } catch (const std::exception &e) {
@@ -189,13 +192,18 @@ int open_socket_and_detach(const Config &config, const CommandLine &cmd, const I
 int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, const Identity &identity) {
     RuntimeHolder holder;
     if (int rc = open_socket_and_detach(*config, cmd, identity, holder)) return rc;
-    // Only now: the runtime may start threads (the Redis flush listener),
-    // and daemon()'s fork would leave them behind in the parent.
-    holder.replace(make_services(config).runtime);
+    // Only now: the runtime may start threads (the Redis flush listener,
+    // the change watcher), and daemon()'s fork would leave them behind in
+    // the parent.
+    const Services services = make_services(config);
+    holder.replace(services.runtime);
+    // Static: the detached reload thread may still use it while main returns.
+    static WatcherSlot watchers;
+    watchers.replace(start_watcher(*config, services));
     const std::string pid_error = write_pidfile(config->pidfile);
     if (!pid_error.empty()) log(Severity::warning, "cannot write pid file " + config->pidfile + ": " + pid_error);
 
-    std::thread(reload_loop, cmd, &holder, config).detach();
+    std::thread(reload_loop, cmd, &holder, &watchers, config).detach();
 
     std::string error;
     if (!drop_privileges(*config, identity, error)) {
@@ -213,6 +221,7 @@ int serve(const std::shared_ptr<const Config> &config, const CommandLine &cmd, c
     // made from now on wait in its backlog for smfi_main to accept them.
     service_notify::ready();
     const int rc = smfi_main();
+    watchers.stop();  // gives the lease up: another daemon takes over at once
     service_notify::stopping();
     if (!config->pidfile.empty()) unlink(config->pidfile.c_str());
     log(Severity::info, "stopped");
@@ -263,6 +272,7 @@ int main(int argc, char **argv) {
         log(Severity::error, error);
         return EX_CONFIG;
     }
+    kerberos_environment(config->ldap);
     Identity identity;
     if (!resolve_identity(*config, identity, error)) {
         log(Severity::error, config->source + ": " + error);

@@ -20,10 +20,11 @@
 #include "base/log.h"
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
+#include "cache/watch_store.h"
 #include "cmd/ctl_audit.h"
 #include "cmd/ctl_usage.h"
 #include "cmd/startup.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "directory/resolver.h"
 #include "ops/rights_audit.h"
 
@@ -158,9 +159,9 @@ int cache_flush(const Config &config, const std::string &login) {
     }
     // Every spelling LDAP folds into the same entry ("Alice", " alice")
     // was cached on its own: flush them all by the entry's identity.
-    LdapDirectory directory(config.ldap, address_rules(config));
+    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     LookupContext context(config.ldap.max_searches_per_message);
-    const auto [status, user] = directory.find_user(login, context);
+    const auto [status, user] = directory->find_user(login, context);
     if (status != LookupStatus::found) {
         if (!redis->flush(login)) return redis_unavailable(config);
         std::cout << "flushed cached answers for " << login << " ("
@@ -174,6 +175,21 @@ int cache_flush(const Config &config, const std::string &login) {
     std::cout << "flushed cached answers for " << login << " (" << user.dn << ", " << spellings << " cached spelling"
               << (spellings == 1 ? "" : "s") << ")\n";
     return 0;
+}
+
+// The change watcher's status as the daemon holding the lease publishes it.
+void print_watcher(const Config &config) {
+    const RedisSection &r = config.redis;
+    WatchStore store(redis_config(r), r.prefix, r.hmac_key);
+    std::map<std::string, std::string> status;
+    if (!store.read_status(status) || status.empty()) {
+        std::cout << "watcher: none (ldap.watch = off, or no daemon holds the lease)\n";
+        return;
+    }
+    std::cout << "watcher:";
+    for (const char *name : {"holder", "mode", "state", "lag_ms", "last_change_latency_ms", "changes", "resyncs"})
+        std::cout << " " << name << "=" << status[name];
+    std::cout << "\n";
 }
 
 int cache_stats(const Config &config) {
@@ -203,6 +219,7 @@ int cache_stats(const Config &config) {
     std::cout << "total (" << daemons.size() << " daemons):";
     for (const auto &[name, value] : total) std::cout << " " << name << "=" << value;
     std::cout << "\n";
+    print_watcher(config);
     return 0;
 }
 
@@ -307,5 +324,6 @@ int main(int argc, char **argv) {
         std::cerr << "sendasctl: " << e.what() << "\n";
         return EX_CONFIG;
     }
+    kerberos_environment(config->ldap);
     return run(*config);
 }

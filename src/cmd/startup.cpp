@@ -1,11 +1,13 @@
 // Start-up wiring; see startup.h.
 #include "cmd/startup.h"
 
+#include <cstdlib>
+
 #include "base/log.h"
 #include "base/secret_files.h"
 #include "cache/caching_directory.h"
 #include "cmd/usage_redis.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "ops/usage_file.h"
 
 namespace sendas {
@@ -41,6 +43,12 @@ CacheSettings cache_settings(const Config &config) {
 
 }  // namespace
 
+void kerberos_environment(const LdapConfig &ldap) {
+    if (ldap.sasl_mech != "GSSAPI" || ldap.keytab.empty()) return;
+    setenv("KRB5_CLIENT_KTNAME", ldap.keytab.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+    setenv("KRB5CCNAME", "MEMORY:sendas-milter", 0);       // NOLINT(concurrency-mt-unsafe): before any thread
+}
+
 std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis) {
     if (redis) return std::make_shared<RedisUsageStore>(std::move(redis), config.usage.retention);
     return std::make_shared<FileUsageStore>(config.usage.state_file, config.usage.retention);
@@ -61,11 +69,33 @@ Services make_services(std::shared_ptr<const Config> config) {
         runtime->usage =
             std::make_shared<UsageRecorder>(make_usage_store(*config, services.redis),
                                             AlertRules{config->alerts.daily_threshold, config->alerts.median_factor});
-    runtime->directory = std::make_shared<CachingDirectory>(
-        std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
+    services.cache = std::make_shared<CachingDirectory>(make_ldap_directory(config->ldap, address_rules(*config)),
+                                                        cache_settings(*config), services.redis);
+    runtime->directory = services.cache;
     runtime->config = std::move(config);
     services.runtime = std::move(runtime);
     return services;
+}
+
+std::unique_ptr<ChangeWatcher> start_watcher(const Config &config, const Services &services) {
+    if (config.ldap.watch == WatchMode::off) return nullptr;
+    std::shared_ptr<WatchStore> store;
+    if (services.redis) {
+        const RedisSection &r = config.redis;
+        store = std::make_shared<WatchStore>(redis_config(r), r.prefix, r.hmac_key);
+    }
+    return std::make_unique<ChangeWatcher>(config, services.cache, services.redis, store);
+}
+
+void WatcherSlot::replace(std::unique_ptr<ChangeWatcher> next) {
+    std::unique_ptr<ChangeWatcher> old;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        old = std::move(watcher_);
+        watcher_ = std::move(next);
+    }
+    // Stopped outside the lock: it gives the lease up, which the new one
+    // (already standing by) takes at its next renewal.
 }
 
 }  // namespace sendas

@@ -17,6 +17,7 @@
 #include "base/config.h"
 
 typedef struct ldap LDAP;
+typedef struct ldapmsg LDAPMessage;
 
 namespace sendas {
 
@@ -42,6 +43,20 @@ struct SearchResult {
 
 enum class Scope { base, subtree };
 
+// One search, with the options that only some callers need.
+struct SearchRequest {
+    std::string base;
+    Scope scope = Scope::subtree;
+    std::string filter;
+    std::vector<std::string> attributes;
+    int size_limit = 0;  // 0: none
+    bool paged = false;  // RFC 2696 pages, past the server's size limit
+    int sd_flags = 0;    // non-zero: AD's SD_FLAGS control, e.g. 4 for the DACL of nTSecurityDescriptor
+};
+
+// The DN and attributes of a searchResultEntry message.
+LdapEntry read_entry(LDAP *ld, LDAPMessage *entry);
+
 // One connection; owned by the pool (or a caller), destroyed when broken.
 class LdapConnection {
 public:
@@ -58,10 +73,18 @@ public:
     // server's size limit: for whole-directory reads such as the audit.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
                         const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+    SearchResult search(const SearchRequest &request);
 
     bool broken() const { return broken_; }
+    // The open handle, for operations search() does not cover (the change
+    // watcher's content-sync session); null before open(). Marks the
+    // connection broken with `spent`.
+    LDAP *handle() const { return ld_; }
+    void spent() { broken_ = true; }
 
 private:
+    int bind();  // simple or SASL, as configured; an LDAP result code
+
     const LdapConfig &config_;
     LDAP *ld_ = nullptr;
     bool broken_ = false;
@@ -95,6 +118,7 @@ public:
     // Search with one retry on a fresh connection after a transient error.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
                         const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+    SearchResult search(const SearchRequest &request);
 
     const LdapConfig &config() const { return config_; }
     unsigned long long searches() const { return searches_; }

@@ -109,23 +109,23 @@ expect_count "NOT_A_USER" 0 '"code":"NOT_A_USER"'
 expect_count "EMPTY_GROUP" 0 '"code":"EMPTY_GROUP"'
 expect_count "MAILBOX_WITHOUT_ENTRY" 0 '"code":"MAILBOX_WITHOUT_ENTRY"'
 # mb7@: team7 (users 140..159) by Send As through one group; user49 on behalf.
-expect_count "Send As holders of mb7@" 20 "\"$(rights_dn send-as mb7@example.com)\"]}"
-expect_count "user145's path to mb7@" 1 "{\"user\":\"user145@example.com\",\"dn\":\"uid=user145,ou=people,$B\",\"path\":[\"uid=user145,ou=people,$B\",\"cn=team7,ou=groups,$B\",\"$(rights_dn send-as mb7@example.com)\"]}"
-expect_count "user49 on behalf of mb7@" 1 "{\"user\":\"user49@example.com\",\"dn\":\"uid=user49,ou=people,$B\",\"path\":[\"uid=user49,ou=people,$B\",\"$(rights_dn send-on-behalf mb7@example.com)\"]}"
+expect_count "Send As holders of mb7@" 20 "\"$(rights_dn send-as mb7@example.com)\"],\"last_used\":null}"
+expect_count "user145's path to mb7@" 1 "{\"user\":\"user145@example.com\",\"dn\":\"uid=user145,ou=people,$B\",\"path\":[\"uid=user145,ou=people,$B\",\"cn=team7,ou=groups,$B\",\"$(rights_dn send-as mb7@example.com)\"],\"last_used\":null}"
+expect_count "user49 on behalf of mb7@" 1 "{\"user\":\"user49@example.com\",\"dn\":\"uid=user49,ou=people,$B\",\"path\":[\"uid=user49,ou=people,$B\",\"$(rights_dn send-on-behalf mb7@example.com)\"],\"last_used\":null}"
 # mb0@: team0 and division0 (users 0..1999), each user once; user0 by the shortest path.
-expect_count "Send As holders of mb0@" 2000 "\"$(rights_dn send-as mb0@example.com)\"]}"
-expect_count "user0's path to mb0@" 1 "\"path\":[\"uid=user0,ou=people,$B\",\"cn=team0,ou=groups,$B\",\"$(rights_dn send-as mb0@example.com)\"]}"
-expect_count "user1999's path to mb0@" 1 "\"path\":[\"uid=user1999,ou=people,$B\",\"cn=team99,ou=groups,$B\",\"cn=dept9,ou=groups,$B\",\"cn=division0,ou=groups,$B\",\"$(rights_dn send-as mb0@example.com)\"]}"
+expect_count "Send As holders of mb0@" 2000 "\"$(rights_dn send-as mb0@example.com)\"],\"last_used\":null}"
+expect_count "user0's path to mb0@" 1 "\"path\":[\"uid=user0,ou=people,$B\",\"cn=team0,ou=groups,$B\",\"$(rights_dn send-as mb0@example.com)\"],\"last_used\":null}"
+expect_count "user1999's path to mb0@" 1 "\"path\":[\"uid=user1999,ou=people,$B\",\"cn=team99,ou=groups,$B\",\"cn=dept9,ou=groups,$B\",\"cn=division0,ou=groups,$B\",\"$(rights_dn send-as mb0@example.com)\"],\"last_used\":null}"
 # mb10@: Full Access through dept1 (users 200..399); team10 (200..219) may send.
-expect_count "Full Access holders of mb10@" 200 "\"$(rights_dn full-access mb10@example.com)\"]}"
+expect_count "Full Access holders of mb10@" 200 "\"$(rights_dn full-access mb10@example.com)\"],\"last_used\":null}"
 expect_count "FULL_ACCESS_WITHOUT_SEND on mb10@" 180 '"code":"FULL_ACCESS_WITHOUT_SEND","mailbox":"mb10@example.com"'
 # mb101@: team101 both Send As and on behalf.
 expect_count "SEND_AS_AND_ON_BEHALF on mb101@" 20 '"code":"SEND_AS_AND_ON_BEHALF","mailbox":"mb101@example.com"'
 # noreply@, 10 mailboxes x 20, and the on-behalf user happens to be in the Send As team
 # on mb0@ (user0), mb768@ (user5376) and mb769@ (user5383).
 expect_count "SEND_AS_AND_ON_BEHALF on noreply@" 10000 '"code":"SEND_AS_AND_ON_BEHALF","mailbox":"noreply@example.com"'
-expect_count "Send As holders of noreply@" 10000 "\"$(rights_dn send-as noreply@example.com)\"]}"
-expect_count "user9999's path to noreply@" 1 "\"path\":[\"uid=user9999,ou=people,$B\",\"cn=team499,ou=groups,$B\",\"cn=dept49,ou=groups,$B\",\"cn=division4,ou=groups,$B\",\"cn=all-staff,ou=groups,$B\",\"$(rights_dn send-on-behalf noreply@example.com)\"]}"
+expect_count "Send As holders of noreply@" 10000 "\"$(rights_dn send-as noreply@example.com)\"],\"last_used\":null}"
+expect_count "user9999's path to noreply@" 1 "\"path\":[\"uid=user9999,ou=people,$B\",\"cn=team499,ou=groups,$B\",\"cn=dept49,ou=groups,$B\",\"cn=division4,ou=groups,$B\",\"cn=all-staff,ou=groups,$B\",\"$(rights_dn send-on-behalf noreply@example.com)\"],\"last_used\":null}"
 expect_count "SEND_AS_AND_ON_BEHALF overall" 10203 '"code":"SEND_AS_AND_ON_BEHALF"'
 
 # Anonymous, the server stops every search at 500 entries: the audit must

@@ -57,7 +57,10 @@ d2="$(hostname):${MILTER_PIDS[milter2]}"
 await_counter "$d2" ldap_lookups 2
 out=$(stats)
 [ "$(printf '%s\n' "$out" | grep -c "^$d1: \|^$d2: ")" = 2 ] || fail "expected a line for $d1 and one for $d2: $out"
-[ "$(printf '%s\n' "$out" | wc -l)" = 3 ] || fail "expected two daemon lines and a totals line: $out"
+[ "$(printf '%s\n' "$out" | wc -l)" = 4 ] || fail "expected two daemon lines, a totals line and a watcher line: $out"
+# ldap.watch = off (the harness's base config): no daemon watches.
+printf '%s\n' "$out" | grep -qx "watcher: none (ldap.watch = off, or no daemon holds the lease)" ||
+    fail "expected no watcher: $out"
 total=$(printf '%s\n' "$out" | grep '^total (2 daemons): ') || fail "no totals line for 2 daemons in: $out"
 [ "$(field "$total" ldap_lookups)" = 4 ] || fail "totals should add 2 + 2 LDAP lookups: $out"
 [ "$(field "$total" local_hits)" = 4 ] || fail "totals should add 4 + 0 local hits: $out"

@@ -6,12 +6,14 @@
 # happens. tests/integration/lib.sh, tests/e2e/lib.sh and bench/lib.sh
 # source it; tests/README.md describes it with examples.
 #
-#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e]
+#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e] [samba]
 #                            # checks (77 when a tool is missing, 99 when our
 #                            # own binary is not built), sets the tool
 #                            # variables, makes $T and the EXIT trap
 #   on_exit CMD [ARG...]     # run at exit, in reverse order of registration
-#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf
+#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf,
+#                            # $SLAPD_EXTRA_URIS listened on too (e.g. ldapi://...);
+#                            # SLAPD_SYNCPROV=yes: with the syncprov overlay
 #   start_redis              # $REDIS_PORT, $REDIS_ADDRESS, redis_cli ...
 #   start_milter [NAME] [CONFIG LINE...]   # default NAME milter: $MILTER_SOCKET $MILTER_PID
 #                            # $MILTER_LOG $MILTER_CONF; every NAME: ${MILTER_SOCKETS[NAME]}
@@ -29,6 +31,7 @@
 #   SLAPD SLAPADD LDAPSEARCH MILTERTEST REDIS_SERVER REDIS_CLI LDAPADD LDAPMODIFY
 #   POSTFIX DOVECOT SWAKS CURL             tool paths (default: found in PATH, /usr/sbin)
 #   FIXTURE        the LDIF start_slapd loads (default tests/integration/fixture.ldif)
+#   SLAPD_MAXSIZE SLAPD_INDEXES  slapd's mdb maxsize (16 MiB) and "index ..." lines
 #   TMPDIR         where the per-test directory is made (default /tmp)
 #   KEEP_TMP       when set and not empty, the test directory is kept (path printed)
 #
@@ -55,6 +58,13 @@ SLAPD_URI=${SLAPD_URI:-}
 SLAPD_PID=${SLAPD_PID:-}
 SLAPD_DEBUG=${SLAPD_DEBUG:-0}
 SLAPD_EXTRA_CONF=${SLAPD_EXTRA_CONF:-}
+# The mdb database's size cap and its index lines (bench/scale: larger, and
+# the README's).
+SLAPD_MAXSIZE=${SLAPD_MAXSIZE:-16777216}
+SLAPD_INDEXES=${SLAPD_INDEXES:-"index objectClass eq
+index uid,mail,cn eq
+index member eq"}
+SLAPD_EXTRA_URIS=${SLAPD_EXTRA_URIS:-}
 MILTER_PID=
 MILTER_SOCKET=
 MILTER_LOG=
@@ -108,11 +118,13 @@ _built() {
 #   chromium   CHROMIUM (headless Chromium, for the pages sendasctl writes)
 #   e2e        root, Postfix, Dovecot, swaks, curl (tests/e2e/lib.sh); implies
 #              slapd and milter; $T is made mode 0755
+#   samba      root, samba, samba-tool, python3-samba (tests/lib/samba.sh)
 require_stack() {
     local c e2e=
     for c in "$@"; do
         case $c in
         e2e) e2e=yes ;;
+        samba) declare -F _samba_require >/dev/null || die "require_stack samba: source tests/lib/samba.sh" ;;
         slapd | milter | redis | probe | sendasctl | ldapadd | chromium) ;;
         *) die "require_stack: unknown component '$c'" ;;
         esac
@@ -150,6 +162,7 @@ _require_one() {  # COMPONENT
         _need REDIS_CLI redis-cli redis-tools
         ;;
     sendasctl) _built SENDASCTL sendasctl ;;
+    samba) _samba_require ;;
     ldapadd)
         _need LDAPADD ldapadd ldap-utils
         _need LDAPMODIFY ldapmodify ldap-utils
@@ -322,18 +335,31 @@ _slapd_recorded_pid() {
 }
 
 # slapd.conf for $FIXTURE's suffix, then $SLAPD_EXTRA_CONF (lines of the
-# caller's, e.g. "database monitor").
+# caller's, e.g. "database monitor"). With SLAPD_SYNCPROV=yes the database
+# runs the syncprov overlay (RFC 4533 content sync, for the change
+# watcher), with a session log so that a consumer resuming from its
+# cookie is told of deletions by name.
 _slapd_write_conf() {
-    local modline='' d
-    # Debian builds back_mdb as a module; a static build has it already.
-    if ! "$SLAPD" -VVV 2>&1 | grep -qw mdb; then
-        for d in /usr/lib/ldap /usr/lib/openldap /usr/local/libexec/openldap; do
-            if [ -e "$d/back_mdb.la" ] || [ -e "$d/back_mdb.so" ]; then
-                modline="modulepath $d
-moduleload back_mdb"
-                break
+    local modline='' d module overlay=''
+    for d in /usr/lib/ldap /usr/lib/openldap /usr/local/libexec/openldap; do
+        [ -d "$d" ] || continue
+        # Debian builds back_mdb and syncprov as modules; a static build has them already.
+        for module in back_mdb syncprov; do
+            [ "$module" != syncprov ] || [ "${SLAPD_SYNCPROV:-}" = yes ] || continue
+            ! "$SLAPD" -VVV 2>&1 | grep -qw "${module#back_}" || continue
+            if [ -e "$d/$module.la" ] || [ -e "$d/$module.so" ]; then
+                [ -n "$modline" ] || modline="modulepath $d"
+                modline="$modline
+moduleload $module"
             fi
         done
+        [ -z "$modline" ] || break
+    done
+    if [ "${SLAPD_SYNCPROV:-}" = yes ]; then
+        overlay="index entryCSN,entryUUID eq
+overlay syncprov
+syncprov-checkpoint 10 1
+syncprov-sessionlog 1000"
     fi
     mkdir -p "$T/slapd-data"
     cat >"$T/slapd.conf" <<EOF
@@ -346,15 +372,14 @@ argsfile $T/slapd.args
 $modline
 
 database mdb
-maxsize 16777216
+maxsize $SLAPD_MAXSIZE
 suffix "$LDAP_BASE"
 rootdn "$LDAP_ROOTDN"
 rootpw $LDAP_ROOTPW
 directory $T/slapd-data
-index objectClass eq
-index uid,mail,cn eq
-index member eq
+$SLAPD_INDEXES
 access to * by * read
+$overlay
 EOF
     [ -z "$SLAPD_EXTRA_CONF" ] || printf '\n%s\n' "$SLAPD_EXTRA_CONF" >>"$T/slapd.conf"
 }
@@ -367,6 +392,7 @@ _slapd_write_env() {
         printf 'SLAPD_PORT=%q\n' "$SLAPD_PORT"
         printf 'SLAPD_URI=%q\n' "$SLAPD_URI"
         printf 'SLAPD_DEBUG=%q\n' "$SLAPD_DEBUG"
+        printf 'SLAPD_EXTRA_URIS=%q\n' "$SLAPD_EXTRA_URIS"
     } >"$T/slapd.env"
 }
 
@@ -379,7 +405,8 @@ _slapd_launch() {
             fd=${fd##*/}
             case $fd in 0 | 1 | 2 | *[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
         done
-        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI" </dev/null >>"$T/slapd.log" 2>&1
+        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI${SLAPD_EXTRA_URIS:+ $SLAPD_EXTRA_URIS}" \
+            </dev/null >>"$T/slapd.log" 2>&1
     ) &
     SLAPD_PID=$!
     printf '%s\n' "$SLAPD_PID" >"$T/slapd.launched"
@@ -629,7 +656,9 @@ redis_command_calls() {
 # the daemon's default applies. The file is written as INI: top-level keys,
 # then one [section] per prefix, as Boost.Program_options reads it. The
 # base lines: socket ($MILTER_SOCKET), no user and group, the fixture's
-# local domains, slapd, ldap.timeout = 2, usage records in $T.
+# local domains, slapd, ldap.timeout = 2, usage records in $T, and
+# ldap.watch = off: a test that shows what a cache keeps must not see it
+# dropped by a directory change (the watch tests turn it on).
 write_milter_config() {
     local file=$1
     shift
@@ -642,7 +671,8 @@ write_milter_config() {
             "ldap.uri = $SLAPD_URI" \
             "ldap.base = $LDAP_BASE" \
             "ldap.timeout = 2" \
-            "usage.state_file = $T/usage.state"
+            "usage.state_file = $T/usage.state" \
+            "ldap.watch = off"
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } | awk '
         function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "cache/caching_directory.h"
 #include "cache/local_cache.h"
 #include "cache/redis_client.h"
+#include "cache/redis_tier.h"
 #include "cache/single_flight.h"
 #include "directory/directory.h"
 #include "grants.h"
@@ -257,6 +259,7 @@ public:
     }
     sendas::Answer<MailboxRights> find_rights(const std::string &login, const UserInfo &, const std::string &mailbox,
                                               sendas::LookupContext &) override {
+        if (during_rights) during_rights();
         std::lock_guard<std::mutex> lock(mutex_);
         ++rights_calls;
         if (!available) return {LookupStatus::unavailable, {}};
@@ -287,6 +290,7 @@ public:
     }
 
     std::atomic<unsigned> user_calls{0}, rights_calls{0};
+    std::function<void()> during_rights;  // runs in every rights lookup, before it answers
 
 private:
     std::mutex mutex_;
@@ -419,6 +423,9 @@ class CacheTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(dropLocal);
     CPPUNIT_TEST(statsCounters);
     CPPUNIT_TEST(concurrentMissesOneLookup);
+    CPPUNIT_TEST(dropMailbox);
+    CPPUNIT_TEST(dropDuringLookupKeepsAnswerOut);
+    CPPUNIT_TEST(rightsGenerationNamesAllThree);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -1184,6 +1191,58 @@ public:
         CPPUNIT_ASSERT(h.send_as("alice", "support@example.com"));
         h.cache.drop_local("alice");
         CPPUNIT_ASSERT(!h.send_as("alice", "support@example.com"));
+    }
+
+    // A change to one mailbox's rights drops them for every login, and
+    // nothing else; "@domain" drops every mailbox of the domain.
+    void dropMailbox() {
+        Harness h(settings(300, 300, 300, 0));
+        auto warm = [&] {
+            for (const char *login : {"alice", "bob"})
+                for (const char *mailbox : {"support@example.com", "sales@example.com", "sales@example.org"})
+                    h.send_as(login, mailbox);
+        };
+        warm();
+        CPPUNIT_ASSERT_EQUAL(6u, h.backend->rights_calls.load());
+        h.cache.drop_local("m:support@example.com");
+        warm();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("support@ asked again for both logins", 8u, h.backend->rights_calls.load());
+        h.cache.drop_local("m:@example.com");
+        warm();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("example.com asked again, example.org kept", 12u, h.backend->rights_calls.load());
+        h.cache.drop_local("m:nobody@example.com");
+        h.cache.drop_local("m:@example.net");
+        warm();
+        CPPUNIT_ASSERT_EQUAL(12u, h.backend->rights_calls.load());
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("users untouched", 0u, h.backend->user_calls.load());
+        // The revocation is seen at once after the drop.
+        h.backend->revoke("alice", "support@example.com");
+        CPPUNIT_ASSERT(h.send_as("alice", "support@example.com"));
+        h.cache.drop_local("m:support@example.com");
+        CPPUNIT_ASSERT(!h.send_as("alice", "support@example.com"));
+    }
+
+    // A lookup that was in flight when a drop came may hold the answer from
+    // before the change: it is returned, but not cached.
+    void dropDuringLookupKeepsAnswerOut() {
+        Harness h(settings(300, 300, 300, 0));
+        h.backend->during_rights = [&] { h.cache.drop_local("m:support@example.com"); };
+        CPPUNIT_ASSERT(h.send_as("alice", "support@example.com"));
+        h.backend->during_rights = nullptr;
+        CPPUNIT_ASSERT(h.send_as("alice", "support@example.com"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("asked twice: the first answer was not kept", 2u, h.backend->rights_calls.load());
+        CPPUNIT_ASSERT(h.send_as("alice", "support@example.com"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("the second one was", 2u, h.backend->rights_calls.load());
+    }
+
+    // A rights record is of its global, mailbox and domain generation: a
+    // move of any of them is another generation.
+    void rightsGenerationNamesAllThree() {
+        const std::string base = sendas::rights_generation("5", "0", "0");
+        for (const auto &other : {sendas::rights_generation("6", "0", "0"), sendas::rights_generation("5", "1", "0"),
+                                  sendas::rights_generation("5", "0", "1")})
+            CPPUNIT_ASSERT_MESSAGE(other, other != base);
+        CPPUNIT_ASSERT(sendas::rights_generation("5", "10", "0") != sendas::rights_generation("5", "1", "00"));
     }
 
     void statsCounters() {
