@@ -10,7 +10,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 require_stack slapd redis probe sendasctl ldapadd chromium
-SHOT=${top_builddir:-.}/tests/integration/review-page.png
+SHOT=${top_builddir:+$top_builddir/tests/integration}
+SHOT=${SHOT:-$SENDAS_LIB_DIR}/review-page.png
 B=dc=example,dc=com
 start_slapd
 start_redis
@@ -141,6 +142,7 @@ chromium_run --window-size=1280,1800 --screenshot="$T/review.png" "file://$T/rev
 [ "$(head -c 8 "$T/review.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the screenshot is no PNG"
 [ "$(stat -c %s "$T/review.png")" -gt 20000 ] || fail "the screenshot is nearly empty: $(stat -c %s "$T/review.png") bytes"
 cp "$T/review.png" "$SHOT"
+say "screenshot of the page: $SHOT"
 
 # --- The filter: exactly the rows with every word ----------------------------------
 open_page "#filter=alice"
