@@ -55,26 +55,9 @@ private:
             queue.pop_front();
             const std::string norm = normalize_(step.dn);
             if (!seen.insert(norm).second) continue;
-            const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
             auto entry = snapshot_.entries.find(norm);
             if (snapshot_.users.count(norm)) {
-                if (depth > nested_depth_) {
-                    find("NESTED_TOO_DEEP", group.mailbox, step.dn,
-                         "reached through " + std::to_string(depth) + " nested groups, ldap.nested_depth is " +
-                             std::to_string(nested_depth_) + ": the milter does not grant this right",
-                         group.right);
-                    continue;
-                }
-                if (denied.count(norm)) {
-                    find("DENIED_MEMBER", group.mailbox, step.dn,
-                         group.right + " through " + step.path.back() + " is denied by a deny ACE", group.right);
-                    continue;
-                }
-                if (snapshot_.disabled.count(norm))
-                    find("DISABLED_MEMBER", group.mailbox, step.dn, group.right, group.right);
-                Holder holder{primary_of(entry), step.dn, {step.dn}};
-                holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
-                holders.push_back(holder);
+                reach_user(group, step, norm, denied.count(norm) > 0, holders);
             } else if (entry == snapshot_.entries.end()) {
                 find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist",
                      group.right);
@@ -94,6 +77,28 @@ private:
             find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody", group.right);
         if (!mail_owners_.count(lower(group.mailbox)) && missing_reported_.insert(lower(group.mailbox)).second)
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
+    }
+
+    // A user the walk down reached: a holder, unless too deep or denied.
+    void reach_user(const DirectorySnapshot::RightsGroup &group, const Step &step, const std::string &norm, bool denied,
+                    std::vector<Holder> &holders) {
+        const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
+        if (depth > nested_depth_) {
+            find("NESTED_TOO_DEEP", group.mailbox, step.dn,
+                 "reached through " + std::to_string(depth) + " nested groups, ldap.nested_depth is " +
+                     std::to_string(nested_depth_) + ": the milter does not grant this right",
+                 group.right);
+            return;
+        }
+        if (denied) {
+            find("DENIED_MEMBER", group.mailbox, step.dn,
+                 group.right + " through " + step.path.back() + " is denied by a deny ACE", group.right);
+            return;
+        }
+        if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right, group.right);
+        Holder holder{primary_of(snapshot_.entries.find(norm)), step.dn, {step.dn}};
+        holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
+        holders.push_back(holder);
     }
 
     // The users `members` hold at any depth (a deny reaches every level).
