@@ -14,6 +14,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/policy_test.cpp \
 	tests/unit/policy/property_test.cpp \
 	tests/unit/policy/report_mode_test.cpp \
+	tests/unit/policy/sent_copy_test.cpp \
 	tests/unit/directory/change_feed_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/resolver_test.cpp \

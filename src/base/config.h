@@ -27,6 +27,7 @@ enum class Mode { enforce, report };
 enum class AuditFormat { text, json };
 enum class WatchMode { automatic, syncrepl, poll, off };
 enum class LogLevel { info, debug };
+enum class SentCopyTarget { owner, sender, both, none };
 
 struct LdapConfig {
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
@@ -41,9 +42,12 @@ struct LdapConfig {
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
     std::string sent_copy_base;  // mailboxes that always get a Sent copy; empty: no lookup
     std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // never; empty: off
+    // Mailboxes whose copy goes to the owner's, the sender's or both Sent
+    // folders, whatever sent_copy.target says; empty: no lookup.
+    std::string sent_copy_owner_base, sent_copy_sender_base, sent_copy_both_base;
     std::string report_base;                      // mailboxes in report mode whatever the domain says; empty: off
     std::string enforce_base;                     // mailboxes enforced whatever the domain says; empty: off
-    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above
+    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the lists above
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
@@ -57,6 +61,14 @@ struct LdapConfig {
     std::string ca_file;
     WatchMode watch = WatchMode::automatic;  // how directory changes reach the caches
     unsigned change_poll = 2;                // seconds between polls for changed entries
+
+    // The rights subtrees and the per-mailbox lists: the bases whose
+    // entries name a mailbox (an empty one is not used).
+    std::vector<const std::string *> mailbox_bases() const {
+        return {&send_as_base,      &send_on_behalf_base,  &full_access_base,      &sent_copy_base,
+                &no_sent_copy_base, &sent_copy_owner_base, &sent_copy_sender_base, &sent_copy_both_base,
+                &report_base,       &enforce_base};
+    }
 };
 
 struct RedisSection {
@@ -100,6 +112,7 @@ struct RewriteConfig {
 struct SentCopyConfig {
     bool send_as = true;
     bool send_on_behalf = true;
+    SentCopyTarget target = SentCopyTarget::owner;  // whose Sent folder gets the copy
     std::string address = "%l+Sent@%d";
 };
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include <ldap.h>
@@ -321,19 +322,39 @@ bool LdapDirectory::listed_under(const std::string &base, const std::string &lis
     return true;
 }
 
-// Per-mailbox settings from the lists: Sent copy on/off, report/enforce.
+// The Sent copy lists, each asked only while it can still change the
+// answer: ldap.no_sent_copy_base wins over the target lists, which win
+// over ldap.sent_copy_base.
+bool LdapDirectory::read_sent_copy_lists(const std::string &list_filter, MailboxRights &rights,
+                                         LookupContext &context) {
+    const LdapConfig &cfg = pool_.config();
+    bool listed = false;
+    if (!listed_under(cfg.no_sent_copy_base, list_filter, context, listed)) return false;
+    if (listed) {
+        rights.sent_copy = MailboxRights::SentCopy::off;
+        return true;
+    }
+    auto &to = rights.sent_copy_to;
+    const std::tuple<const std::string &, bool, bool> targets[] = {{cfg.sent_copy_owner_base, true, false},
+                                                                   {cfg.sent_copy_sender_base, false, true},
+                                                                   {cfg.sent_copy_both_base, true, true}};
+    for (const auto &[base, owner, sender] : targets) {
+        if (!listed_under(base, list_filter, context, listed)) return false;
+        to.owner = to.owner || (listed && owner);
+        to.sender = to.sender || (listed && sender);
+    }
+    if (to.listed()) return true;
+    if (!listed_under(cfg.sent_copy_base, list_filter, context, listed)) return false;
+    if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
+    return true;
+}
+
+// Per-mailbox settings from the lists: Sent copy, report/enforce.
 bool LdapDirectory::read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);
     bool listed = false;
-    if (rights.send_as || rights.send_on_behalf) {
-        if (!listed_under(cfg.no_sent_copy_base, list_filter, context, listed)) return false;
-        if (listed) rights.sent_copy = MailboxRights::SentCopy::off;
-        if (rights.sent_copy == MailboxRights::SentCopy::unset) {
-            if (!listed_under(cfg.sent_copy_base, list_filter, context, listed)) return false;
-            if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
-        }
-    }
+    if ((rights.send_as || rights.send_on_behalf) && !read_sent_copy_lists(list_filter, rights, context)) return false;
     if (!listed_under(cfg.enforce_base, list_filter, context, listed)) return false;
     if (listed) rights.mode = MailboxRights::Mode::enforce;
     if (rights.mode == MailboxRights::Mode::unset) {

@@ -49,6 +49,7 @@ private:
                              MailboxRights &rights, LookupContext &context);
     bool mail_entry_exists(const std::string &mailbox, LookupContext &context, bool &exists);
     bool listed_under(const std::string &base, const std::string &list_filter, LookupContext &context, bool &listed);
+    bool read_sent_copy_lists(const std::string &list_filter, MailboxRights &rights, LookupContext &context);
     bool read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context);
     // A subtree search charged to `context`; false when it has no searches
     // left or the search failed.
