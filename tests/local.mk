@@ -165,6 +165,7 @@ E2E_SH_TESTS = \
 	tests/e2e/headers-and-copies.sh \
 	tests/e2e/config-variants.sh \
 	tests/e2e/sent-copy-ldap-override.sh \
+	tests/e2e/sent-copy-target.sh \
 	tests/e2e/mta-detection.sh \
 	tests/e2e/sendmail.sh
 TESTS += $(E2E_SH_TESTS)
