@@ -24,12 +24,16 @@ src_libsendas_a_SOURCES = \
 	src/policy/vocabulary.cpp src/policy/vocabulary.h \
 	src/directory/change_feed.cpp src/directory/change_feed.h \
 	src/directory/change_scope.cpp src/directory/change_scope.h \
+	src/directory/ad_directory.cpp src/directory/ad_directory.h \
+	src/directory/ad_snapshot.cpp \
 	src/directory/directory.h \
 	src/directory/ldap_connection.cpp src/directory/ldap_connection.h \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \
 	src/directory/ldap_filter.cpp src/directory/ldap_filter.h \
 	src/directory/poll_feed.cpp src/directory/poll_feed.h \
+	src/directory/ldap_snapshot.cpp \
 	src/directory/resolver.cpp src/directory/resolver.h \
+	src/directory/security_descriptor.cpp src/directory/security_descriptor.h \
 	src/directory/snapshot.h \
 	src/directory/syncrepl_feed.cpp src/directory/syncrepl_feed.h \
 	src/cache/cache_codec.cpp src/cache/cache_codec.h \

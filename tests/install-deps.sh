@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(
     autoconf automake make g++ pkg-config
-    libmilter-dev libldap-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev libsystemd-dev
+    libmilter-dev libldap-dev libsasl2-dev libhiredis-dev libboost-program-options-dev libcppunit-dev prometheus-cpp-dev libssl-dev libsystemd-dev
     slapd ldap-utils miltertest redis-server redis-tools redis-sentinel
+    samba-ad-dc samba-ad-provision libsasl2-modules-gssapi-mit
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base iproute2 python3
     sasl2-bin libsasl2-modules m4
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14

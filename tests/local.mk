@@ -17,7 +17,9 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/sent_copy_test.cpp \
 	tests/unit/directory/change_feed_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
+	tests/unit/directory/ad_directory_test.cpp \
 	tests/unit/directory/resolver_test.cpp \
+	tests/unit/directory/security_descriptor_test.cpp \
 	tests/unit/cache/caching_directory_test.cpp \
 	tests/unit/cache/redis_sentinel_test.cpp \
 	tests/unit/ops/rights_audit_test.cpp \
@@ -98,6 +100,8 @@ EXTRA_DIST += $(MILTER_LUA_TESTS) \
 	tests/milter/common.lua \
 	tests/milter/run-lua \
 	tests/lib/harness.sh \
+	tests/lib/samba.sh \
+	tests/lib/samba_fixture.py \
 	tests/lib/notify-listener.py \
 	tests/README.md \
 	tests/integration/lib.sh \
@@ -143,6 +147,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/cache-flush.sh \
 	tests/integration/cache-tamper.sh \
 	tests/integration/redis-sentinel.sh \
+	tests/integration/ldap-failover.sh \
 	tests/integration/cache-negative.sh \
 	tests/integration/cache-redis-down.sh \
 	tests/integration/cache-redis-hung.sh \
@@ -151,7 +156,14 @@ DAEMON_SH_TESTS = \
 	tests/integration/ldap-search-count.sh \
 	tests/integration/sendasctl-explain.sh \
 	tests/integration/cache-stats.sh \
-	tests/integration/cache-redis-burst.sh
+	tests/integration/cache-redis-burst.sh \
+	tests/integration/ad-rights.sh \
+	tests/integration/ad-sendasctl.sh \
+	tests/integration/ad-tls.sh \
+	tests/integration/ad-cache-and-modes.sh \
+	tests/integration/ldap-plaintext-bind.sh \
+	tests/integration/ldap-sasl-external.sh \
+	tests/integration/ad-gssapi.sh
 TESTS += $(DAEMON_SH_TESTS)
 EXTRA_DIST += $(DAEMON_SH_TESTS) tests/integration/audit-fixture.ldif tests/integration/watch-common.sh
 
@@ -167,7 +179,8 @@ E2E_SH_TESTS = \
 	tests/e2e/sent-copy-ldap-override.sh \
 	tests/e2e/sent-copy-target.sh \
 	tests/e2e/mta-detection.sh \
-	tests/e2e/sendmail.sh
+	tests/e2e/sendmail.sh \
+	tests/e2e/ad-layout.sh
 TESTS += $(E2E_SH_TESTS)
 EXTRA_DIST += $(E2E_SH_TESTS) \
 	tests/e2e/lib.sh \

@@ -165,6 +165,52 @@ bool is_loopback(const std::string &host) {
     return host == "localhost";
 }
 
+// The keys left at their groups-layout default take the AD one.
+void apply_ad_defaults(Config &config, const po::variables_map &vm) {
+    const std::pair<const char *, std::string *> keys[] = {
+        {"ldap.user_filter", &config.ldap.user_filter},
+        {"ldap.group_filter", &config.ldap.group_filter},
+        {"audit.user_filter", &config.ldap.audit_user_filter},
+        {"audit.disabled_filter", &config.ldap.audit_disabled_filter}};
+    const char *const defaults[] = {AdDefaults::user_filter, AdDefaults::group_filter, AdDefaults::audit_user_filter,
+                                    AdDefaults::audit_disabled_filter};
+    for (size_t i = 0; i < std::size(keys); ++i)
+        if (vm[keys[i].first].defaulted()) *keys[i].second = defaults[i];
+}
+
+// The host of an ldap:// URI ("" for ldap:///, libldap's localhost), or
+// nothing for other schemes.
+bool plain_ldap_host(const std::string &uri, std::string &host) {
+    const std::string scheme = "ldap://";
+    if (uri.size() < scheme.size() || !std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        }))
+        return false;
+    std::string rest = uri.substr(scheme.size());
+    rest = rest.substr(0, rest.find('/'));
+    if (!rest.empty() && rest[0] == '[')
+        host = rest.substr(1, rest.find(']') - 1);
+    else
+        host = rest.substr(0, rest.find(':'));
+    return true;
+}
+
+// A password must not cross the network in clear: refused unless TLS,
+// SASL, a loopback server or ldap.allow_plaintext_bind.
+void check_plaintext_bind(const Config &config, const KeySources &sources) {
+    const LdapConfig &ldap = config.ldap;
+    if (ldap.bind_password.empty() || !ldap.sasl_mech.empty() || ldap.starttls || ldap.allow_plaintext_bind) return;
+    std::istringstream uris(ldap.uri);
+    for (std::string uri, host; uris >> uri;)
+        if (plain_ldap_host(uri, host) && !host.empty() && !is_loopback(host)) {
+            std::string problem = uri;
+            problem += ": a simple bind would send the password in clear to ";
+            problem += host;
+            problem += ": use ldaps://, ldap.starttls = yes, or ldap.allow_plaintext_bind = yes";
+            throw ConfigError(sources.locate("ldap.uri", problem));
+        }
+}
+
 }  // namespace
 
 std::string RedisSection::label() const {
@@ -266,6 +312,7 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
                 sources.locate(opt.key, "invalid value '" + vm[opt.key].as<std::string>() + "': " + e.what()));
         }
     }
+    if (config->ldap.layout == LdapLayout::ad) apply_ad_defaults(*config, vm);
     if (config->cache.local_ttl > config->redis.ttl)
         throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
     if (!config->redis.sentinels.empty() && !config->redis.address.empty())
@@ -283,6 +330,9 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
             read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file", sources);
     else if (!config->ldap.bind_dn.empty())
         throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
+    check_plaintext_bind(*config, sources);
+    if (config->ldap.sasl_mech == "GSSAPI" && !config->ldap.bind_password_file.empty())
+        throw ConfigError(sources.locate("ldap.sasl_mech", "GSSAPI takes ldap.keytab, not ldap.bind_password_file"));
     return config;
 }
 

@@ -26,10 +26,22 @@ enum class MtaKind { automatic, postfix, sendmail };
 enum class Mode { enforce, report };
 enum class AuditFormat { text, json };
 enum class WatchMode { automatic, syncrepl, poll, off };
+enum class LdapLayout { groups, ad };
+
+// ldap.layout = ad: the defaults of the keys whose groups-layout default
+// names object classes AD does not have. A key set in the file wins.
+struct AdDefaults {
+    static constexpr const char *user_filter =
+        "(&(objectCategory=person)(objectClass=user)(|(sAMAccountName=%u)(userPrincipalName=%u)))";
+    static constexpr const char *group_filter = "(&(objectClass=group)(cn=%m)(member:1.2.840.113556.1.4.1941:=%D))";
+    static constexpr const char *audit_user_filter = "(&(objectCategory=person)(objectClass=user))";
+    static constexpr const char *audit_disabled_filter = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
+};
 enum class LogLevel { info, debug };
 enum class SentCopyTarget { owner, sender, both, none };
 
 struct LdapConfig {
+    LdapLayout layout = LdapLayout::groups;
     std::string uri = "ldap://127.0.0.1/";  // space-separated: libldap fails over
     std::string bind_dn;                    // empty: anonymous bind
     std::string bind_password_file;
@@ -61,6 +73,10 @@ struct LdapConfig {
     std::string ca_file;
     WatchMode watch = WatchMode::automatic;  // how directory changes reach the caches
     unsigned change_poll = 2;                // seconds between polls for changed entries
+    bool allow_plaintext_bind = false;  // a password over plain ldap:// to another host
+    std::string sasl_mech;              // GSSAPI or EXTERNAL; empty: simple bind
+    std::string keytab;                 // GSSAPI: the client keytab (KRB5_CLIENT_KTNAME)
+    bool send_as_full_control = false;  // ad: full control / all extended rights ACEs grant Send As too
 
     // The rights subtrees and the per-mailbox lists: the bases whose
     // entries name a mailbox (an empty one is not used).

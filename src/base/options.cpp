@@ -146,6 +146,15 @@ struct AddressTemplate {
     std::string show(const std::string &field) const { return field; }
 };
 
+// The SASL mechanisms whose binds are tested; empty: a simple bind.
+struct SaslMech {
+    void parse(const std::string &v, std::string &field) const {
+        if (!v.empty() && v != "GSSAPI" && v != "EXTERNAL") bad_value("expected GSSAPI, EXTERNAL or nothing");
+        field = v;
+    }
+    std::string show(const std::string &field) const { return field; }
+};
+
 struct Limit {
     void parse(const std::string &v, SendLimit &field) const {
         if (!parse_send_limit(v, field)) bad_value("expected COUNT/PERIOD such as 200/1h");
@@ -222,6 +231,10 @@ const std::vector<OptionSpec> &option_table() {
         option("max_from_mailboxes", FIELD(max_from_mailboxes), Number{1, 1000},
                "most mailboxes From: (and Resent-From:) may name; a message naming more is rejected"),
 
+        option("ldap.layout", FIELD(ldap.layout),
+               choice<LdapLayout>({{"groups", LdapLayout::groups}, {"ad", LdapLayout::ad}}),
+               "where rights live: groups (groupOfNames per mailbox and right) or ad (Active Directory as Exchange "
+               "left it: Send-As ACEs, publicDelegates)"),
         option("ldap.uri", FIELD(ldap.uri), Text{true}, "space-separated LDAP URIs, tried in order"),
         option("ldap.bind_dn", FIELD(ldap.bind_dn), Text{}, "DN to bind as (empty: anonymous)"),
         option("ldap.bind_password_file", FIELD(ldap.bind_password_file), Text{}, "file holding the bind password"),
@@ -270,6 +283,17 @@ const std::vector<OptionSpec> &option_table() {
                "(changed entries every ldap.change_poll seconds), auto (syncrepl when the server offers it) or off"),
         option("ldap.change_poll", FIELD(ldap.change_poll), Number{1, 3600},
                "seconds between two polls for changed entries (ldap.watch = poll)"),
+        option("ldap.allow_plaintext_bind", FIELD(ldap.allow_plaintext_bind), YesNo{},
+               "allow a password bind over plain ldap:// to a host other than this one (no: ldaps://, StartTLS or "
+               "loopback only)"),
+        option("ldap.sasl_mech", FIELD(ldap.sasl_mech),
+               SaslMech{},
+               "SASL bind instead of a simple bind: GSSAPI (Kerberos, with ldap.keytab) or EXTERNAL (ldapi://, "
+               "TLS client certificate); empty: simple bind"),
+        option("ldap.keytab", FIELD(ldap.keytab), Text{}, "Kerberos client keytab for ldap.sasl_mech = GSSAPI"),
+        option("ldap.send_as_full_control", FIELD(ldap.send_as_full_control), YesNo{},
+               "ldap.layout = ad: ACEs granting full control or every extended right (AD gives them to Domain "
+               "Admins, Enterprise Admins, Account Operators, Administrators) grant Send As too"),
 
         option("redis.address", FIELD(redis.address), RedisAddress{},
                "Redis for the shared cache tier: HOST:PORT, [V6]:PORT or unix:PATH (empty: none)"),

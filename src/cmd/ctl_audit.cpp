@@ -9,7 +9,7 @@
 #include "base/clock.h"
 #include "base/duration.h"
 #include "cmd/startup.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "ops/audit_diff.h"
 #include "ops/usage_audit.h"
 
@@ -90,9 +90,9 @@ bool parse_audit_request(const po::variables_map &vm, AuditRequest &request, std
 
 int run_audit(const Config &config, const AuditRequest &request) {
     // Straight from LDAP: an audit must not trust a cache.
-    LdapDirectory directory(config.ldap, address_rules(config));
+    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     DirectorySnapshot snapshot;
-    const std::string error = directory.snapshot(snapshot);
+    const std::string error = directory->snapshot(snapshot);
     if (!error.empty()) {
         std::cerr << "sendasctl: LDAP " << config.ldap.uri << ": " << error << "\n";
         return EX_UNAVAILABLE;

@@ -272,6 +272,7 @@ int main(int argc, char **argv) {
         log(Severity::error, error);
         return EX_CONFIG;
     }
+    kerberos_environment(config->ldap);
     Identity identity;
     if (!resolve_identity(*config, identity, error)) {
         log(Severity::error, config->source + ": " + error);

@@ -24,7 +24,7 @@
 #include "cmd/ctl_audit.h"
 #include "cmd/ctl_usage.h"
 #include "cmd/startup.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "directory/resolver.h"
 #include "ops/rights_audit.h"
 
@@ -159,9 +159,9 @@ int cache_flush(const Config &config, const std::string &login) {
     }
     // Every spelling LDAP folds into the same entry ("Alice", " alice")
     // was cached on its own: flush them all by the entry's identity.
-    LdapDirectory directory(config.ldap, address_rules(config));
+    const auto directory = make_ldap_directory(config.ldap, address_rules(config));
     LookupContext context(config.ldap.max_searches_per_message);
-    const auto [status, user] = directory.find_user(login, context);
+    const auto [status, user] = directory->find_user(login, context);
     if (status != LookupStatus::found) {
         if (!redis->flush(login)) return redis_unavailable(config);
         std::cout << "flushed cached answers for " << login << " ("
@@ -323,5 +323,6 @@ int main(int argc, char **argv) {
         std::cerr << "sendasctl: " << e.what() << "\n";
         return EX_CONFIG;
     }
+    kerberos_environment(config->ldap);
     return run(*config);
 }

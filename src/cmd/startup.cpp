@@ -1,11 +1,13 @@
 // Start-up wiring; see startup.h.
 #include "cmd/startup.h"
 
+#include <cstdlib>
+
 #include "base/log.h"
 #include "base/secret_files.h"
 #include "cache/caching_directory.h"
 #include "cmd/usage_redis.h"
-#include "directory/ldap_directory.h"
+#include "directory/ad_directory.h"
 #include "ops/usage_file.h"
 
 namespace sendas {
@@ -41,6 +43,12 @@ CacheSettings cache_settings(const Config &config) {
 
 }  // namespace
 
+void kerberos_environment(const LdapConfig &ldap) {
+    if (ldap.sasl_mech != "GSSAPI" || ldap.keytab.empty()) return;
+    setenv("KRB5_CLIENT_KTNAME", ldap.keytab.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): before any thread
+    setenv("KRB5CCNAME", "MEMORY:sendas-milter", 0);       // NOLINT(concurrency-mt-unsafe): before any thread
+}
+
 std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis) {
     if (redis) return std::make_shared<RedisUsageStore>(std::move(redis), config.usage.retention);
     return std::make_shared<FileUsageStore>(config.usage.state_file, config.usage.retention);
@@ -61,8 +69,8 @@ Services make_services(std::shared_ptr<const Config> config) {
         runtime->usage =
             std::make_shared<UsageRecorder>(make_usage_store(*config, services.redis),
                                             AlertRules{config->alerts.daily_threshold, config->alerts.median_factor});
-    services.cache = std::make_shared<CachingDirectory>(
-        std::make_shared<LdapDirectory>(config->ldap, address_rules(*config)), cache_settings(*config), services.redis);
+    services.cache = std::make_shared<CachingDirectory>(make_ldap_directory(config->ldap, address_rules(*config)),
+                                                        cache_settings(*config), services.redis);
     runtime->directory = services.cache;
     runtime->config = std::move(config);
     services.runtime = std::move(runtime);

@@ -20,6 +20,11 @@ struct Services {
     std::shared_ptr<CachingDirectory> cache;  // the runtime's directory, for the change watcher
 };
 
+// GSSAPI binds (ldap.sasl_mech) find the client keytab in the
+// environment (MIT Kerberos: KRB5_CLIENT_KTNAME) and keep the ticket in
+// memory. Call before any thread starts: a reload cannot change it.
+void kerberos_environment(const LdapConfig &ldap);
+
 // LDAP behind the cache tiers, the send limiter counting in Redis and
 // the usage recorder. Connects nothing yet, but logs
 // redis_integrity_warning() and secret_file_warnings(), so at start-up,

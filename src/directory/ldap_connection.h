@@ -43,13 +43,25 @@ struct SearchResult {
 
 enum class Scope { base, subtree };
 
+// One search, with the options that only some callers need.
+struct SearchRequest {
+    std::string base;
+    Scope scope = Scope::subtree;
+    std::string filter;
+    std::vector<std::string> attributes;
+    int size_limit = 0;  // 0: none
+    bool paged = false;  // RFC 2696 pages, past the server's size limit
+    int sd_flags = 0;    // non-zero: AD's SD_FLAGS control, e.g. 4 for the DACL of nTSecurityDescriptor
+};
+
 // The DN and attributes of a searchResultEntry message.
 LdapEntry read_entry(LDAP *ld, LDAPMessage *entry);
 
 // One connection; owned by the pool (or a caller), destroyed when broken.
 class LdapConnection {
 public:
-    explicit LdapConnection(const LdapConfig &config);
+    // `server`: which of ldap.uri's servers `config` (naming it alone) is.
+    explicit LdapConnection(const LdapConfig &config, size_t server = 0);
     ~LdapConnection();
     LdapConnection(const LdapConnection &) = delete;
     LdapConnection &operator=(const LdapConnection &) = delete;
@@ -62,8 +74,10 @@ public:
     // server's size limit: for whole-directory reads such as the audit.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
                         const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+    SearchResult search(const SearchRequest &request);
 
     bool broken() const { return broken_; }
+    size_t server() const { return server_; }
     // The open handle, for operations search() does not cover (the change
     // watcher's content-sync session); null before open(). Marks the
     // connection broken with `spent`.
@@ -71,13 +85,22 @@ public:
     void spent() { broken_ = true; }
 
 private:
+    int bind();  // simple or SASL, as configured; an LDAP result code
+
     const LdapConfig &config_;
+    const size_t server_;
     LDAP *ld_ = nullptr;
     bool broken_ = false;
     bool refused_ = false;  // open() failed for a reason retrying cannot fix
 };
 
 // Up to `pool_size` connections, opened lazily and reused. Thread-safe.
+// With several servers in ldap.uri (replicas holding the same data) new
+// connections go to the first one not failed within the last
+// `failback_after`: a dead or hung server costs the message that finds it
+// one failed attempt (at most ldap.timeout), the search is retried on the
+// next server, and the pool returns to the first once the time is up and
+// it answers again.
 // A connection lives until it breaks or the pool is destroyed; the pool
 // must outlive every lease.
 class LdapPool {
@@ -104,17 +127,21 @@ public:
     // Search with one retry on a fresh connection after a transient error.
     SearchResult search(const std::string &base, Scope scope, const std::string &filter,
                         const std::vector<std::string> &attributes, int size_limit = 0, bool paged = false);
+    SearchResult search(const SearchRequest &request);
 
     const LdapConfig &config() const { return config_; }
     unsigned long long searches() const { return searches_; }
 
 private:
     void give_back(std::unique_ptr<LdapConnection> conn);
+    size_t preferred_server() const;  // under mutex_
     void note_outcome(const SearchResult &result);
     bool refused_recently(SearchResult &result);
 
     const LdapConfig config_;
+    const std::vector<LdapConfig> servers_;  // config_ with ldap.uri's servers one at a time
     std::mutex mutex_;
+    std::vector<std::chrono::steady_clock::time_point> avoid_until_;  // under mutex_, per server
     std::condition_variable freed_;
     std::vector<std::unique_ptr<LdapConnection>> idle_;
     unsigned out_ = 0;  // connections (or slots) currently lent

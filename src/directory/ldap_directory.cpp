@@ -143,9 +143,8 @@ UpwardWalk &walk_for(LookupContext &context, LdapPool &pool, const std::string &
     return walks->for_user(pool, user_dn);
 }
 
-// Whether an entry the server matched for `mailbox` names exactly it by
-// the milter's own comparison: servers fold spaces, case and Unicode
-// lookalikes (" support", U+017F) that the milter keeps apart.
+}  // namespace
+
 bool names_mailbox(const LdapEntry &entry, const std::string &mail_attribute, const std::string &mailbox,
                    bool local_part_case_sensitive) {
     for (const char *attribute : {"cn", mail_attribute.c_str()})
@@ -153,8 +152,6 @@ bool names_mailbox(const LdapEntry &entry, const std::string &mail_attribute, co
             if (canonical_address(value, local_part_case_sensitive) == mailbox) return true;
     return false;
 }
-
-}  // namespace
 
 std::string normalize_dn(const std::string &dn) {
     LDAPDN parsed = nullptr;
@@ -168,7 +165,13 @@ std::string normalize_dn(const std::string &dn) {
 }
 
 LdapDirectory::LdapDirectory(const LdapConfig &config, AddressRules rules)
-    : pool_(config), subtrees_(plan_rights_subtrees(config)), rules_(std::move(rules)) {}
+    : pool_(config), rules_(std::move(rules)), subtrees_(plan_rights_subtrees(config)) {}
+
+bool LdapDirectory::charged_search(LookupContext &context, const SearchRequest &request, SearchResult &result) {
+    if (!context.charge()) return false;
+    result = pool_.search(request);
+    return result.status == SearchStatus::ok;
+}
 
 bool LdapDirectory::charged_search(LookupContext &context, const std::string &base, const std::string &filter,
                                    const std::vector<std::string> &attributes, SearchResult &result, int size_limit) {
@@ -388,40 +391,6 @@ std::string LdapDirectory::probe() {
     SearchResult res = pool_.search(cfg.base, Scope::base, "(objectClass=*)", {"1.1"});
     if (res.status != SearchStatus::ok) return res.error;
     if (res.entries.empty()) return "ldap.base " + cfg.base + " does not exist";
-    return "";
-}
-
-std::string LdapDirectory::snapshot(DirectorySnapshot &out) {
-    const LdapConfig &cfg = pool_.config();
-    const std::string mail_attr = lower(cfg.mail_attribute), member_attr = lower(cfg.member_attribute);
-    auto read = [&](const std::string &base, const std::string &filter, const std::vector<std::string> &attrs,
-                    SearchResult &res) {
-        res = pool_.search(base, Scope::subtree, filter, attrs, 0, true);
-        return res.status == SearchStatus::ok;
-    };
-    SearchResult res;
-    if (!read(cfg.base, "(objectClass=*)", {cfg.mail_attribute, cfg.member_attribute}, res)) return res.error;
-    for (auto &entry : res.entries)
-        out.entries[normalize_dn(entry.dn)] = {entry.dn, entry.values(mail_attr), entry.values(member_attr)};
-    if (!read(cfg.base, cfg.audit_user_filter, {"1.1"}, res)) return res.error;
-    for (const auto &entry : res.entries) out.users.insert(normalize_dn(entry.dn));
-    if (!cfg.audit_disabled_filter.empty()) {
-        if (!read(cfg.base, "(&" + cfg.audit_user_filter + cfg.audit_disabled_filter + ")", {"1.1"}, res))
-            return res.error;
-        for (const auto &entry : res.entries) out.disabled.insert(normalize_dn(entry.dn));
-    }
-    const std::pair<const char *, const std::string *> subtrees[] = {{"send-as", &cfg.send_as_base},
-                                                                     {"send-on-behalf", &cfg.send_on_behalf_base},
-                                                                     {"full-access", &cfg.full_access_base}};
-    for (const auto &[right, base] : subtrees) {
-        if (!read(*base, "(cn=*@*)", {"cn", cfg.member_attribute}, res)) return res.error;
-        for (const auto &entry : res.entries) {
-            // The filter matched a cn the ACLs may still hide from this bind.
-            const auto &cn = entry.values("cn");
-            if (cn.empty()) continue;
-            out.groups.push_back({right, cn.front(), entry.dn, entry.values(member_attr)});
-        }
-    }
     return "";
 }
 

@@ -17,6 +17,7 @@
 namespace sendas {
 
 // One per config snapshot; shared by all sessions using that snapshot.
+// ldap.layout = ad derives from it (ad_directory.h).
 class LdapDirectory : public Directory {
 public:
     // `rules`: how the entries the server returns are compared with the
@@ -32,7 +33,21 @@ public:
     // Reads what `sendasctl audit` needs straight from LDAP, in pages: every
     // entry under ldap.base, the users, the disabled users and every rights
     // group. Returns "" or the error.
-    std::string snapshot(DirectorySnapshot &out);
+    virtual std::string snapshot(DirectorySnapshot &out);
+
+protected:
+    bool read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context);
+    // A subtree search charged to `context`; false when it has no searches
+    // left or the search failed.
+    bool charged_search(LookupContext &context, const std::string &base, const std::string &filter,
+                        const std::vector<std::string> &attributes, SearchResult &result, int size_limit = 0);
+    // The users and disabled users of the audit (audit.*_filter); "" or the error.
+    std::string read_users(DirectorySnapshot &out);
+    // Any search charged to `context`, as charged_search.
+    bool charged_search(LookupContext &context, const SearchRequest &request, SearchResult &result);
+
+    LdapPool pool_;
+    const AddressRules rules_;
 
 private:
     // Where the three rights subtrees are searched, worked out once from
@@ -50,19 +65,23 @@ private:
     bool mail_entry_exists(const std::string &mailbox, LookupContext &context, bool &exists);
     bool listed_under(const std::string &base, const std::string &list_filter, LookupContext &context, bool &listed);
     bool read_sent_copy_lists(const std::string &list_filter, MailboxRights &rights, LookupContext &context);
-    bool read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context);
-    // A subtree search charged to `context`; false when it has no searches
-    // left or the search failed.
-    bool charged_search(LookupContext &context, const std::string &base, const std::string &filter,
-                        const std::vector<std::string> &attributes, SearchResult &result, int size_limit = 0);
 
-    LdapPool pool_;
     const RightsSubtrees subtrees_;
-    const AddressRules rules_;
 };
 
 // Canonical form of a DN for comparison: RFC 4514 form, lower-cased.
 std::string normalize_dn(const std::string &dn);
+
+// Whether the entry's object class makes it a group (group, groupOfNames,
+// groupOfUniqueNames), members or not.
+bool is_group_entry(const LdapEntry &entry);
+
+// Whether an entry the server matched for `mailbox` names exactly it by
+// the milter's own comparison (cn or `mail_attribute`, lower-cased name):
+// servers fold spaces, case and Unicode lookalikes (" support", U+017F)
+// that the milter keeps apart.
+bool names_mailbox(const LdapEntry &entry, const std::string &mail_attribute, const std::string &mailbox,
+                   bool local_part_case_sensitive);
 
 }  // namespace sendas
 

@@ -17,6 +17,7 @@ struct DirectorySnapshot {
         std::string dn;                    // as the server wrote it
         std::vector<std::string> mails;    // mail attribute values
         std::vector<std::string> members;  // member attribute values (raw DNs)
+        bool group = false;                // a group by its object class, even when empty
     };
     std::map<std::string, Entry> entries;  // every entry under ldap.base
     std::set<std::string> users;           // normalized DNs matching audit.user_filter
@@ -26,8 +27,11 @@ struct DirectorySnapshot {
         std::string mailbox;  // from the group's cn
         std::string dn;
         std::vector<std::string> members;
+        std::vector<std::string> denied;  // AD: trustees of deny ACEs, whose users never hold the right
     };
     std::vector<RightsGroup> groups;
+    // The server resolves nesting (AD, a group filter with %D): no depth limit.
+    bool nesting_unbounded = false;
 };
 
 }  // namespace sendas

@@ -5,6 +5,7 @@
 #include "ops/usage_record.h"
 
 #include <algorithm>
+#include <climits>
 #include <deque>
 #include <sstream>
 
@@ -16,7 +17,7 @@ const char *const rights_order[] = {"send-as", "send-on-behalf", "full-access"};
 class Auditor {
 public:
     Auditor(const DirectorySnapshot &s, unsigned depth, std::string (*normalize)(const std::string &))
-        : snapshot_(s), nested_depth_(depth), normalize_(normalize) {
+        : snapshot_(s), nested_depth_(s.nesting_unbounded ? UINT_MAX : depth), normalize_(normalize) {
         for (const auto &[dn, entry] : s.entries)
             for (const auto &mail : entry.mails) mail_owners_.insert(lower(mail));
     }
@@ -41,6 +42,7 @@ private:
     void expand(const DirectorySnapshot::RightsGroup &group) {
         auto &holders = report_.mailboxes[lower(group.mailbox)][group.right];
         const std::string group_norm = normalize_(group.dn);
+        const std::set<std::string> denied = users_under(group.denied);
         std::set<std::string> seen{group_norm};
         find_cycles(group, group_norm);
         std::deque<Step> queue;
@@ -59,13 +61,18 @@ private:
                              std::to_string(nested_depth_) + ": the milter does not grant this right");
                     continue;
                 }
+                if (denied.count(norm)) {
+                    find("DENIED_MEMBER", group.mailbox, step.dn,
+                         group.right + " through " + step.path.back() + " is denied by a deny ACE");
+                    continue;
+                }
                 if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right);
                 Holder holder{primary_of(entry), step.dn, {step.dn}};
                 holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
                 holders.push_back(holder);
             } else if (entry == snapshot_.entries.end()) {
                 find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist");
-            } else if (!entry->second.members.empty()) {
+            } else if (!entry->second.members.empty() || entry->second.group) {
                 Step next{"", step.path};
                 next.path.push_back(step.dn);
                 for (const auto &m : entry->second.members) {
@@ -80,6 +87,22 @@ private:
         if (holders.empty()) find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody");
         if (!mail_owners_.count(lower(group.mailbox)) && missing_reported_.insert(lower(group.mailbox)).second)
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
+    }
+
+    // The users `members` hold at any depth (a deny reaches every level).
+    std::set<std::string> users_under(const std::vector<std::string> &members) const {
+        std::set<std::string> seen, users;
+        std::deque<std::string> queue(members.begin(), members.end());
+        while (!queue.empty()) {
+            const std::string norm = normalize_(queue.front());
+            queue.pop_front();
+            if (!seen.insert(norm).second) continue;
+            if (snapshot_.users.count(norm)) users.insert(norm);
+            auto entry = snapshot_.entries.find(norm);
+            if (entry != snapshot_.entries.end())
+                queue.insert(queue.end(), entry->second.members.begin(), entry->second.members.end());
+        }
+        return users;
     }
 
     // Depth first from the rights group: a member already on the stack

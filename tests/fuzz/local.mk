@@ -16,6 +16,7 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-headers \
 	tests/fuzz/fuzz-property \
+	tests/fuzz/fuzz-security-descriptor \
 	tests/fuzz/fuzz-sentinel-reply \
 	tests/fuzz/fuzz-sync-message \
 	tests/fuzz/fuzz-usage-record \
@@ -52,6 +53,10 @@ tests_fuzz_fuzz_property_SOURCES = tests/fuzz/fuzz_property.cpp tests/lib/proper
 tests_fuzz_fuzz_property_CPPFLAGS = $(FUZZ_CPPFLAGS) -I$(top_srcdir)/tests/lib
 tests_fuzz_fuzz_property_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_property_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_security_descriptor_SOURCES = tests/fuzz/fuzz_security_descriptor.cpp tests/fuzz/check.h
+tests_fuzz_fuzz_security_descriptor_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_security_descriptor_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_security_descriptor_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_sentinel_reply_SOURCES = tests/fuzz/fuzz_sentinel_reply.cpp tests/fuzz/check.h
 tests_fuzz_fuzz_sentinel_reply_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_sentinel_reply_LDFLAGS = $(FUZZ_LDFLAGS)
@@ -73,4 +78,4 @@ fuzz:
 endif
 
 clean-local:
-	-rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/*.out
+	-rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/*.out tests/samba-template

@@ -6,12 +6,13 @@
 # happens. tests/integration/lib.sh, tests/e2e/lib.sh and bench/lib.sh
 # source it; tests/README.md describes it with examples.
 #
-#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e]
+#   require_stack [slapd] [milter] [redis] [probe] [sendasctl] [ldapadd] [e2e] [samba]
 #                            # checks (77 when a tool is missing, 99 when our
 #                            # own binary is not built), sets the tool
 #                            # variables, makes $T and the EXIT trap
 #   on_exit CMD [ARG...]     # run at exit, in reverse order of registration
-#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf;
+#   start_slapd              # $SLAPD_PORT, $SLAPD_URI; $SLAPD_EXTRA_CONF appended to slapd.conf,
+#                            # $SLAPD_EXTRA_URIS listened on too (e.g. ldapi://...);
 #                            # SLAPD_SYNCPROV=yes: with the syncprov overlay
 #   start_redis              # $REDIS_PORT, $REDIS_ADDRESS, redis_cli ...
 #   start_milter [NAME] [CONFIG LINE...]   # default NAME milter: $MILTER_SOCKET $MILTER_PID
@@ -63,6 +64,7 @@ SLAPD_MAXSIZE=${SLAPD_MAXSIZE:-16777216}
 SLAPD_INDEXES=${SLAPD_INDEXES:-"index objectClass eq
 index uid,mail,cn eq
 index member eq"}
+SLAPD_EXTRA_URIS=${SLAPD_EXTRA_URIS:-}
 MILTER_PID=
 MILTER_SOCKET=
 MILTER_LOG=
@@ -115,11 +117,13 @@ _built() {
 #   ldapadd    LDAPADD LDAPMODIFY
 #   e2e        root, Postfix, Dovecot, swaks, curl (tests/e2e/lib.sh); implies
 #              slapd and milter; $T is made mode 0755
+#   samba      root, samba, samba-tool, python3-samba (tests/lib/samba.sh)
 require_stack() {
     local c e2e=
     for c in "$@"; do
         case $c in
         e2e) e2e=yes ;;
+        samba) declare -F _samba_require >/dev/null || die "require_stack samba: source tests/lib/samba.sh" ;;
         slapd | milter | redis | probe | sendasctl | ldapadd) ;;
         *) die "require_stack: unknown component '$c'" ;;
         esac
@@ -157,6 +161,7 @@ _require_one() {  # COMPONENT
         _need REDIS_CLI redis-cli redis-tools
         ;;
     sendasctl) _built SENDASCTL sendasctl ;;
+    samba) _samba_require ;;
     ldapadd)
         _need LDAPADD ldapadd ldap-utils
         _need LDAPMODIFY ldapmodify ldap-utils
@@ -385,6 +390,7 @@ _slapd_write_env() {
         printf 'SLAPD_PORT=%q\n' "$SLAPD_PORT"
         printf 'SLAPD_URI=%q\n' "$SLAPD_URI"
         printf 'SLAPD_DEBUG=%q\n' "$SLAPD_DEBUG"
+        printf 'SLAPD_EXTRA_URIS=%q\n' "$SLAPD_EXTRA_URIS"
     } >"$T/slapd.env"
 }
 
@@ -397,7 +403,8 @@ _slapd_launch() {
             fd=${fd##*/}
             case $fd in 0 | 1 | 2 | *[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
         done
-        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI" </dev/null >>"$T/slapd.log" 2>&1
+        exec "$SLAPD" -d "$SLAPD_DEBUG" -f "$T/slapd.conf" -h "$SLAPD_URI${SLAPD_EXTRA_URIS:+ $SLAPD_EXTRA_URIS}" \
+            </dev/null >>"$T/slapd.log" 2>&1
     ) &
     SLAPD_PID=$!
     printf '%s\n' "$SLAPD_PID" >"$T/slapd.launched"

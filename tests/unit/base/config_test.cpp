@@ -44,6 +44,7 @@ std::string name_of(sendas::SentCopyTarget v) {
     }
     return "?";
 }
+std::string name_of(sendas::LdapLayout v) { return v == sendas::LdapLayout::groups ? "groups" : "ad"; }
 std::string name_of(sendas::DirectoryErrorAction v) {
     switch (v) {
     case sendas::DirectoryErrorAction::tempfail: return "tempfail";
@@ -150,6 +151,14 @@ const std::vector<KeyCase> &key_cases() {
              return "?"s;
          }},
         {"ldap.change_poll", "2", "30", "30", [](const Config &c) { return std::to_string(c.ldap.change_poll); }},
+        {"ldap.layout", "groups", "ad", "ad", [](const Config &c) { return name_of(c.ldap.layout); }},
+        {"ldap.allow_plaintext_bind", "no", "yes", "yes",
+         [](const Config &c) { return yes_no(c.ldap.allow_plaintext_bind); }},
+        {"ldap.sasl_mech", "", "EXTERNAL", "EXTERNAL", [](const Config &c) { return c.ldap.sasl_mech; }},
+        {"ldap.keytab", "", "/etc/sendas-milter/ldap.keytab", "/etc/sendas-milter/ldap.keytab",
+         [](const Config &c) { return c.ldap.keytab; }},
+        {"ldap.send_as_full_control", "no", "yes", "yes",
+         [](const Config &c) { return yes_no(c.ldap.send_as_full_control); }},
         {"redis.address", "", "[::1]:6379", "[::1]:6379", [](const Config &c) { return c.redis.address; }},
         {"redis.hmac_key_file", "", nullptr, nullptr, [](const Config &c) { return c.redis.hmac_key_file; }},
         {"redis.user", "", "sendas", "sendas", [](const Config &c) { return c.redis.user; }},
@@ -226,6 +235,9 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testNoSecretOnCommandLine);
     CPPUNIT_TEST(testBindDnNeedsPasswordFile);
     CPPUNIT_TEST(testBindPasswordFileRead);
+    CPPUNIT_TEST(testPlaintextBindRefused);
+    CPPUNIT_TEST(testSaslMechanisms);
+    CPPUNIT_TEST(testAdLayoutDefaults);
     CPPUNIT_TEST(testUnreadablePasswordFile);
     CPPUNIT_TEST(testHmacKeyFileRead);
     CPPUNIT_TEST(testHmacKeyFileRefused);
@@ -541,6 +553,64 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("cn=milter,dc=example,dc=com"), config->ldap.bind_dn);
             CPPUNIT_ASSERT_EQUAL(file.path(), config->ldap.bind_password_file);
         }
+    }
+
+    // A password never crosses the network in clear unless the admin says so.
+    void testPlaintextBindRefused() {
+        TempFile password("s3cret\n");
+        const std::string bind =
+            "bind_dn = cn=milter,dc=example,dc=com\nbind_password_file = " + password.path() + "\n";
+        for (const char *uri : {"ldap://dc1.example.com/", "LDAP://192.0.2.7:389/",
+                                "ldap://127.0.0.1/ ldap://[2001:db8::1]/", "ldap://dc1.example.com"}) {
+            const std::string error = error_of([&] { load("[ldap]\nuri = " + std::string(uri) + "\n" + bind); });
+            CPPUNIT_ASSERT_MESSAGE(uri + (": " + error), contains(error, "test.conf:2: ldap.uri: "));
+            CPPUNIT_ASSERT_MESSAGE(error, contains(error, "in clear") && contains(error, "ldap.allow_plaintext_bind"));
+        }
+        const char *const fine[][2] = {
+            {"ldap://127.0.0.2/", ""},
+            {"ldap://[::1]:3389/ ldap://localhost/", ""},
+            {"ldap:///", ""},
+            {"ldaps://dc1.example.com/", ""},
+            {"ldapi://%2Frun%2Fslapd%2Fldapi/", ""},
+            {"ldap://dc1.example.com/", "starttls = yes\n"},
+            {"ldap://dc1.example.com/", "allow_plaintext_bind = yes\n"},
+        };
+        for (const auto &c : fine) {
+            const std::string text = "[ldap]\nuri = " + std::string(c[0]) + "\n" + c[1] + bind;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(text, std::string("(no error)"), error_of([&] { load(text); }));
+        }
+        // Anonymous and SASL binds send no password.
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"),
+                             error_of([] { load("[ldap]\nuri = ldap://dc1.example.com/\n"); }));
+        CPPUNIT_ASSERT_EQUAL(std::string("(no error)"),
+                             error_of([] { load("[ldap]\nuri = ldap://dc1.example.com/\nsasl_mech = GSSAPI\n"); }));
+    }
+
+    void testSaslMechanisms() {
+        const std::string error = error_of([] { load("[ldap]\nsasl_mech = PLAIN\n"); });
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "test.conf:2: ldap.sasl_mech: ") && contains(error, "GSSAPI"));
+        TempFile password("s3cret\n");
+        const std::string gssapi_with_password = error_of([&] {
+            load("[ldap]\nsasl_mech = GSSAPI\nbind_dn = cn=m\nbind_password_file = " + password.path() + "\n");
+        });
+        CPPUNIT_ASSERT_MESSAGE(gssapi_with_password, contains(gssapi_with_password, "ldap.keytab"));
+    }
+
+    // ldap.layout = ad brings AD's filters for the keys left at their default.
+    void testAdLayoutDefaults() {
+        auto ad = load("[ldap]\nlayout = ad\n");
+        CPPUNIT_ASSERT_EQUAL(std::string(sendas::AdDefaults::user_filter), ad->ldap.user_filter);
+        CPPUNIT_ASSERT_EQUAL(std::string(sendas::AdDefaults::group_filter), ad->ldap.group_filter);
+        CPPUNIT_ASSERT_EQUAL(std::string(sendas::AdDefaults::audit_user_filter), ad->ldap.audit_user_filter);
+        CPPUNIT_ASSERT_EQUAL(std::string(sendas::AdDefaults::audit_disabled_filter), ad->ldap.audit_disabled_filter);
+        CPPUNIT_ASSERT(contains(ad->ldap.user_filter, "(sAMAccountName=%u)") &&
+                       contains(ad->ldap.user_filter, "(userPrincipalName=%u)"));
+        auto own = load("[ldap]\nlayout = ad\nuser_filter = (mail=%u)\n", {"--audit.disabled_filter", ""});
+        CPPUNIT_ASSERT_EQUAL(std::string("(mail=%u)"), own->ldap.user_filter);
+        CPPUNIT_ASSERT_EQUAL(std::string(), own->ldap.audit_disabled_filter);
+        CPPUNIT_ASSERT_EQUAL(std::string(sendas::AdDefaults::group_filter), own->ldap.group_filter);
+        const Config plain;
+        CPPUNIT_ASSERT_EQUAL(plain.ldap.user_filter, load("")->ldap.user_filter);
     }
 
     // config.h: errors name file, line and key.

@@ -90,7 +90,7 @@ struct Snapshot {
         return user_dn(uid(name), std::move(mails));
     }
     Snapshot &user_dn(const std::string &dn, std::vector<std::string> mails) {
-        s.entries[sendas::normalize_dn(dn)] = {dn, std::move(mails), {}};
+        s.entries[sendas::normalize_dn(dn)] = {dn, std::move(mails), {}, false};
         s.users.insert(sendas::normalize_dn(dn));
         return *this;
     }
@@ -101,17 +101,18 @@ struct Snapshot {
     // An entry that is neither a user nor a group (a mailbox's own entry
     // without user objectclass, an organizationalRole...).
     Snapshot &other(const std::string &dn, std::vector<std::string> mails = {}) {
-        s.entries[sendas::normalize_dn(dn)] = {dn, std::move(mails), {}};
+        s.entries[sendas::normalize_dn(dn)] = {dn, std::move(mails), {}, false};
         return *this;
     }
     Snapshot &group(const std::string &name, std::vector<std::string> members) {
-        s.entries[sendas::normalize_dn(grp(name))] = {grp(name), {}, std::move(members)};
+        s.entries[sendas::normalize_dn(grp(name))] = {grp(name), {}, std::move(members), true};
         return *this;
     }
-    Snapshot &rights(const std::string &right, const std::string &mailbox, std::vector<std::string> members) {
+    Snapshot &rights(const std::string &right, const std::string &mailbox, std::vector<std::string> members,
+                     std::vector<std::string> denied = {}) {
         const std::string dn = rights_dn(right, mailbox);
-        s.entries[sendas::normalize_dn(dn)] = {dn, {}, members};
-        s.groups.push_back({right, mailbox, dn, std::move(members)});
+        s.entries[sendas::normalize_dn(dn)] = {dn, {}, members, true};
+        s.groups.push_back({right, mailbox, dn, std::move(members), std::move(denied)});
         return *this;
     }
     // The mailbox's own entry, so that MAILBOX_WITHOUT_ENTRY stays quiet.
@@ -193,6 +194,9 @@ class RightsAuditTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testDanglingAndNotAUser);
     CPPUNIT_TEST(testDisabledMemberStillHolds);
     CPPUNIT_TEST(testDepthLimitMatchesTheMilter);
+    CPPUNIT_TEST(testServerResolvedNestingHasNoLimit);
+    CPPUNIT_TEST(testDeniedMember);
+    CPPUNIT_TEST(testEmptyGroupIsNoStrayMember);
     CPPUNIT_TEST(testCycles);
     CPPUNIT_TEST(testEmptyGroup);
     CPPUNIT_TEST(testMailboxWithoutEntry);
@@ -361,6 +365,44 @@ public:
     // ldap.nested_depth counts the groups between the rights group and the
     // user, as LdapDirectory::find_rights walks: depth N grants through N
     // nested groups and not through N + 1.
+    // AD (tokenGroups, in-chain) and a group filter with %D: the server
+    // resolves every level, so ldap.nested_depth says nothing.
+    void testServerResolvedNestingHasNoLimit() {
+        Snapshot s;
+        s.user("grace", {"grace@example.com"}).group("c1", {uid("grace")}).group("c2", {grp("c1")});
+        s.group("c3", {grp("c2")}).mailbox("deep@example.com").rights("send-as", "deep@example.com", {grp("c3")});
+        s.s.nesting_unbounded = true;
+        const AuditReport report = run(s, 0);
+        CPPUNIT_ASSERT_EQUAL(size_t(1), report.mailboxes.at("deep@example.com").at("send-as").size());
+        CPPUNIT_ASSERT_EQUAL(std::string(), join(findings(report)));
+        s.s.nesting_unbounded = false;  // the control: the same graph, limited
+        CPPUNIT_ASSERT_EQUAL(finding("NESTED_TOO_DEEP", "deep@example.com", uid("grace")),
+                             join(findings(run(s, 0), "NESTED_TOO_DEEP")));
+    }
+
+    // A deny ACE's trustee, at any depth, holds nothing through the allow.
+    void testDeniedMember() {
+        Snapshot s;
+        s.user("alice", {"alice@example.com"}).user("carol", {"carol@example.com"}).user("dave", {"dave@example.com"});
+        s.group("helpdesk", {uid("alice"), uid("carol")}).group("team", {grp("helpdesk"), uid("dave")});
+        s.group("blocked", {uid("carol")}).mailbox("support@example.com");
+        s.rights("send-as", "support@example.com", {grp("team")}, {grp("blocked")});
+        const AuditReport report = run(s);
+        const auto list = holders(report, "support@example.com", "send-as");
+        CPPUNIT_ASSERT_EQUAL(size_t(2), list.size());
+        CPPUNIT_ASSERT(contains(join(list, "\n"), "alice@example.com") && contains(join(list, "\n"), "dave@"));
+        CPPUNIT_ASSERT(!contains(join(list, "\n"), "carol@example.com"));
+        CPPUNIT_ASSERT_EQUAL(finding("DENIED_MEMBER", "support@example.com", uid("carol")), join(findings(report)));
+    }
+
+    // An empty group is a group, not a member of the wrong kind.
+    void testEmptyGroupIsNoStrayMember() {
+        Snapshot s;
+        s.user("alice", {"alice@example.com"}).group("nobody-yet", {}).mailbox("support@example.com");
+        s.rights("send-as", "support@example.com", {uid("alice"), grp("nobody-yet")});
+        CPPUNIT_ASSERT_EQUAL(std::string(), join(findings(run(s))));
+    }
+
     void testDepthLimitMatchesTheMilter() {
         for (unsigned depth : {0u, 1u, 5u, 10u}) {
             for (unsigned groups : {depth, depth + 1}) {
