@@ -26,6 +26,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/ops/audit_diff_test.cpp \
+	tests/unit/ops/domain_grant_audit_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/ops/usage_record_test.cpp \
 	tests/unit/ops/usage_recorder_test.cpp \
@@ -92,6 +93,7 @@ MILTER_LUA_TESTS = \
 	tests/milter/sender-someone-else.lua \
 	tests/milter/sendmail-macros.lua \
 	tests/milter/sent-copy-config.lua \
+	tests/milter/domain-grant.lua \
 	tests/milter/unauthenticated-accept.lua \
 	tests/milter/unauthenticated-reject.lua \
 	tests/milter/unknown-user.lua

@@ -14,8 +14,8 @@ namespace {
 
 // 2: a tag (version 1 records carried none and read as a miss), exact
 // addresses (no detail stripped) and the is-a-mailbox flag.
-// 3: the Sent copy target lists (flags o, s): a version 2 record, which
-// never looked at them, reads as a miss.
+// 3: the Sent copy target lists (flags o, s) and domain grants (flag d):
+// a version 2 record, which knew neither, reads as a miss.
 constexpr const char *format_version = "sendas-cache-3";
 
 std::string join(const std::vector<std::string> &fields) {
@@ -112,7 +112,7 @@ std::string encode(const CachedRights &e, const RecordPlace &place, const std::s
     auto f = head(place.generation, e.answer.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.answer.value;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
-                (r.is_mailbox ? "g" : "") +
+                (r.is_mailbox ? "g" : "") + (r.domain_grant ? "d" : "") +
                 (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
                  : r.sent_copy == MailboxRights::SentCopy::on ? "c"
                                                               : "") +
@@ -130,12 +130,13 @@ RecordCheck decode(const std::string &data, const RecordPlace &place, const std:
     if (check != RecordCheck::ok) return check;
     if (!read_head(f, e.answer.status, e.fresh_until, e.stale_until) || f.size() < 5) return RecordCheck::miss;
     const std::string &flags = f[4];
-    if (flags.find_first_not_of("abfgncosre") != std::string::npos) return RecordCheck::miss;
+    if (flags.find_first_not_of("abfgdncosre") != std::string::npos) return RecordCheck::miss;
     MailboxRights &r = e.answer.value;
     r.send_as = flags.find('a') != std::string::npos;
     r.send_on_behalf = flags.find('b') != std::string::npos;
     r.full_access = flags.find('f') != std::string::npos;
     r.is_mailbox = flags.find('g') != std::string::npos;
+    r.domain_grant = flags.find('d') != std::string::npos;
     r.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
                   : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
                                                          : MailboxRights::SentCopy::unset;

@@ -59,6 +59,10 @@ struct MailboxRights {
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     GroupPath path;
+    // The right `path` shows comes from the group named after the
+    // address's domain ("@example.com"): the address has no group of its
+    // own for that right. Such rights never make the address a mailbox.
+    bool domain_grant = false;
     // The mailbox is listed under ldap.sent_copy_base (on) or
     // ldap.no_sent_copy_base (off): that wins over sent_copy.send_as and
     // sent_copy.send_on_behalf. Only looked up when a send right is held.

@@ -63,7 +63,8 @@ std::string shown(const MailboxRights &r) {
            (r.sent_copy == SentCopy::on    ? " copy=on"
             : r.sent_copy == SentCopy::off ? " copy=off"
                                            : "") +
-           (r.sent_copy_to.owner ? " to-owner" : "") + (r.sent_copy_to.sender ? " to-sender" : "") +
+           (r.domain_grant ? " domain" : "") + (r.sent_copy_to.owner ? " to-owner" : "") +
+           (r.sent_copy_to.sender ? " to-sender" : "") +
            (r.mode == Mode::report    ? " mode=report"
             : r.mode == Mode::enforce ? " mode=enforce"
                                       : "") +
@@ -136,6 +137,11 @@ MailboxRights copy_to(MailboxRights r, bool owner, bool sender) {
     return r;
 }
 
+MailboxRights domain_granted(MailboxRights r) {
+    r.domain_grant = true;
+    return r;
+}
+
 const std::vector<RightsCase> &rights_cases() {
     static const std::vector<RightsCase> cases = {
         {"send as with path",
@@ -166,6 +172,8 @@ const std::vector<RightsCase> &rights_cases() {
         {"Sent copy to both, report mode",
          cached_rights(LookupStatus::found,
                        with(copy_to(grant(true, true, false), true, true), SentCopy::unset, Mode::report), 1, 1)},
+        {"domain grant",
+         cached_rights(LookupStatus::found, domain_granted(grant(true, false, false, {"u", "cn=@example.net"})), 1, 1)},
         {"binary path",
          cached_rights(LookupStatus::found, grant(true, false, false, {"a\0:b"s, "", "5:12345", "0:"}), 1, 2)},
     };
