@@ -94,6 +94,7 @@ MILTER_LUA_TESTS = \
 	tests/milter/sendmail-macros.lua \
 	tests/milter/sent-copy-config.lua \
 	tests/milter/domain-grant.lua \
+	tests/milter/domain-grant-filter-membership.lua \
 	tests/milter/unauthenticated-accept.lua \
 	tests/milter/unauthenticated-reject.lua \
 	tests/milter/unknown-user.lua
