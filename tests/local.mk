@@ -125,6 +125,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/watch-syncrepl.sh \
 	tests/integration/watch-poll.sh \
 	tests/integration/envelope-and-copy.sh \
+	tests/integration/domain-grant.sh \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
