@@ -46,6 +46,7 @@ src_libsendas_a_SOURCES = \
 	src/cache/single_flight.h \
 	src/cache/watch_store.cpp src/cache/watch_store.h \
 	src/ops/audit_diff.cpp src/ops/audit_diff.h \
+	src/ops/audit_html.cpp src/ops/audit_html.h \
 	src/ops/decision_log.cpp src/ops/decision_log.h \
 	src/ops/lookup_trace.cpp src/ops/lookup_trace.h \
 	src/ops/rights_audit.cpp src/ops/rights_audit.h \

@@ -11,6 +11,7 @@ packages=(
     samba-ad-dc samba-ad-provision libsasl2-modules-gssapi-mit
     postfix dovecot-core dovecot-imapd dovecot-lmtpd swaks curl groff-base iproute2 python3
     sasl2-bin libsasl2-modules m4
+    chromium fonts-dejavu-core
     clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14
 )
 

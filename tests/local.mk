@@ -27,6 +27,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/ops/audit_diff_test.cpp \
 	tests/unit/ops/domain_grant_audit_test.cpp \
+	tests/unit/ops/audit_html_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/ops/usage_record_test.cpp \
 	tests/unit/ops/usage_recorder_test.cpp \
@@ -135,6 +136,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/grafana-dashboard.sh \
 	tests/integration/reload.sh \
 	tests/integration/usage-audit.sh \
+	tests/integration/review-page.sh \
 	tests/integration/usage-file.sh \
 	tests/integration/usage-redis.sh \
 	tests/integration/daemon-mode.sh \

@@ -279,13 +279,15 @@ CommandLine parse_command_line(int argc, const char *const argv[]) {
     return cmd;
 }
 
-std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
-                                               const std::vector<std::string> &overrides) {
+namespace {
+
+// The command-line overrides and then the file's values into `vm`:
+// the first stored value wins.
+po::variables_map read_values(const std::string &text, const std::string &name, const KeySources &sources,
+                              const std::vector<std::string> &overrides) {
     const auto desc = config_options();
-    const KeySources sources{name, key_lines(text, name), overrides};
     po::variables_map vm;
     try {
-        // Command-line values are stored first: the first stored value wins.
         po::store(po::command_line_parser(overrides).options(desc).style(exact_style).run(), vm);
     } catch (const po::error &e) {
         throw ConfigError(std::string("command line: ") + e.what());
@@ -301,7 +303,42 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
     } catch (const po::error &e) {
         throw ConfigError(name + ": " + e.what());
     }
+    return vm;
+}
 
+// What one key's value cannot show: keys that need or exclude each other.
+void check_combinations(const Config &config, const KeySources &sources) {
+    if (config.cache.local_ttl > config.redis.ttl)
+        throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
+    if (!config.redis.sentinels.empty() && !config.redis.address.empty())
+        throw ConfigError(
+            sources.locate("redis.sentinels", "and redis.address exclude each other: the sentinels name the master"));
+    if (config.redis.sentinels.empty() != config.redis.master_name.empty())
+        throw ConfigError(sources.locate(config.redis.sentinels.empty() ? "redis.master_name" : "redis.sentinels",
+                                         "needs redis.sentinels and redis.master_name together"));
+    if (config.ldap.bind_password_file.empty() && !config.ldap.bind_dn.empty())
+        throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
+    if (config.ldap.sasl_mech == "GSSAPI" && !config.ldap.bind_password_file.empty())
+        throw ConfigError(sources.locate("ldap.sasl_mech", "GSSAPI takes ldap.keytab, not ldap.bind_password_file"));
+}
+
+// The password and key files' contents.
+void read_secrets(Config &config, const KeySources &sources) {
+    if (!config.redis.password_file.empty())
+        config.redis.password = read_secret_file(config.redis.password_file, "redis.password_file", sources);
+    if (!config.redis.hmac_key_file.empty())
+        config.redis.hmac_key = read_key_file(config.redis.hmac_key_file, "redis.hmac_key_file", sources);
+    if (!config.ldap.bind_password_file.empty())
+        config.ldap.bind_password =
+            read_secret_file(config.ldap.bind_password_file, "ldap.bind_password_file", sources);
+}
+
+}  // namespace
+
+std::shared_ptr<const Config> load_config_text(const std::string &text, const std::string &name,
+                                               const std::vector<std::string> &overrides) {
+    const KeySources sources{name, key_lines(text, name), overrides};
+    const po::variables_map vm = read_values(text, name, sources, overrides);
     auto config = std::make_shared<Config>();
     config->source = name;
     for (const auto &opt : option_table()) {
@@ -313,26 +350,9 @@ std::shared_ptr<const Config> load_config_text(const std::string &text, const st
         }
     }
     if (config->ldap.layout == LdapLayout::ad) apply_ad_defaults(*config, vm);
-    if (config->cache.local_ttl > config->redis.ttl)
-        throw ConfigError(sources.locate("cache.local_ttl", "must not be longer than redis.ttl"));
-    if (!config->redis.sentinels.empty() && !config->redis.address.empty())
-        throw ConfigError(
-            sources.locate("redis.sentinels", "and redis.address exclude each other: the sentinels name the master"));
-    if (config->redis.sentinels.empty() != config->redis.master_name.empty())
-        throw ConfigError(sources.locate(config->redis.sentinels.empty() ? "redis.master_name" : "redis.sentinels",
-                                         "needs redis.sentinels and redis.master_name together"));
-    if (!config->redis.password_file.empty())
-        config->redis.password = read_secret_file(config->redis.password_file, "redis.password_file", sources);
-    if (!config->redis.hmac_key_file.empty())
-        config->redis.hmac_key = read_key_file(config->redis.hmac_key_file, "redis.hmac_key_file", sources);
-    if (!config->ldap.bind_password_file.empty())
-        config->ldap.bind_password =
-            read_secret_file(config->ldap.bind_password_file, "ldap.bind_password_file", sources);
-    else if (!config->ldap.bind_dn.empty())
-        throw ConfigError(sources.locate("ldap.bind_dn", "needs ldap.bind_password_file"));
+    check_combinations(*config, sources);
+    read_secrets(*config, sources);
     check_plaintext_bind(*config, sources);
-    if (config->ldap.sasl_mech == "GSSAPI" && !config->ldap.bind_password_file.empty())
-        throw ConfigError(sources.locate("ldap.sasl_mech", "GSSAPI takes ldap.keytab, not ldap.bind_password_file"));
     return config;
 }
 

@@ -73,10 +73,10 @@ struct LdapConfig {
     std::string ca_file;
     WatchMode watch = WatchMode::automatic;  // how directory changes reach the caches
     unsigned change_poll = 2;                // seconds between polls for changed entries
-    bool allow_plaintext_bind = false;  // a password over plain ldap:// to another host
-    std::string sasl_mech;              // GSSAPI or EXTERNAL; empty: simple bind
-    std::string keytab;                 // GSSAPI: the client keytab (KRB5_CLIENT_KTNAME)
-    bool send_as_full_control = false;  // ad: full control / all extended rights ACEs grant Send As too
+    bool allow_plaintext_bind = false;       // a password over plain ldap:// to another host
+    std::string sasl_mech;                   // GSSAPI or EXTERNAL; empty: simple bind
+    std::string keytab;                      // GSSAPI: the client keytab (KRB5_CLIENT_KTNAME)
+    bool send_as_full_control = false;       // ad: full control / all extended rights ACEs grant Send As too
 
     // The rights subtrees and the per-mailbox lists: the bases whose
     // entries name a mailbox (an empty one is not used).

@@ -65,8 +65,10 @@ void add_audit_options(po::options_description &options) {
 
 bool parse_audit_request(const po::variables_map &vm, AuditRequest &request, std::string &error) {
     const std::string format = vm["format"].as<std::string>(), unused = vm["unused"].as<std::string>();
-    const std::pair<const char *, ReportFormat> formats[] = {
-        {"text", ReportFormat::text}, {"csv", ReportFormat::csv}, {"json", ReportFormat::json}};
+    const std::pair<const char *, ReportFormat> formats[] = {{"text", ReportFormat::text},
+                                                             {"csv", ReportFormat::csv},
+                                                             {"json", ReportFormat::json},
+                                                             {"html", ReportFormat::html}};
     bool known = false;
     for (const auto &[name, value] : formats)
         if (format == name) {
@@ -74,7 +76,12 @@ bool parse_audit_request(const po::variables_map &vm, AuditRequest &request, std
             known = true;
         }
     if (!known) {
-        error = "--format is text, csv or json";
+        error = "--format is text, csv, json or html";
+        return false;
+    }
+    request.diff_file = vm["diff"].as<std::string>();
+    if (!request.diff_file.empty() && request.format == ReportFormat::html) {
+        error = "--diff prints text, csv or json";
         return false;
     }
     if (unused == "0")
@@ -84,7 +91,6 @@ bool parse_audit_request(const po::variables_map &vm, AuditRequest &request, std
         return false;
     }
     request.mailbox = vm["mailbox"].as<std::string>();
-    request.diff_file = vm["diff"].as<std::string>();
     return true;
 }
 
@@ -98,6 +104,7 @@ int run_audit(const Config &config, const AuditRequest &request) {
         return EX_UNAVAILABLE;
     }
     AuditReport report = audit_rights(snapshot, config.ldap.nested_depth, normalize_dn);
+    report.generated = system_clock_seconds();
     if (!request.diff_file.empty()) return print_diff(request, report);
     const bool usage_ok = request.unused == 0 || read_usage(config, request.unused, report);
     std::cout << format_report(report, request.format, request.mailbox);

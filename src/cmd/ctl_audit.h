@@ -1,4 +1,4 @@
-// sendasctl audit [--format text|csv|json] [--mailbox ADDR] [--unused 90d]
+// sendasctl audit [--format text|csv|json|html] [--mailbox ADDR] [--unused 90d]
 // [--diff OLD.json]: who holds which right on every mailbox, with the
 // findings, each holder's last use and UNUSED_RIGHT from the usage records;
 // with --diff only the rights granted and revoked since OLD.json.

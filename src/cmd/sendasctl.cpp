@@ -2,7 +2,7 @@
 //   explain USER ADDRESS   the decision for USER sending as ADDRESS, and why
 //   cache flush [USER]     drop cached answers on every daemon sharing Redis
 //   cache stats            hits and misses per tier, LDAP searches, per daemon
-//   audit [--format text|csv|json] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]
+//   audit [--format text|csv|json|html] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]
 //                          who holds which right on every mailbox, and findings (ctl_audit.h)
 //   usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]
 //                          who used which right, how often, when last (ctl_usage.h)
@@ -231,7 +231,7 @@ const char *usage =
     "Usage: sendasctl [-c FILE] explain USER ADDRESS\n"
     "       sendasctl [-c FILE] cache flush [USER]\n"
     "       sendasctl [-c FILE] cache stats\n"
-    "       sendasctl [-c FILE] audit [--format text|csv|json] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]\n"
+    "       sendasctl [-c FILE] audit [--format text|csv|json|html] [--mailbox ADDR] [--unused 90d] [--diff OLD.json]\n"
     "       sendasctl [-c FILE] usage [--user U] [--mailbox ADDR] [--since 30d] [--format text|csv|json]\n";
 
 using Subcommand = std::function<int(const Config &)>;
@@ -267,7 +267,8 @@ Subcommand parse_subcommand(const std::vector<std::string> &words, const po::var
 std::optional<int> read_command_line(int argc, char **argv, po::variables_map &vm) {
     po::options_description options("Options");
     options.add_options()("config,c", po::value<std::string>(), "the daemon's config file")(
-        "format", po::value<std::string>()->default_value("text"), "audit output: text, csv or json")(
+        "format", po::value<std::string>()->default_value("text"),
+        "output: text, csv or json; audit also html (one self-contained page)")(
         "mailbox", po::value<std::string>()->default_value(""), "audit only this mailbox")("help,h", "this help")(
         "version", "print the version");
     add_audit_options(options);

@@ -161,24 +161,38 @@ LDAPControl *sd_flags_control(int flags) {
     return control;
 }
 
+// RFC 3876's values return filter control; null when it cannot be built.
+LDAPControl *values_return_control(const std::string &filter) {
+    BerElement *ber = ber_alloc_t(LBER_USE_DER);
+    if (!ber) return nullptr;
+    LDAPControl *control = nullptr;
+    berval value{0, nullptr};
+    if (ldap_put_vrFilter(ber, filter.c_str()) == 0 && ber_flatten2(ber, &value, 0) == 0)
+        ldap_control_create(LDAP_CONTROL_VALUESRETURNFILTER, 0, &value, 1, &control);
+    ber_free(ber, 1);
+    return control;
+}
+
 // Sends one search request, one page of it when `cookie` is given, and
 // waits for the answer.
 int send_request(LDAP *ld, const SearchRequest &request, char **attrs, unsigned timeout_seconds, berval *cookie,
                  LDAPMessage **answer) {
     constexpr ber_int_t page_size = 500;
     timeval timeout{static_cast<time_t>(timeout_seconds), 0};
-    LDAPControl *page = nullptr, *sd_flags = nullptr;
+    LDAPControl *page = nullptr, *sd_flags = nullptr, *values = nullptr;
     if (cookie) ldap_create_page_control(ld, page_size, cookie, 0, &page);
     if (request.sd_flags && !(sd_flags = sd_flags_control(request.sd_flags))) return LDAP_NO_MEMORY;
-    LDAPControl *server_controls[3] = {};
+    if (!request.values_return_filter.empty()) values = values_return_control(request.values_return_filter);
+    LDAPControl *server_controls[4] = {};
     size_t n = 0;
-    for (LDAPControl *control : {page, sd_flags})
+    for (LDAPControl *control : {page, sd_flags, values})
         if (control) server_controls[n++] = control;
     const int rc = ldap_search_ext_s(
         ld, request.base.c_str(), request.scope == Scope::base ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
         request.filter.c_str(), attrs, 0, n ? server_controls : nullptr, nullptr, &timeout, request.size_limit, answer);
     if (page) ldap_control_free(page);
     if (sd_flags) ldap_control_free(sd_flags);
+    if (values) ldap_control_free(values);
     return rc;
 }
 

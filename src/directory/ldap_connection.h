@@ -52,6 +52,10 @@ struct SearchRequest {
     int size_limit = 0;  // 0: none
     bool paged = false;  // RFC 2696 pages, past the server's size limit
     int sd_flags = 0;    // non-zero: AD's SD_FLAGS control, e.g. 4 for the DACL of nTSecurityDescriptor
+    // Non-empty: RFC 3876's values return filter, e.g. "((member=A)(member=B))":
+    // only the values it matches come back. Not critical: a server without
+    // it returns every value.
+    std::string values_return_filter{};
 };
 
 // The DN and attributes of a searchResultEntry message.

@@ -58,7 +58,10 @@ struct Reached {
 // The breadth-first walk from a user up through the groups that contain it,
 // level by level to ldap.nested_depth, shared by the rights groups of one
 // lookup: each question goes on with the walk only until its group is
-// reached, and what was learned serves the next question.
+// reached, and what was learned serves the next question. A level costs
+// one search (per `level_chunk` groups): "(|(member=A)(member=B)...)",
+// with a values return filter so that each group found brings back only
+// the members of the level that put it there, which keeps paths.
 class UpwardWalk {
 public:
     UpwardWalk(LdapPool &pool, const std::string &user_dn)
@@ -69,37 +72,10 @@ public:
     // Fills `path`, user first, when `group_dn` is within reach. Each
     // search is charged to `context`.
     LookupStatus path_to(const std::string &group_dn, std::vector<std::string> &path, LookupContext &context) {
-        const LdapConfig &cfg = pool_.config();
         const std::string target = normalize_dn(group_dn);
         while (target == root_ || reached_.count(target) == 0) {
             if (done_) return LookupStatus::not_found;
-            if (pos_ == frontier_.size()) {  // level done: on to the next, if allowed
-                if (next_.empty() || level_ == cfg.nested_depth) {
-                    done_ = true;
-                    return LookupStatus::not_found;
-                }
-                frontier_ = std::move(next_);
-                next_.clear();
-                pos_ = 0;
-                ++level_;
-            }
-            const std::string &node = frontier_[pos_];
-            std::string filter = "(" + cfg.member_attribute + "=" + escape_filter_value(reached_[node].dn) + ")";
-            if (!context.charge()) return LookupStatus::unavailable;
-            SearchResult res = pool_.search(cfg.base, Scope::subtree, filter, {"1.1"});
-            if (res.status != SearchStatus::ok) return LookupStatus::unavailable;
-            for (const auto &entry : res.entries) {
-                std::string dn = normalize_dn(entry.dn);
-                if (reached_.emplace(dn, Reached{entry.dn, node}).second) next_.push_back(dn);  // else cycle or seen
-            }
-            ++pos_;
-            if (reached_.size() > max_groups_walked) {
-                // Groups reached before the cap still count, as they did when
-                // each group had a walk of its own that stopped at the cap.
-                log(Severity::warning,
-                    "group walk stopped after " + std::to_string(max_groups_walked) + " groups for " + user_dn_);
-                done_ = true;
-            }
+            if (!climb(context)) return LookupStatus::unavailable;
         }
         for (std::string at = target; !at.empty(); at = reached_[at].parent) path.push_back(reached_[at].dn);
         std::reverse(path.begin(), path.end());
@@ -107,15 +83,69 @@ public:
     }
 
 private:
+    static constexpr size_t level_chunk = 64;  // DNs per search: filters stay small
+
+    // Searches the groups holding the frontier; they become the next one.
+    bool climb(LookupContext &context) {
+        if (frontier_.empty() || level_ > pool_.config().nested_depth) {
+            done_ = true;
+            return true;
+        }
+        std::vector<std::string> next;
+        for (size_t start = 0; start < frontier_.size(); start += level_chunk) {
+            const std::vector<std::string> chunk(
+                frontier_.begin() + static_cast<std::ptrdiff_t>(start),
+                frontier_.begin() + static_cast<std::ptrdiff_t>(std::min(frontier_.size(), start + level_chunk)));
+            if (!search_holders(chunk, next, context)) return false;
+        }
+        frontier_ = std::move(next);
+        ++level_;
+        if (reached_.size() > max_groups_walked) {
+            // Groups reached before the cap still count.
+            log(Severity::warning,
+                "group walk stopped after " + std::to_string(max_groups_walked) + " groups for " + user_dn_);
+            done_ = true;
+        }
+        return true;
+    }
+
+    // The groups with a member in `nodes` (normalized DNs reached), each
+    // reached from the first such member; new ones appended to `next`.
+    bool search_holders(const std::vector<std::string> &nodes, std::vector<std::string> &next, LookupContext &context) {
+        const LdapConfig &cfg = pool_.config();
+        std::string terms;
+        for (const auto &node : nodes)
+            terms += "(" + cfg.member_attribute + "=" + escape_filter_value(reached_[node].dn) + ")";
+        SearchRequest request;
+        request.base = cfg.base;
+        request.filter = nodes.size() == 1 ? terms : "(|" + terms + ")";
+        request.attributes = {cfg.member_attribute};
+        request.values_return_filter = "(" + terms + ")";
+        if (!context.charge()) return false;
+        SearchResult res = pool_.search(request);
+        if (res.status != SearchStatus::ok) return false;
+        const std::string member_attr = lower(cfg.member_attribute);
+        for (const auto &entry : res.entries) {
+            const std::string dn = normalize_dn(entry.dn);
+            if (reached_.count(dn)) continue;  // a cycle, or reached already
+            for (const auto &member : entry.values(member_attr)) {
+                const std::string parent = normalize_dn(member);
+                if (std::find(nodes.begin(), nodes.end(), parent) == nodes.end()) continue;
+                reached_.emplace(dn, Reached{entry.dn, parent});
+                next.push_back(dn);
+                break;
+            }
+        }
+        return true;
+    }
+
     LdapPool &pool_;
     const std::string user_dn_;
     const std::string root_;                  // the user, normalized: level 0
     std::map<std::string, Reached> reached_;  // normalized DN -> how it was reached
-    std::vector<std::string> frontier_;       // the level being searched
-    size_t pos_ = 0;                          // its next node to search
-    std::vector<std::string> next_;           // the level after it, as far as found
-    unsigned level_ = 0;
-    bool done_ = false;  // depth, cap or the top of the graph reached
+    std::vector<std::string> frontier_;       // the deepest level reached, not yet searched
+    unsigned level_ = 0;                      // the frontier's level
+    bool done_ = false;                       // depth, cap or the top of the graph reached
 };
 
 // One walk per user and message: the rights lookups of one message (a

@@ -2,7 +2,9 @@
 #include "ops/rights_audit.h"
 #include "base/json.h"
 #include "base/mailbox_match.h"
+#include "base/record_mac.h"
 #include "base/string_util.h"
+#include "ops/audit_html.h"
 #include "ops/usage_record.h"
 
 #include <algorithm>
@@ -38,8 +40,9 @@ private:
         std::vector<std::string> path;  // rights group first, raw DNs
     };
 
-    void find(const char *code, const std::string &mailbox, const std::string &dn, const std::string &detail) {
-        report_.findings.push_back({code, mailbox, dn, detail});
+    void find(const char *code, const std::string &mailbox, const std::string &dn, const std::string &detail,
+              const std::string &right = "") {
+        report_.findings.push_back({code, mailbox, dn, detail, right});
     }
 
     // Breadth first from the rights group down to users: shortest paths.
@@ -56,26 +59,12 @@ private:
             queue.pop_front();
             const std::string norm = normalize_(step.dn);
             if (!seen.insert(norm).second) continue;
-            const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
             auto entry = snapshot_.entries.find(norm);
             if (snapshot_.users.count(norm)) {
-                if (depth > nested_depth_) {
-                    find("NESTED_TOO_DEEP", group.mailbox, step.dn,
-                         "reached through " + std::to_string(depth) + " nested groups, ldap.nested_depth is " +
-                             std::to_string(nested_depth_) + ": the milter does not grant this right");
-                    continue;
-                }
-                if (denied.count(norm)) {
-                    find("DENIED_MEMBER", group.mailbox, step.dn,
-                         group.right + " through " + step.path.back() + " is denied by a deny ACE");
-                    continue;
-                }
-                if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right);
-                Holder holder{primary_of(entry), step.dn, {step.dn}};
-                holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
-                holders.push_back(holder);
+                reach_user(group, step, norm, denied.count(norm) > 0, holders);
             } else if (entry == snapshot_.entries.end()) {
-                find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist");
+                find("DANGLING_MEMBER", group.mailbox, step.dn, "member of " + step.path.back() + " does not exist",
+                     group.right);
             } else if (!entry->second.members.empty() || entry->second.group) {
                 Step next{"", step.path};
                 next.path.push_back(step.dn);
@@ -85,13 +74,36 @@ private:
                 }
             } else {
                 find("NOT_A_USER", group.mailbox, step.dn,
-                     "member of " + step.path.back() + " is neither a user nor a group");
+                     "member of " + step.path.back() + " is neither a user nor a group", group.right);
             }
         }
-        if (holders.empty()) find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody");
+        if (holders.empty())
+            find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody", group.right);
         if (!is_domain_grant(group.mailbox) && !mail_owners_.count(lower(group.mailbox)) &&
             missing_reported_.insert(lower(group.mailbox)).second)
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
+    }
+
+    // A user the walk down reached: a holder, unless too deep or denied.
+    void reach_user(const DirectorySnapshot::RightsGroup &group, const Step &step, const std::string &norm, bool denied,
+                    std::vector<Holder> &holders) {
+        const size_t depth = step.path.size() - 1;  // groups between the rights group and this member
+        if (depth > nested_depth_) {
+            find("NESTED_TOO_DEEP", group.mailbox, step.dn,
+                 "reached through " + std::to_string(depth) + " nested groups, ldap.nested_depth is " +
+                     std::to_string(nested_depth_) + ": the milter does not grant this right",
+                 group.right);
+            return;
+        }
+        if (denied) {
+            find("DENIED_MEMBER", group.mailbox, step.dn,
+                 group.right + " through " + step.path.back() + " is denied by a deny ACE", group.right);
+            return;
+        }
+        if (snapshot_.disabled.count(norm)) find("DISABLED_MEMBER", group.mailbox, step.dn, group.right, group.right);
+        Holder holder{primary_of(snapshot_.entries.find(norm)), step.dn, {step.dn}};
+        holder.path.insert(holder.path.end(), step.path.rbegin(), step.path.rend());
+        holders.push_back(holder);
     }
 
     // The users `members` hold at any depth (a deny reaches every level).
@@ -174,7 +186,8 @@ private:
         for (const auto &h : full == rights.end() ? std::vector<Holder>{} : full->second) {
             std::string norm = normalize_(h.dn);
             if (!send_as.count(norm) && !behalf.count(norm))
-                find("FULL_ACCESS_WITHOUT_SEND", mailbox, h.dn, "Full Access without Send As or Send on Behalf");
+                find("FULL_ACCESS_WITHOUT_SEND", mailbox, h.dn, "Full Access without Send As or Send on Behalf",
+                     "full-access");
         }
         for (const auto &[norm, dn] : send_as)
             if (behalf.count(norm)) find("SEND_AS_AND_ON_BEHALF", mailbox, dn, "holds both; Send As wins");
@@ -195,7 +208,8 @@ private:
                                  [&](const Holder &own) { return normalize_(own.dn) == normalize_(h.dn); }))
                     find("DOMAIN_GRANT_SHADOWED", mailbox, h.dn,
                          right + " on " + domain->first + " does not reach " + mailbox + ", whose own " + right +
-                             " group leaves this user out");
+                             " group leaves this user out",
+                         right);
         }
     }
 
@@ -229,27 +243,24 @@ AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_dept
     return Auditor(snapshot, nested_depth, normalize).run();
 }
 
-namespace {
+MailboxSelection::MailboxSelection(const std::string &only) : wanted_(lower(only)) {}
 
-// What --mailbox selects, the same for every format.
-class Selection {
-public:
-    explicit Selection(const std::string &only) : wanted_(lower(only)) {}
-    bool operator()(const std::string &mailbox) const { return wanted_.empty() || lower(mailbox) == wanted_; }
+bool MailboxSelection::operator()(const std::string &mailbox) const {
+    return wanted_.empty() || lower(mailbox) == wanted_;
+}
 
-private:
-    const std::string wanted_;
-};
-
-// The holders of one right on a mailbox, in the report's right order.
-template <typename Visit>
-void for_each_right(const std::map<std::string, std::vector<Holder>> &rights, Visit visit) {
+void for_each_right(const std::map<std::string, std::vector<Holder>> &rights,
+                    const std::function<void(const char *right, const std::vector<Holder> &holders)> &visit) {
     static const std::vector<Holder> none;
     for (const char *right : rights_order) {
         auto it = rights.find(right);
         visit(right, it == rights.end() ? none : it->second);
     }
 }
+
+namespace {
+
+using Selection = MailboxSelection;
 
 // "last used 2024-05-01T12:00:00Z" for a right that sends, once usage was read.
 std::string last_used_note(const AuditReport &report, const char *right, const Holder &h, const char *lead) {
@@ -347,6 +358,7 @@ std::string format_report(const AuditReport &report, ReportFormat format, const 
     case ReportFormat::text: write_text(report, selected, out); break;
     case ReportFormat::csv: write_csv(report, selected, out); break;
     case ReportFormat::json: write_json(report, selected, out); break;
+    case ReportFormat::html: write_html(report, selected, random_hex(16), out); break;
     }
     return out.str();
 }

@@ -6,6 +6,7 @@
 #define SENDAS_RIGHTS_AUDIT_H
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +28,7 @@ struct Finding {
     std::string mailbox;
     std::string dn;  // the entry concerned
     std::string detail;
+    std::string right;  // the right concerned; empty: not one right (the mailbox, a cycle, both send rights)
 };
 
 struct AuditReport {
@@ -34,6 +36,7 @@ struct AuditReport {
     std::map<std::string, std::map<std::string, std::vector<Holder>>> mailboxes;
     std::vector<Finding> findings;
     bool usage_read = false;  // holders carry last_used
+    int64_t generated = 0;    // Unix time the directory was read (shown by html); 0: not known
 };
 
 // A rights group named "@domain" grants the right on every address of
@@ -45,7 +48,22 @@ bool is_domain_grant(const std::string &mailbox);
 AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_depth,
                          std::string (*normalize)(const std::string &));
 
-enum class ReportFormat { text, csv, json };
+enum class ReportFormat { text, csv, json, html };
+
+// What --mailbox selects ("" every mailbox), the same for every format.
+class MailboxSelection {
+public:
+    explicit MailboxSelection(const std::string &only);
+    bool operator()(const std::string &mailbox) const;
+
+private:
+    const std::string wanted_;
+};
+
+// The holders of each right on a mailbox, in the report's order (send-as,
+// send-on-behalf, full-access), a right without holders included.
+void for_each_right(const std::map<std::string, std::vector<Holder>> &rights,
+                    const std::function<void(const char *right, const std::vector<Holder> &holders)> &visit);
 
 // `only` non-empty: only that mailbox and its findings.
 std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only = "");

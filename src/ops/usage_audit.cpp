@@ -47,7 +47,8 @@ void add_usage(AuditReport &report, const UsageTable &usage, int64_t now, int64_
                 report.findings.push_back(
                     {"UNUSED_RIGHT", mailbox, h.dn,
                      right + " not used within " + format_duration(unused) +
-                         (h.last_used ? ", last used " + time_text(h.last_used) : std::string(", no use recorded"))});
+                         (h.last_used ? ", last used " + time_text(h.last_used) : std::string(", no use recorded")),
+                     right});
             }
         }
     }

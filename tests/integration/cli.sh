@@ -88,7 +88,8 @@ stop_milter || fail "daemon did not stop cleanly"
 # without a readable config (and the missing config is the control).
 expect_exit 64 "^sendasctl: unknown command 'bogus'$" "$SENDASCTL" -c "$missing" bogus
 expect_exit 64 "^sendasctl: no command given$" "$SENDASCTL" -c "$missing"
-expect_exit 64 "^sendasctl: --format is text, csv or json$" "$SENDASCTL" -c "$missing" audit --format xml
+expect_exit 64 "^sendasctl: --format is text, csv, json or html$" "$SENDASCTL" -c "$missing" audit --format xml
+expect_exit 64 "^sendasctl: --diff prints text, csv or json$" "$SENDASCTL" -c "$missing" audit --format html --diff old.json
 expect_exit 64 "^sendasctl: " "$SENDASCTL" --no-such-option
 expect_exit 0 "^Usage: sendasctl " "$SENDASCTL" --help
 echo PASS

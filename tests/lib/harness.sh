@@ -115,6 +115,7 @@ _built() {
 #   probe      MILTER_PROBE (tests/tools/milter-probe); implies milter
 #   sendasctl  SENDASCTL
 #   ldapadd    LDAPADD LDAPMODIFY
+#   chromium   CHROMIUM (headless Chromium, for the pages sendasctl writes)
 #   e2e        root, Postfix, Dovecot, swaks, curl (tests/e2e/lib.sh); implies
 #              slapd and milter; $T is made mode 0755
 #   samba      root, samba, samba-tool, python3-samba (tests/lib/samba.sh)
@@ -124,7 +125,7 @@ require_stack() {
         case $c in
         e2e) e2e=yes ;;
         samba) declare -F _samba_require >/dev/null || die "require_stack samba: source tests/lib/samba.sh" ;;
-        slapd | milter | redis | probe | sendasctl | ldapadd) ;;
+        slapd | milter | redis | probe | sendasctl | ldapadd | chromium) ;;
         *) die "require_stack: unknown component '$c'" ;;
         esac
     done
@@ -166,6 +167,7 @@ _require_one() {  # COMPONENT
         _need LDAPADD ldapadd ldap-utils
         _need LDAPMODIFY ldapmodify ldap-utils
         ;;
+    chromium) _need CHROMIUM chromium chromium ;;
     esac
 }
 

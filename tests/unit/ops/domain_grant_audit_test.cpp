@@ -128,6 +128,11 @@ public:
             json, json.find(R"({"mailbox":"@notify.example.com","domain_grant":true,"rights")") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(json,
                                json.find(R"({"mailbox":"alerts@notify.example.com","rights")") != std::string::npos);
+        const std::string html = sendas::format_report(report, ReportFormat::html);
+        CPPUNIT_ASSERT_MESSAGE(
+            html,
+            html.find("<td>@notify.example.com <span class=\"na\">(domain grant)</span></td>") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(html, html.find("<td>alerts@notify.example.com</td>") != std::string::npos);
     }
 
     // crm's uses of billing@ (no group of its own) are uses of the domain

@@ -200,6 +200,7 @@ class RightsAuditTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testCycles);
     CPPUNIT_TEST(testEmptyGroup);
     CPPUNIT_TEST(testMailboxWithoutEntry);
+    CPPUNIT_TEST(testFindingsNameTheirRight);
     CPPUNIT_TEST(testTextFormat);
     CPPUNIT_TEST(testTextNoFindings);
     CPPUNIT_TEST(testCsvFormat);
@@ -520,6 +521,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(
             finding("MAILBOX_WITHOUT_ENTRY", "orphan@example.com", rights_dn("send-as", "orphan@example.com")),
             join(findings(report, "MAILBOX_WITHOUT_ENTRY")));
+    }
+
+    // The right a finding is about (the html report shows it on that row
+    // only); none for what concerns the mailbox or several rights.
+    void testFindingsNameTheirRight() {
+        std::vector<std::string> rights;
+        for (const auto &f : run(everything()).findings) rights.push_back(f.code + " " + f.mailbox + " " + f.right);
+        std::sort(rights.begin(), rights.end());
+        const std::vector<std::string> expected{
+            "DANGLING_MEMBER ghost@example.com send-as",
+            "DISABLED_MEMBER locked@example.com send-as",
+            "EMPTY_GROUP deep@example.com send-as",
+            "EMPTY_GROUP empty@example.com send-on-behalf",
+            "FULL_ACCESS_WITHOUT_SEND support@example.com full-access",
+            "GROUP_CYCLE loop@example.com ",
+            "MAILBOX_WITHOUT_ENTRY orphan@example.com ",
+            "NESTED_TOO_DEEP deep@example.com send-as",
+            "NOT_A_USER devices@example.com send-as",
+            "SEND_AS_AND_ON_BEHALF sales@example.com ",
+        };
+        CPPUNIT_ASSERT_EQUAL(join(expected, "\n"), join(rights, "\n"));
     }
 
     void testTextFormat() {
