@@ -203,13 +203,13 @@ private:
         for (const auto &[right, holders] : rights) {
             auto granted = domain->second.find(right);
             if (granted == domain->second.end()) continue;
+            std::string detail = right;
+            detail.append(" on ").append(domain->first).append(" does not reach ").append(mailbox);
+            detail.append(", whose own ").append(right).append(" group leaves this user out");
             for (const auto &h : granted->second)
                 if (std::none_of(holders.begin(), holders.end(),
                                  [&](const Holder &own) { return normalize_(own.dn) == normalize_(h.dn); }))
-                    find("DOMAIN_GRANT_SHADOWED", mailbox, h.dn,
-                         right + " on " + domain->first + " does not reach " + mailbox + ", whose own " + right +
-                             " group leaves this user out",
-                         right);
+                    find("DOMAIN_GRANT_SHADOWED", mailbox, h.dn, detail, right);
         }
     }
 
