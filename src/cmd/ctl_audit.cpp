@@ -107,7 +107,7 @@ int run_audit(const Config &config, const AuditRequest &request) {
     report.generated = system_clock_seconds();
     if (!request.diff_file.empty()) return print_diff(request, report);
     const bool usage_ok = request.unused == 0 || read_usage(config, request.unused, report);
-    std::cout << format_report(report, request.format, request.mailbox);
+    write_report(report, request.format, std::cout, request.mailbox);
     return usage_ok ? 0 : EX_UNAVAILABLE;
 }
 

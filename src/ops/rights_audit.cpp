@@ -351,15 +351,19 @@ void write_json(const AuditReport &report, const Selection &selected, std::ostre
 
 }  // namespace
 
-std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only) {
+void write_report(const AuditReport &report, ReportFormat format, std::ostream &out, const std::string &only) {
     const Selection selected(only);
-    std::ostringstream out;
     switch (format) {
     case ReportFormat::text: write_text(report, selected, out); break;
     case ReportFormat::csv: write_csv(report, selected, out); break;
     case ReportFormat::json: write_json(report, selected, out); break;
     case ReportFormat::html: write_html(report, selected, random_hex(16), out); break;
     }
+}
+
+std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only) {
+    std::ostringstream out;
+    write_report(report, format, out, only);
     return out.str();
 }
 

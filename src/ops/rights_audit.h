@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <set>
 #include <string>
@@ -65,7 +66,11 @@ private:
 void for_each_right(const std::map<std::string, std::vector<Holder>> &rights,
                     const std::function<void(const char *right, const std::vector<Holder> &holders)> &visit);
 
-// `only` non-empty: only that mailbox and its findings.
+// Writes the report to `out` as it goes (a directory-wide report is
+// hundreds of megabytes); `only` non-empty: only that mailbox and its
+// findings.
+void write_report(const AuditReport &report, ReportFormat format, std::ostream &out, const std::string &only = "");
+// The same, as a string (tests, small reports).
 std::string format_report(const AuditReport &report, ReportFormat format, const std::string &only = "");
 
 }  // namespace sendas
