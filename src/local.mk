@@ -31,6 +31,7 @@ src_libsendas_a_SOURCES = \
 	src/directory/ldap_directory.cpp src/directory/ldap_directory.h \
 	src/directory/ldap_filter.cpp src/directory/ldap_filter.h \
 	src/directory/poll_feed.cpp src/directory/poll_feed.h \
+	src/directory/ldap_lists.cpp \
 	src/directory/ldap_snapshot.cpp \
 	src/directory/resolver.cpp src/directory/resolver.h \
 	src/directory/security_descriptor.cpp src/directory/security_descriptor.h \

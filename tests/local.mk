@@ -14,6 +14,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/policy/policy_test.cpp \
 	tests/unit/policy/property_test.cpp \
 	tests/unit/policy/report_mode_test.cpp \
+	tests/unit/policy/sent_copy_test.cpp \
 	tests/unit/directory/change_feed_test.cpp \
 	tests/unit/directory/ldap_filter_test.cpp \
 	tests/unit/directory/ad_directory_test.cpp \
@@ -25,6 +26,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/ops/send_limit_test.cpp \
 	tests/unit/watch/change_watcher_test.cpp \
 	tests/unit/ops/audit_diff_test.cpp \
+	tests/unit/ops/domain_grant_audit_test.cpp \
 	tests/unit/ops/audit_html_test.cpp \
 	tests/unit/ops/lookup_trace_test.cpp \
 	tests/unit/ops/usage_record_test.cpp \
@@ -92,6 +94,8 @@ MILTER_LUA_TESTS = \
 	tests/milter/sender-someone-else.lua \
 	tests/milter/sendmail-macros.lua \
 	tests/milter/sent-copy-config.lua \
+	tests/milter/domain-grant.lua \
+	tests/milter/domain-grant-filter-membership.lua \
 	tests/milter/unauthenticated-accept.lua \
 	tests/milter/unauthenticated-reject.lua \
 	tests/milter/unknown-user.lua
@@ -122,6 +126,7 @@ DAEMON_SH_TESTS = \
 	tests/integration/watch-syncrepl.sh \
 	tests/integration/watch-poll.sh \
 	tests/integration/envelope-and-copy.sh \
+	tests/integration/domain-grant.sh \
 	tests/integration/silent-steps.sh \
 	tests/integration/privileges.sh \
 	tests/integration/check-mode.sh \
@@ -178,6 +183,7 @@ E2E_SH_TESTS = \
 	tests/e2e/headers-and-copies.sh \
 	tests/e2e/config-variants.sh \
 	tests/e2e/sent-copy-ldap-override.sh \
+	tests/e2e/sent-copy-target.sh \
 	tests/e2e/mta-detection.sh \
 	tests/e2e/sendmail.sh \
 	tests/e2e/ad-layout.sh

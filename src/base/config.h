@@ -38,6 +38,7 @@ struct AdDefaults {
     static constexpr const char *audit_disabled_filter = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
 };
 enum class LogLevel { info, debug };
+enum class SentCopyTarget { owner, sender, both, none };
 
 struct LdapConfig {
     LdapLayout layout = LdapLayout::groups;
@@ -53,9 +54,12 @@ struct LdapConfig {
     std::string group_filter = "(&(objectClass=groupOfNames)(cn=%m))";
     std::string sent_copy_base;  // mailboxes that always get a Sent copy; empty: no lookup
     std::string no_sent_copy_base = "ou=no-sent-copy,ou=mailbox-rights,dc=example,dc=com";  // never; empty: off
+    // Mailboxes whose copy goes to the owner's, the sender's or both Sent
+    // folders, whatever sent_copy.target says; empty: no lookup.
+    std::string sent_copy_owner_base, sent_copy_sender_base, sent_copy_both_base;
     std::string report_base;                      // mailboxes in report mode whatever the domain says; empty: off
     std::string enforce_base;                     // mailboxes enforced whatever the domain says; empty: off
-    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the three lists above
+    std::string mailbox_list_filter = "(cn=%m)";  // finds a mailbox in the lists above
     std::string member_attribute = "member";
     std::string display_name_attribute = "displayName cn";  // first present wins
     std::string mail_attribute = "mail";
@@ -73,6 +77,14 @@ struct LdapConfig {
     std::string sasl_mech;                   // GSSAPI or EXTERNAL; empty: simple bind
     std::string keytab;                      // GSSAPI: the client keytab (KRB5_CLIENT_KTNAME)
     bool send_as_full_control = false;       // ad: full control / all extended rights ACEs grant Send As too
+
+    // The rights subtrees and the per-mailbox lists: the bases whose
+    // entries name a mailbox (an empty one is not used).
+    std::vector<const std::string *> mailbox_bases() const {
+        return {&send_as_base,      &send_on_behalf_base,  &full_access_base,      &sent_copy_base,
+                &no_sent_copy_base, &sent_copy_owner_base, &sent_copy_sender_base, &sent_copy_both_base,
+                &report_base,       &enforce_base};
+    }
 };
 
 struct RedisSection {
@@ -116,6 +128,7 @@ struct RewriteConfig {
 struct SentCopyConfig {
     bool send_as = true;
     bool send_on_behalf = true;
+    SentCopyTarget target = SentCopyTarget::owner;  // whose Sent folder gets the copy
     std::string address = "%l+Sent@%d";
 };
 

@@ -29,4 +29,9 @@ std::optional<std::string> detail_base(const std::string &canonical, const std::
     return canonical.substr(0, cut) + canonical.substr(at);
 }
 
+std::string domain_group_name(const std::string &canonical) {
+    const auto at = canonical.rfind('@');
+    return at == std::string::npos ? "@" : canonical.substr(at);
+}
+
 }  // namespace sendas

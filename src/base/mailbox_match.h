@@ -38,6 +38,11 @@ std::optional<std::string> canonical_address(std::string_view address, bool loca
 // nullopt without a detail part, or with no delimiters configured.
 std::optional<std::string> detail_base(const std::string &canonical, const std::string &delimiters);
 
+// The name of the rights group that grants a right on every address of a
+// canonical address's domain ("@example.com"; "@" for an address with no
+// '@'). A group named after the exact address wins over it for that right.
+std::string domain_group_name(const std::string &canonical);
+
 }  // namespace sendas
 
 #endif

@@ -14,7 +14,9 @@ namespace {
 
 // 2: a tag (version 1 records carried none and read as a miss), exact
 // addresses (no detail stripped) and the is-a-mailbox flag.
-constexpr const char *format_version = "sendas-cache-2";
+// 3: the Sent copy target lists (flags o, s) and domain grants (flag d):
+// a version 2 record, which knew neither, reads as a miss.
+constexpr const char *format_version = "sendas-cache-3";
 
 std::string join(const std::vector<std::string> &fields) {
     std::string out;
@@ -110,10 +112,11 @@ std::string encode(const CachedRights &e, const RecordPlace &place, const std::s
     auto f = head(place.generation, e.answer.status, e.fresh_until, e.stale_until);
     const MailboxRights &r = e.answer.value;
     f.push_back(std::string(r.send_as ? "a" : "") + (r.send_on_behalf ? "b" : "") + (r.full_access ? "f" : "") +
-                (r.is_mailbox ? "g" : "") +
+                (r.is_mailbox ? "g" : "") + (r.domain_grant ? "d" : "") +
                 (r.sent_copy == MailboxRights::SentCopy::off  ? "n"
                  : r.sent_copy == MailboxRights::SentCopy::on ? "c"
                                                               : "") +
+                (r.sent_copy_to.owner ? "o" : "") + (r.sent_copy_to.sender ? "s" : "") +
                 (r.mode == MailboxRights::Mode::report    ? "r"
                  : r.mode == MailboxRights::Mode::enforce ? "e"
                                                           : ""));
@@ -127,15 +130,18 @@ RecordCheck decode(const std::string &data, const RecordPlace &place, const std:
     if (check != RecordCheck::ok) return check;
     if (!read_head(f, e.answer.status, e.fresh_until, e.stale_until) || f.size() < 5) return RecordCheck::miss;
     const std::string &flags = f[4];
-    if (flags.find_first_not_of("abfgncre") != std::string::npos) return RecordCheck::miss;
+    if (flags.find_first_not_of("abfgdncosre") != std::string::npos) return RecordCheck::miss;
     MailboxRights &r = e.answer.value;
     r.send_as = flags.find('a') != std::string::npos;
     r.send_on_behalf = flags.find('b') != std::string::npos;
     r.full_access = flags.find('f') != std::string::npos;
     r.is_mailbox = flags.find('g') != std::string::npos;
+    r.domain_grant = flags.find('d') != std::string::npos;
     r.sent_copy = flags.find('n') != std::string::npos   ? MailboxRights::SentCopy::off
                   : flags.find('c') != std::string::npos ? MailboxRights::SentCopy::on
                                                          : MailboxRights::SentCopy::unset;
+    r.sent_copy_to.owner = flags.find('o') != std::string::npos;
+    r.sent_copy_to.sender = flags.find('s') != std::string::npos;
     r.mode = flags.find('r') != std::string::npos   ? MailboxRights::Mode::report
              : flags.find('e') != std::string::npos ? MailboxRights::Mode::enforce
                                                     : MailboxRights::Mode::unset;

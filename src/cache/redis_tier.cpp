@@ -5,6 +5,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "base/mailbox_match.h"
+
 namespace sendas {
 namespace {
 
@@ -22,12 +24,6 @@ std::string as_string(const redisReply *reply) {
 std::string generation_of(const redisReply *reply) {
     std::string value = as_string(reply);
     return value.empty() ? "0" : value;
-}
-
-// The domain part of a canonical address, as its "@domain" name.
-std::string domain_of(const std::string &mailbox) {
-    const auto at = mailbox.rfind('@');
-    return at == std::string::npos ? "@" : mailbox.substr(at);
 }
 
 // A login's hash with the global generation and, for each rights field,
@@ -101,7 +97,8 @@ bool RedisTier::load_field(const std::string &login, const std::string &field, s
                            std::string &value, const std::string &mailbox) {
     std::vector<std::vector<std::string>> commands = {{"GET", generation_key()}, {"HGET", user_key(login), field}};
     if (!mailbox.empty())
-        commands.push_back({"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_of(mailbox))});
+        commands.push_back(
+            {"MGET", mailbox_generation_key(mailbox), mailbox_generation_key(domain_group_name(mailbox))});
     std::vector<RedisReplyPtr> replies;
     if (!pool_.run(commands, replies)) return false;
     generation = generation_of(replies[0].get());

@@ -18,6 +18,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/mailbox_match.h"
 #include "cache/caching_directory.h"
 #include "cache/redis_tier.h"
 #include "cache/watch_store.h"
@@ -73,6 +74,9 @@ void print_checked(const Decision &d, const DirectoryAnswers &answers) {
         if (it == answers.rights.end()) continue;
         const MailboxRights &r = it->second.value;
         if (!r.path.empty()) std::cout << "path:     " << joined(r.path.dns(), " -> ") << "\n";
+        if (r.domain_grant)
+            std::cout << "grant:    domain grant: the group of " << domain_group_name(checked.mailbox())
+                      << " (every address of the domain without a group of its own for the right)\n";
         std::vector<std::string> held;
         if (r.send_as) held.push_back("send-as");
         if (r.send_on_behalf) held.push_back("send-on-behalf");

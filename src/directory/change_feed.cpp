@@ -38,9 +38,10 @@ std::unique_ptr<ChangeFeed> make_change_feed(const LdapConfig &config, WatchMode
 std::vector<std::string> watched_bases(const LdapConfig &config) {
     std::vector<std::string> bases;
     std::vector<std::string> normalized;
-    for (const std::string *base :
-         {&config.base, &config.send_as_base, &config.send_on_behalf_base, &config.full_access_base,
-          &config.sent_copy_base, &config.no_sent_copy_base, &config.report_base, &config.enforce_base}) {
+    std::vector<const std::string *> all = {&config.base};
+    const auto mailbox_bases = config.mailbox_bases();
+    all.insert(all.end(), mailbox_bases.begin(), mailbox_bases.end());
+    for (const std::string *base : all) {
         if (base->empty()) continue;
         const std::string n = normalize_dn(*base);
         if (std::any_of(normalized.begin(), normalized.end(), [&](const std::string &b) { return dn_within(n, b); }))

@@ -59,9 +59,7 @@ std::vector<std::string> entry_mailboxes(const ChangedEntry &change, bool local_
 
 ChangeScope::ChangeScope(const LdapConfig &config, AddressRules rules)
     : pool_(scope_pool_config(config)), rules_(std::move(rules)), search_bases_(watched_bases(config)) {
-    for (const std::string *base :
-         {&config.send_as_base, &config.send_on_behalf_base, &config.full_access_base, &config.sent_copy_base,
-          &config.no_sent_copy_base, &config.report_base, &config.enforce_base})
+    for (const std::string *base : config.mailbox_bases())
         if (!base->empty()) mailbox_bases_.push_back(normalize_dn(*base));
 }
 

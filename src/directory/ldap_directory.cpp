@@ -231,16 +231,18 @@ LdapDirectory::RightsSubtrees LdapDirectory::plan_rights_subtrees(const LdapConf
 }
 
 // The groups matching `filter` under each rights subtree, in their order,
-// that name exactly `mailbox`.
+// that name exactly `mailbox` or, as `domain` groups, its "@domain".
 bool LdapDirectory::search_rights_subtrees(const std::string &filter, const std::string &mailbox,
-                                           std::vector<std::vector<LdapEntry>> &found, LookupContext &context) {
+                                           std::vector<SubtreeGroups> &found, LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     const std::vector<std::string> attributes = {cfg.member_attribute, "cn", cfg.mail_attribute};
-    const std::string mail_attr = lower(cfg.mail_attribute);
+    const std::string mail_attr = lower(cfg.mail_attribute), domain = domain_group_name(mailbox);
     found.assign(subtrees_.bases.size(), {});
     auto keep = [&](size_t subtree, LdapEntry &entry) {
         if (names_mailbox(entry, mail_attr, mailbox, rules_.local_part_case_sensitive))
-            found[subtree].push_back(std::move(entry));
+            found[subtree].exact.push_back(std::move(entry));
+        else if (names_mailbox(entry, mail_attr, domain, rules_.local_part_case_sensitive))
+            found[subtree].domain.push_back(std::move(entry));
     };
     SearchResult res;
     if (subtrees_.ancestor.empty()) {
@@ -292,22 +294,52 @@ Answer<UserInfo> LdapDirectory::find_user(const std::string &login, LookupContex
     return answer;
 }
 
-// The rights groups named after `mailbox` that hold the user, strongest
-// first: the first path found is the one reported.
-LookupStatus LdapDirectory::held_rights(const std::string &filter, const UserInfo &user, const std::string &mailbox,
-                                        MailboxRights &rights, LookupContext &context) {
+// With %D in the group filter only the groups holding the user match, so
+// a group named after the address that leaves the user out is invisible:
+// before a domain group may grant a right, one search asks whether the
+// address has a group of its own for it, whoever its members.
+bool LdapDirectory::drop_shadowed_domain_groups(const std::string &mailbox, std::vector<SubtreeGroups> &groups,
+                                                MailboxRights &rights, LookupContext &context) {
+    if (std::none_of(groups.begin(), groups.end(),
+                     [](const SubtreeGroups &g) { return g.exact.empty() && !g.domain.empty(); }))
+        return true;
+    const std::string value = escape_filter_value(mailbox);
+    std::vector<SubtreeGroups> named;
+    if (!search_rights_subtrees("(|(cn=" + value + ")(" + pool_.config().mail_attribute + "=" + value + "))", mailbox,
+                                named, context))
+        return false;
+    for (size_t i = 0; i < groups.size(); ++i)
+        if (!named[i].exact.empty()) {
+            groups[i].domain.clear();
+            rights.is_mailbox = true;
+        }
+    return true;
+}
+
+// The rights groups that hold the user, strongest right first: for each
+// right the groups named after `mailbox`, or when it has none for that
+// right, those named after its domain ("most specific first"). The first
+// path found is the one reported.
+LookupStatus LdapDirectory::held_rights(const FilterTokens &tokens, const UserInfo &user, MailboxRights &rights,
+                                        LookupContext &context) {
     const LdapConfig &cfg = pool_.config();
     // With %D the server itself decides membership (e.g. AD's in-chain rule).
     const bool filter_proves_membership = cfg.group_filter.find("%D") != std::string::npos;
     const std::string member_attr = lower(cfg.member_attribute);
     const std::string user_dn = normalize_dn(user.dn);
     bool *const flags[] = {&rights.send_as, &rights.send_on_behalf, &rights.full_access};
-    std::vector<std::vector<LdapEntry>> groups;
-    if (!search_rights_subtrees(filter, mailbox, groups, context)) return LookupStatus::unavailable;
+    const FilterTokens domain_tokens{tokens.login, domain_group_name(tokens.mailbox), tokens.user_dn};
+    const std::string filter =
+        "(|" + expand_filter(cfg.group_filter, tokens) + expand_filter(cfg.group_filter, domain_tokens) + ")";
+    std::vector<SubtreeGroups> groups;
+    if (!search_rights_subtrees(filter, tokens.mailbox, groups, context) ||
+        (filter_proves_membership && !drop_shadowed_domain_groups(tokens.mailbox, groups, rights, context)))
+        return LookupStatus::unavailable;
     UpwardWalk &walk = walk_for(context, pool_, user.dn);
     for (size_t i = 0; i < groups.size(); ++i) {
-        if (!groups[i].empty()) rights.is_mailbox = true;
-        for (const auto &group : groups[i]) {
+        if (!groups[i].exact.empty()) rights.is_mailbox = true;
+        const bool by_domain = groups[i].exact.empty();
+        for (const auto &group : by_domain ? groups[i].domain : groups[i].exact) {
             std::vector<std::string> path;
             const auto &members = group.values(member_attr);
             const bool direct = filter_proves_membership ||
@@ -320,7 +352,10 @@ LookupStatus LdapDirectory::held_rights(const std::string &filter, const UserInf
             }
             if (path.empty()) continue;
             *flags[i] = true;
-            if (rights.path.empty()) rights.path = std::move(path);
+            if (rights.path.empty()) {
+                rights.path = std::move(path);
+                rights.domain_grant = by_domain;
+            }
             break;
         }
     }
@@ -342,40 +377,6 @@ bool LdapDirectory::mail_entry_exists(const std::string &mailbox, LookupContext 
     return true;
 }
 
-// Whether the admin-kept list under `base` names the mailbox (an empty
-// base is an empty list); false when LDAP could not be asked.
-bool LdapDirectory::listed_under(const std::string &base, const std::string &list_filter, LookupContext &context,
-                                 bool &listed) {
-    listed = false;
-    if (base.empty()) return true;
-    SearchResult res;
-    if (!charged_search(context, base, list_filter, {"1.1"}, res)) return false;
-    listed = !res.entries.empty();
-    return true;
-}
-
-// Per-mailbox settings from the lists: Sent copy on/off, report/enforce.
-bool LdapDirectory::read_mailbox_lists(const FilterTokens &tokens, MailboxRights &rights, LookupContext &context) {
-    const LdapConfig &cfg = pool_.config();
-    const std::string list_filter = expand_filter(cfg.mailbox_list_filter, tokens);
-    bool listed = false;
-    if (rights.send_as || rights.send_on_behalf) {
-        if (!listed_under(cfg.no_sent_copy_base, list_filter, context, listed)) return false;
-        if (listed) rights.sent_copy = MailboxRights::SentCopy::off;
-        if (rights.sent_copy == MailboxRights::SentCopy::unset) {
-            if (!listed_under(cfg.sent_copy_base, list_filter, context, listed)) return false;
-            if (listed) rights.sent_copy = MailboxRights::SentCopy::on;
-        }
-    }
-    if (!listed_under(cfg.enforce_base, list_filter, context, listed)) return false;
-    if (listed) rights.mode = MailboxRights::Mode::enforce;
-    if (rights.mode == MailboxRights::Mode::unset) {
-        if (!listed_under(cfg.report_base, list_filter, context, listed)) return false;
-        if (listed) rights.mode = MailboxRights::Mode::report;
-    }
-    return true;
-}
-
 Answer<MailboxRights> LdapDirectory::find_rights(const std::string &login, const UserInfo &user,
                                                  const std::string &mailbox, LookupContext &context) {
     Answer<MailboxRights> answer{LookupStatus::not_found, {}};
@@ -383,9 +384,7 @@ Answer<MailboxRights> LdapDirectory::find_rights(const std::string &login, const
     MailboxRights &rights = answer.value;
     const FilterTokens tokens{login, mailbox, user.dn};
     answer.status = LookupStatus::unavailable;
-    if (held_rights(expand_filter(pool_.config().group_filter, tokens), user, mailbox, rights, context) ==
-        LookupStatus::unavailable)
-        return answer;
+    if (held_rights(tokens, user, rights, context) == LookupStatus::unavailable) return answer;
     // A detail address with no group of its own may still be someone's
     // mail value: then it is a mailbox, and never decided by its base.
     if (!rights.is_mailbox && detail_base(mailbox, rules_.delimiters) &&

@@ -1,6 +1,8 @@
 // The Directory over LDAP: users by login filter, rights as membership of
-// groupOfNames groups named after the mailbox (doc/design.md, section 6), nested groups
-// resolved upwards from the user to ldap.nested_depth with cycle detection.
+// groupOfNames groups named after the mailbox, or for a right the mailbox
+// has no group of its own for, after its domain ("@example.com")
+// (doc/design.md, section 6); nested groups resolved upwards from the
+// user to ldap.nested_depth with cycle detection.
 #ifndef SENDAS_LDAP_DIRECTORY_H
 #define SENDAS_LDAP_DIRECTORY_H
 
@@ -58,12 +60,20 @@ private:
         std::string ancestor;
     };
     static RightsSubtrees plan_rights_subtrees(const LdapConfig &config);
+    // The groups of one rights subtree named after a mailbox, or after its
+    // domain ("@example.com").
+    struct SubtreeGroups {
+        std::vector<LdapEntry> exact, domain;
+    };
     bool search_rights_subtrees(const std::string &filter, const std::string &mailbox,
-                                std::vector<std::vector<LdapEntry>> &found, LookupContext &context);
-    LookupStatus held_rights(const std::string &filter, const UserInfo &user, const std::string &mailbox,
-                             MailboxRights &rights, LookupContext &context);
+                                std::vector<SubtreeGroups> &found, LookupContext &context);
+    bool drop_shadowed_domain_groups(const std::string &mailbox, std::vector<SubtreeGroups> &groups,
+                                     MailboxRights &rights, LookupContext &context);
+    LookupStatus held_rights(const FilterTokens &tokens, const UserInfo &user, MailboxRights &rights,
+                             LookupContext &context);
     bool mail_entry_exists(const std::string &mailbox, LookupContext &context, bool &exists);
     bool listed_under(const std::string &base, const std::string &list_filter, LookupContext &context, bool &listed);
+    bool read_sent_copy_lists(const std::string &list_filter, MailboxRights &rights, LookupContext &context);
 
     const RightsSubtrees subtrees_;
 };

@@ -13,13 +13,16 @@ void ask_rights(const std::string &address, const MessageFacts &facts, Directory
 }
 
 // The rights on one claimed address: its own, or, for a detail address
-// that is no mailbox of its own, its base's.
+// that is no mailbox of its own, its base's. Rights a detail address holds
+// only through its domain's group do not keep it from its base, whose own
+// groups come first (the base's answer holds the domain's grant otherwise).
 void resolve(const std::string &address, const MessageFacts &facts, Directory &directory, const Config &config,
              LookupContext &context, DirectoryAnswers &answers) {
     ask_rights(address, facts, directory, context, answers);
     const auto &[status, rights] = answers.rights[address];
     if (status == LookupStatus::unavailable) return;
-    if (rights.send_as || rights.send_on_behalf || rights.full_access || rights.is_mailbox) return;
+    const bool own_grant = (rights.send_as || rights.send_on_behalf || rights.full_access) && !rights.domain_grant;
+    if (own_grant || rights.is_mailbox) return;
     const auto base = detail_base(address, config.recipient_delimiter);
     if (!base) return;
     answers.fallback[address] = *base;

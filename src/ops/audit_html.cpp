@@ -178,8 +178,9 @@ void write_path(const Holder &h, std::ostream &out) {
 
 void write_holder_row(const AuditReport &report, const FindingIndex &index, const std::string &mailbox,
                       const std::string &right, const Holder &h, std::ostream &out) {
-    out << "<tr class=\"holder\"><td>" << html_escape(mailbox) << "</td><td class=\"right\">" << right << "</td><td>"
-        << (h.user.empty() ? "" : "<span class=\"user\">" + html_escape(h.user) + "</span><br>")
+    out << "<tr class=\"holder\"><td>" << html_escape(mailbox)
+        << (is_domain_grant(mailbox) ? " <span class=\"na\">(domain grant)</span>" : "") << "</td><td class=\"right\">"
+        << right << "</td><td>" << (h.user.empty() ? "" : "<span class=\"user\">" + html_escape(h.user) + "</span><br>")
         << "<span class=\"dn\">" << dn_html(h.dn) << "</span></td>";
     write_path(h, out);
     write_last_used(report, right, h, out);

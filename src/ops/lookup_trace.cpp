@@ -38,6 +38,7 @@ std::string rights_line(const std::string &address, LookupStatus status, const M
     if (!r.path.empty()) {
         line += " path=";
         for (const auto &dn : r.path) line += (line.back() == '=' ? "<" : ",<") + clean(dn) + ">";
+        if (r.domain_grant) line += " grant=domain";
     }
     if (r.stale) line += " stale=yes";
     return line;

@@ -1,6 +1,7 @@
 // Rights expansion and findings; see rights_audit.h.
 #include "ops/rights_audit.h"
 #include "base/json.h"
+#include "base/mailbox_match.h"
 #include "base/record_mac.h"
 #include "base/string_util.h"
 #include "ops/audit_html.h"
@@ -26,7 +27,10 @@ public:
 
     AuditReport run() {
         for (const auto &group : snapshot_.groups) expand(group);
-        for (const auto &[mailbox, rights] : report_.mailboxes) compare_rights(mailbox, rights);
+        for (const auto &[mailbox, rights] : report_.mailboxes) {
+            compare_rights(mailbox, rights);
+            find_shadowed(mailbox, rights);
+        }
         return std::move(report_);
     }
 
@@ -75,7 +79,8 @@ private:
         }
         if (holders.empty())
             find("EMPTY_GROUP", group.mailbox, group.dn, group.right + " group grants nobody", group.right);
-        if (!mail_owners_.count(lower(group.mailbox)) && missing_reported_.insert(lower(group.mailbox)).second)
+        if (!is_domain_grant(group.mailbox) && !mail_owners_.count(lower(group.mailbox)) &&
+            missing_reported_.insert(lower(group.mailbox)).second)
             find("MAILBOX_WITHOUT_ENTRY", group.mailbox, group.dn, "no entry has mail " + group.mailbox);
     }
 
@@ -188,6 +193,26 @@ private:
             if (behalf.count(norm)) find("SEND_AS_AND_ON_BEHALF", mailbox, dn, "holds both; Send As wins");
     }
 
+    // Most specific first: a mailbox's own group for a right hides its
+    // domain's group for that right, so a holder of the domain grant that
+    // the mailbox's group leaves out does not hold the right there.
+    void find_shadowed(const std::string &mailbox, const std::map<std::string, std::vector<Holder>> &rights) {
+        if (is_domain_grant(mailbox)) return;
+        auto domain = report_.mailboxes.find(domain_group_name(mailbox));
+        if (domain == report_.mailboxes.end()) return;
+        for (const auto &[right, holders] : rights) {
+            auto granted = domain->second.find(right);
+            if (granted == domain->second.end()) continue;
+            std::string detail = right;
+            detail.append(" on ").append(domain->first).append(" does not reach ").append(mailbox);
+            detail.append(", whose own ").append(right).append(" group leaves this user out");
+            for (const auto &h : granted->second)
+                if (std::none_of(holders.begin(), holders.end(),
+                                 [&](const Holder &own) { return normalize_(own.dn) == normalize_(h.dn); }))
+                    find("DOMAIN_GRANT_SHADOWED", mailbox, h.dn, detail, right);
+        }
+    }
+
     const DirectorySnapshot &snapshot_;
     const unsigned nested_depth_;
     std::string (*normalize_)(const std::string &);
@@ -210,6 +235,8 @@ std::string join(const std::vector<std::string> &items, const std::string &separ
 }
 
 }  // namespace
+
+bool is_domain_grant(const std::string &mailbox) { return !mailbox.empty() && mailbox.front() == '@'; }
 
 AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_depth,
                          std::string (*normalize)(const std::string &)) {
@@ -244,7 +271,11 @@ std::string last_used_note(const AuditReport &report, const char *right, const H
 void write_text(const AuditReport &report, const Selection &selected, std::ostream &out) {
     for (const auto &[mailbox, rights] : report.mailboxes) {
         if (!selected(mailbox)) continue;
-        out << mailbox << "\n";
+        out << mailbox
+            << (is_domain_grant(mailbox) ? "  (domain grant: every address of " + mailbox.substr(1) +
+                                               " without a group of its own for the right)"
+                                         : "")
+            << "\n";
         for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {
             for (const auto &h : holders)
                 out << "  " << right << ": " << (h.user.empty() ? h.dn : h.user) << "  (" << join(h.path, " -> ") << ")"
@@ -292,7 +323,8 @@ void write_json(const AuditReport &report, const Selection &selected, std::ostre
     const char *separator = "";
     for (const auto &[mailbox, rights] : report.mailboxes) {
         if (!selected(mailbox)) continue;
-        out << separator << "{\"mailbox\":" << json_string(mailbox) << ",\"rights\":{";
+        out << separator << "{\"mailbox\":" << json_string(mailbox)
+            << (is_domain_grant(mailbox) ? ",\"domain_grant\":true" : "") << ",\"rights\":{";
         separator = ",";
         const char *right_separator = "";
         for_each_right(rights, [&](const char *right, const std::vector<Holder> &holders) {

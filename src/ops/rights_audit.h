@@ -40,6 +40,11 @@ struct AuditReport {
     int64_t generated = 0;    // Unix time the directory was read (shown by html); 0: not known
 };
 
+// A rights group named "@domain" grants the right on every address of
+// that domain that has no group of its own for the right; its holders are
+// reported under "@domain".
+bool is_domain_grant(const std::string &mailbox);
+
 // `normalize` maps a DN to its comparison form (normalize_dn in practice).
 AuditReport audit_rights(const DirectorySnapshot &snapshot, unsigned nested_depth,
                          std::string (*normalize)(const std::string &));

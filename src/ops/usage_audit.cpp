@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/duration.h"
+#include "base/mailbox_match.h"
 #include "base/string_util.h"
 
 namespace sendas {
@@ -12,9 +13,19 @@ void add_usage(AuditReport &report, const UsageTable &usage, int64_t now, int64_
                std::string (*normalize)(const std::string &)) {
     // (who, mailbox, right) -> last use; who is "dn:" + DN or "user:" + address.
     std::map<std::tuple<std::string, std::string, std::string>, int64_t> last;
-    auto note = [&last](const std::string &who, const UsageKey &key, int64_t when) {
-        int64_t &slot = last[{who, lower(key.mailbox), key.right}];
-        slot = std::max(slot, when);
+    // A use on a mailbox with no group of its own for the right was made
+    // through its domain's group: it counts for "@domain" too.
+    auto own_group = [&report](const std::string &mailbox, const std::string &right) {
+        auto it = report.mailboxes.find(mailbox);
+        return it != report.mailboxes.end() && it->second.count(right);
+    };
+    auto note = [&](const std::string &who, const UsageKey &key, int64_t when) {
+        const std::string mailbox = lower(key.mailbox);
+        for (const auto &name : {mailbox, domain_group_name(mailbox)}) {
+            int64_t &slot = last[{who, name, key.right}];
+            slot = std::max(slot, when);
+            if (own_group(mailbox, key.right)) break;
+        }
     };
     for (const auto &[key, record] : usage) {
         if (!record.dn.empty()) note("dn:" + normalize(record.dn), key, record.last);

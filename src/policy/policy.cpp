@@ -270,22 +270,41 @@ std::optional<Decision> plan_rewrites(const Claims &claims, const ClaimCheck &c,
     return std::nullopt;
 }
 
-// One Sent copy per mailbox whose right was used, unless the config or
-// the mailbox's LDAP listing says no.
+// Whose Sent folders get one mailbox's copy. Its ldap.no_sent_copy_base
+// listing says none; its own target lists say where, whatever the config;
+// otherwise ldap.sent_copy_base or the switch of the right used says
+// whether, and sent_copy.target where.
+MailboxRights::SentCopyTo copy_destinations(const MailboxRights &listing, bool send_as, const Config &config) {
+    if (listing.sent_copy == MailboxRights::SentCopy::off) return {};
+    if (listing.sent_copy_to.listed()) return listing.sent_copy_to;
+    const bool wanted = listing.sent_copy == MailboxRights::SentCopy::on ||
+                        (send_as ? config.sent_copy.send_as : config.sent_copy.send_on_behalf);
+    if (!wanted) return {};
+    const SentCopyTarget target = config.sent_copy.target;
+    return {target == SentCopyTarget::owner || target == SentCopyTarget::both,
+            target == SentCopyTarget::sender || target == SentCopyTarget::both};
+}
+
+// The Sent copies of the mailboxes whose right was used: into each
+// mailbox's Sent folder and, once, the sending user's (their primary
+// address through the same template; a user without one gets none).
 void plan_sent_copies(const ClaimCheck &c, const DirectoryAnswers &answers, const Config &config,
                       const std::string &auth_user, Decision &d) {
+    auto add = [&](const std::string &address) {
+        std::string copy = smtp_path(expand_address_template(config.sent_copy.address, address, auth_user));
+        if (std::find(d.sent_copies.begin(), d.sent_copies.end(), copy) == d.sent_copies.end())
+            d.sent_copies.push_back(std::move(copy));
+    };
+    const std::string primary = answers.user.value.primary();
     for (size_t i = 0; i < c.author_rights.size(); ++i) {
         const bool as = c.author_rights[i] == Right::send_as, behalf = c.author_rights[i] == Right::send_on_behalf;
         if (!as && !behalf) continue;
         const std::string &mailbox = c.checked[i].mailbox();
         auto listed = answers.rights.find(mailbox);
-        auto listing = listed == answers.rights.end() ? MailboxRights::SentCopy::unset : listed->second.value.sent_copy;
-        bool by_config = (as && config.sent_copy.send_as) || (behalf && config.sent_copy.send_on_behalf);
-        bool wanted = listing == MailboxRights::SentCopy::unset ? by_config : listing == MailboxRights::SentCopy::on;
-        if (!wanted) continue;
-        std::string copy = smtp_path(expand_address_template(config.sent_copy.address, mailbox, auth_user));
-        if (std::find(d.sent_copies.begin(), d.sent_copies.end(), copy) == d.sent_copies.end())
-            d.sent_copies.push_back(std::move(copy));
+        const auto to =
+            copy_destinations(listed == answers.rights.end() ? MailboxRights{} : listed->second.value, as, config);
+        if (to.owner) add(mailbox);
+        if (to.sender && !primary.empty()) add(primary);
     }
 }
 

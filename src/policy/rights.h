@@ -59,10 +59,24 @@ struct MailboxRights {
     // For explain/audit: the group chain that granted the strongest right,
     // user first ("uid=alice,... -> cn=team,... -> cn=support@...").
     GroupPath path;
+    // The right `path` shows comes from the group named after the
+    // address's domain ("@example.com"): the address has no group of its
+    // own for that right. Such rights never make the address a mailbox.
+    bool domain_grant = false;
     // The mailbox is listed under ldap.sent_copy_base (on) or
     // ldap.no_sent_copy_base (off): that wins over sent_copy.send_as and
     // sent_copy.send_on_behalf. Only looked up when a send right is held.
     enum class SentCopy { unset, on, off } sent_copy = SentCopy::unset;
+    // Whose Sent folders get the mailbox's copy when it is listed under
+    // ldap.sent_copy_owner_base, ldap.sent_copy_sender_base or
+    // ldap.sent_copy_both_base (several lists: all they name); both false:
+    // not listed. A listing wins over sent_copy.target and the per-right
+    // switches; ldap.no_sent_copy_base wins over it. Looked up as above.
+    struct SentCopyTo {
+        bool owner = false;
+        bool sender = false;
+        bool listed() const { return owner || sender; }
+    } sent_copy_to;
     // The mailbox is listed under ldap.report_base / ldap.enforce_base.
     enum class Mode { unset, report, enforce } mode = Mode::unset;
     bool stale = false;  // as UserInfo::stale

@@ -35,6 +35,15 @@ std::string name_of(sendas::ForeignFrom v) { return v == sendas::ForeignFrom::re
 std::string name_of(sendas::UnauthLocalFrom v) { return v == sendas::UnauthLocalFrom::reject ? "reject" : "accept"; }
 std::string name_of(sendas::MissingFrom v) { return v == sendas::MissingFrom::reject ? "reject" : "accept"; }
 std::string name_of(sendas::SendAsEnvelope v) { return v == sendas::SendAsEnvelope::keep ? "keep" : "mailbox"; }
+std::string name_of(sendas::SentCopyTarget v) {
+    switch (v) {
+    case sendas::SentCopyTarget::owner: return "owner";
+    case sendas::SentCopyTarget::sender: return "sender";
+    case sendas::SentCopyTarget::both: return "both";
+    case sendas::SentCopyTarget::none: return "none";
+    }
+    return "?";
+}
 std::string name_of(sendas::LdapLayout v) { return v == sendas::LdapLayout::groups ? "groups" : "ad"; }
 std::string name_of(sendas::DirectoryErrorAction v) {
     switch (v) {
@@ -109,6 +118,12 @@ const std::vector<KeyCase> &key_cases() {
          "ou=fa,dc=corp", [](const Config &c) { return c.ldap.full_access_base; }},
         {"ldap.group_filter", "(&(objectClass=groupOfNames)(cn=%m))", "(&(cn=%m)(member=%D))", "(&(cn=%m)(member=%D))",
          [](const Config &c) { return c.ldap.group_filter; }},
+        {"ldap.sent_copy_owner_base", "", "ou=to-owner,dc=corp", "ou=to-owner,dc=corp",
+         [](const Config &c) { return c.ldap.sent_copy_owner_base; }},
+        {"ldap.sent_copy_sender_base", "", "ou=to-sender,dc=corp", "ou=to-sender,dc=corp",
+         [](const Config &c) { return c.ldap.sent_copy_sender_base; }},
+        {"ldap.sent_copy_both_base", "", "ou=to-both,dc=corp", "ou=to-both,dc=corp",
+         [](const Config &c) { return c.ldap.sent_copy_both_base; }},
         {"ldap.member_attribute", "member", "uniqueMember", "uniqueMember",
          [](const Config &c) { return c.ldap.member_attribute; }},
         // The struct's own default: the option table must agree with it.
@@ -154,6 +169,7 @@ const std::vector<KeyCase> &key_cases() {
         {"sent_copy.send_as", "yes", "no", "no", [](const Config &c) { return yes_no(c.sent_copy.send_as); }},
         {"sent_copy.send_on_behalf", "yes", "no", "no",
          [](const Config &c) { return yes_no(c.sent_copy.send_on_behalf); }},
+        {"sent_copy.target", "owner", "both", "both", [](const Config &c) { return name_of(c.sent_copy.target); }},
         {"log_level", "info", "debug", "debug",
          [](const Config &c) { return c.log_level == sendas::LogLevel::debug ? "debug" : "info"; }},
         {"milter.timeout", "7210", "30", "30", [](const Config &c) { return std::to_string(c.milter.timeout); }},
@@ -394,6 +410,8 @@ public:
             {"[ldap]\nuri =\n", "test.conf:2: ldap.uri", "''"},
             {"socket =\n", "test.conf:1: socket", "''"},
             {"[sent_copy]\naddress = Sent\n", "test.conf:2: sent_copy.address", "Sent"},
+            {"[sent_copy]\ntarget = user\n", "test.conf:2: sent_copy.target", "user"},
+            {"[sent_copy]\ntarget = Both\n", "test.conf:2: sent_copy.target", "Both"},
             {"[redis]\naddress = 127.0.0.1:99999999999\n", "test.conf:2: redis.address", "99999999999"},
             {"[redis]\naddress = 127.0.0.1:65536\n", "test.conf:2: redis.address", "65536"},
             {"[redis]\naddress = 127.0.0.1:0\n", "test.conf:2: redis.address", "127.0.0.1:0"},

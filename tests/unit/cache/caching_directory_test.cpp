@@ -63,6 +63,8 @@ std::string shown(const MailboxRights &r) {
            (r.sent_copy == SentCopy::on    ? " copy=on"
             : r.sent_copy == SentCopy::off ? " copy=off"
                                            : "") +
+           (r.domain_grant ? " domain" : "") + (r.sent_copy_to.owner ? " to-owner" : "") +
+           (r.sent_copy_to.sender ? " to-sender" : "") +
            (r.mode == Mode::report    ? " mode=report"
             : r.mode == Mode::enforce ? " mode=enforce"
                                       : "") +
@@ -129,6 +131,17 @@ MailboxRights with(MailboxRights r, SentCopy copy, Mode mode) {
     return r;
 }
 
+MailboxRights copy_to(MailboxRights r, bool owner, bool sender) {
+    r.sent_copy_to.owner = owner;
+    r.sent_copy_to.sender = sender;
+    return r;
+}
+
+MailboxRights domain_granted(MailboxRights r) {
+    r.domain_grant = true;
+    return r;
+}
+
 const std::vector<RightsCase> &rights_cases() {
     static const std::vector<RightsCase> cases = {
         {"send as with path",
@@ -152,6 +165,15 @@ const std::vector<RightsCase> &rights_cases() {
          cached_rights(LookupStatus::found, with(grant(true, true, false), SentCopy::off, Mode::enforce), 1, 1)},
         {"report mode, copy on",
          cached_rights(LookupStatus::found, with(grant(true, false, true), SentCopy::on, Mode::report), 1, 1)},
+        {"Sent copy to the owner's folder",
+         cached_rights(LookupStatus::found, copy_to(grant(true, false, false, {"u"}), true, false), 1, 1)},
+        {"Sent copy to the sender's folder",
+         cached_rights(LookupStatus::found, copy_to(grant(false, true, false, {"u"}), false, true), 1, 1)},
+        {"Sent copy to both, report mode",
+         cached_rights(LookupStatus::found,
+                       with(copy_to(grant(true, true, false), true, true), SentCopy::unset, Mode::report), 1, 1)},
+        {"domain grant",
+         cached_rights(LookupStatus::found, domain_granted(grant(true, false, false, {"u", "cn=@example.net"})), 1, 1)},
         {"binary path",
          cached_rights(LookupStatus::found, grant(true, false, false, {"a\0:b"s, "", "5:12345", "0:"}), 1, 2)},
     };
@@ -607,7 +629,7 @@ public:
         const std::string tag = fields_of(sendas::encode(entry, at("1"), test_key))[1];
         CPPUNIT_ASSERT_EQUAL_MESSAGE(tag, size_t(64), tag.size());
         CPPUNIT_ASSERT_MESSAGE(tag, tag.find_first_not_of("0123456789abcdef") == std::string::npos);
-        CPPUNIT_ASSERT_EQUAL("sendas-cache-2"s, fields_of(sendas::encode(entry, at("1"), test_key))[0]);
+        CPPUNIT_ASSERT_EQUAL("sendas-cache-3"s, fields_of(sendas::encode(entry, at("1"), test_key))[0]);
     }
 
     // Signed: every one-byte change anywhere in a record is refused; one in
@@ -692,6 +714,14 @@ public:
         const std::string old = framed({"sendas-cache-1", "1", "found", "3", "4", "a", "x"});
         CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), test_key, back))));
         CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(old, at("1"), "", back))));
+        // Nor is a version 2 record, which never read the Sent copy target
+        // lists; the same fields under version 3 decode (positive control).
+        for (const auto &key : codec_keys) {
+            std::vector<std::string> fields = {"sendas-cache-2", "", "1", "found", "3", "4", "a", "x"};
+            CPPUNIT_ASSERT_EQUAL("miss"s, std::string(check_name(sendas::decode(framed(fields), at("1"), key, back))));
+            fields[0] = "sendas-cache-3";
+            CPPUNIT_ASSERT_EQUAL("ok"s, std::string(check_name(sendas::decode(framed(fields), at("1"), "", back))));
+        }
     }
 
     // --- send-limit tokens ---

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/config.h"
+#include "base/mailbox_match.h"
 #include "base/string_util.h"
 #include "directory/resolver.h"
 #include "ops/decision_log.h"
@@ -55,10 +56,25 @@ public:
             return std::find(u.addresses.begin(), u.addresses.end(), mailbox) != u.addresses.end();
         });
         auto group = groups.find(mailbox);
-        if (group == groups.end()) return answer;
-        rights.is_mailbox = true;
-        for (const auto &[dn, right] : group->second)
-            if (dn == user.dn) (right == "send-as" ? rights.send_as : rights.send_on_behalf) = true;
+        if (group != groups.end()) rights.is_mailbox = true;
+        // As LdapDirectory: for a right the address has no group of its
+        // own for, the group named after its domain.
+        const auto domain = groups.find(sendas::domain_group_name(mailbox));
+        for (const std::string right : {"send-as", "send-on-behalf"}) {
+            auto of_right = [&](const auto &found) {
+                std::vector<std::string> members;
+                if (found != groups.end())
+                    for (const auto &[dn, r] : found->second)
+                        if (r == right) members.push_back(dn);
+                return members;
+            };
+            auto members = of_right(group);
+            const bool by_domain = members.empty();
+            if (by_domain) members = of_right(domain);
+            if (std::find(members.begin(), members.end(), user.dn) == members.end()) continue;
+            if (right == "send-as" || !rights.send_as) rights.domain_grant = by_domain;  // the strongest right's
+            (right == "send-as" ? rights.send_as : rights.send_on_behalf) = true;
+        }
         return answer;
     }
     std::string probe() override { return ""; }
@@ -76,12 +92,16 @@ public:
         {"team@example.com", {{"uid=bob", "send-as"}, {"uid=alice", "send-as"}}},
         {"team-leads@example.com", {{"uid=carol", "send-as"}}},
         {"sales@example.com", {{"uid=bob", "send-as"}}},
+        // Domain grants: bob on every address of example.net but alerts@,
+        // whose own Send As group holds alice only.
+        {"@example.net", {{"uid=bob", "send-as"}}},
+        {"alerts@example.net", {{"uid=alice", "send-as"}}},
     };
     std::vector<std::string> asked;
 };
 
 std::shared_ptr<const Config> config_with(const std::string &extra) {
-    return sendas::load_config_text("local_domains = example.com\n" + extra, "test");
+    return sendas::load_config_text("local_domains = example.com example.net\n" + extra, "test");
 }
 
 struct Outcome {
@@ -121,6 +141,7 @@ class LookupTest : public CppUnit::TestFixture {
     CPPUNIT_TEST(testOwnValuesNeverStripped);
     CPPUNIT_TEST(testRightsMatchExactly);
     CPPUNIT_TEST(testDetailFallsBackToBase);
+    CPPUNIT_TEST(testDomainGrantMostSpecificFirst);
     CPPUNIT_TEST(testCapOnFromMailboxes);
     CPPUNIT_TEST(testSearchBudget);
     CPPUNIT_TEST(testStopsAtFirstDeniedAuthor);
@@ -170,6 +191,29 @@ public:
         // Without delimiters there is no base.
         CPPUNIT_ASSERT_EQUAL(std::string("reject no_right"),
                              verdict(send("bob", {"team+news@example.com"}, "recipient_delimiter =\n")));
+    }
+
+    // The domain's group grants where the address has no group of its own
+    // for the right; a detail address is still decided by its base, whose
+    // own group comes before the domain's.
+    void testDomainGrantMostSpecificFirst() {
+        const Outcome any = send("bob", {"billing@example.net"});
+        CPPUNIT_ASSERT_EQUAL(std::string("accept send-as"), verdict(any));
+        CPPUNIT_ASSERT(any.answers.rights.at("billing@example.net").value.domain_grant);
+        CPPUNIT_ASSERT_EQUAL(std::string("reject no_right"), verdict(send("bob", {"alerts@example.net"})));
+        CPPUNIT_ASSERT_EQUAL(std::string("accept send-as"), verdict(send("alice", {"alerts@example.net"})));
+        CPPUNIT_ASSERT(
+            !send("alice", {"alerts@example.net"}).answers.rights.at("alerts@example.net").value.domain_grant);
+        CPPUNIT_ASSERT_EQUAL(std::string("reject no_right"), verdict(send("alice", {"billing@example.net"})));
+        CPPUNIT_ASSERT_EQUAL(std::string("reject no_right"), verdict(send("bob", {"billing@example.com"})));
+        const Outcome detail = send("bob", {"billing+eu@example.net"});
+        CPPUNIT_ASSERT_EQUAL(std::string("accept send-as"), verdict(detail));
+        CPPUNIT_ASSERT_EQUAL(std::string("billing@example.net"), detail.decision.checked.at(0).base);
+        CPPUNIT_ASSERT_EQUAL(std::string("rights billing+eu@example.net|rights billing@example.net"),
+                             join_asked(detail.asked, 1));
+        const Outcome shadowed = send("bob", {"alerts+x@example.net"});
+        CPPUNIT_ASSERT_EQUAL(std::string("reject no_right"), verdict(shadowed));
+        CPPUNIT_ASSERT_EQUAL(std::string("alerts@example.net"), shadowed.decision.checked.at(0).base);
     }
 
     void testCapOnFromMailboxes() {

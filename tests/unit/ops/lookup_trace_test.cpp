@@ -28,9 +28,16 @@ public:
         support.path = std::vector<std::string>{"uid=alice,dc=x", "cn=support@example.com,dc=x"};
         answers.rights["support@example.com"] = {LookupStatus::found, support};
         answers.rights["sales@example.com"] = {LookupStatus::unavailable, {}};
+        sendas::MailboxRights alerts;
+        alerts.send_as = true;
+        alerts.domain_grant = true;
+        alerts.path = std::vector<std::string>{"uid=alice,dc=x", "cn=@notify.example.com,dc=x"};
+        answers.rights["alerts@notify.example.com"] = {LookupStatus::found, alerts};
         answers.fallback["support+x@example.com"] = "support@example.com";
         const std::vector<std::string> expected = {
             "Q1: lookup user=<alice> status=found dn=<uid=alice,dc=x>",
+            "Q1: lookup address=<alerts@notify.example.com> status=found right=send-as "
+            "path=<uid=alice,dc=x>,<cn=@notify.example.com,dc=x> grant=domain",
             "Q1: lookup address=<sales@example.com> status=unavailable",
             "Q1: lookup address=<support@example.com> status=found right=send-on-behalf "
             "path=<uid=alice,dc=x>,<cn=support@example.com,dc=x>",
