@@ -204,24 +204,16 @@ bool RedisTier::publish_stats(const std::map<std::string, unsigned long long> &c
 }
 
 bool RedisTier::read_stats(std::map<std::string, std::map<std::string, std::string>> &out) {
-    const std::string pattern = prefix_ + "v1:stats:*";
-    std::string cursor = "0";
-    do {
-        std::vector<RedisReplyPtr> replies;
-        if (!pool_.run({{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}}, replies)) return false;
-        const redisReply *scan = replies[0].get();
-        if (scan->type != REDIS_REPLY_ARRAY || scan->elements != 2) return false;
-        cursor = as_string(scan->element[0]);
-        const redisReply *keys = scan->element[1];
-        for (size_t i = 0; i < keys->elements; ++i) {
-            std::string key = as_string(keys->element[i]);
-            std::vector<RedisReplyPtr> hash;
-            if (!pool_.run({{"HGETALL", key}}, hash)) return false;
-            auto &daemon = out[key.substr(prefix_.size() + std::string("v1:stats:").size())];
-            for (size_t j = 0; j + 1 < hash[0]->elements; j += 2)
-                daemon[as_string(hash[0]->element[j])] = as_string(hash[0]->element[j + 1]);
-        }
-    } while (cursor != "0");
+    const std::string stats_prefix = prefix_ + "v1:stats:";
+    std::vector<std::string> keys;
+    if (!scan(stats_prefix + "*", keys)) return false;
+    for (const auto &key : keys) {
+        std::vector<RedisReplyPtr> hash;
+        if (!pool_.run({{"HGETALL", key}}, hash)) return false;
+        auto &daemon = out[key.substr(stats_prefix.size())];
+        for (size_t j = 0; j + 1 < hash[0]->elements; j += 2)
+            daemon[as_string(hash[0]->element[j])] = as_string(hash[0]->element[j + 1]);
+    }
     return true;
 }
 

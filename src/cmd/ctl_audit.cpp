@@ -21,10 +21,7 @@ namespace {
 // The usage records into `report`; false (after a message) when they
 // cannot be read.
 bool read_usage(const Config &config, int64_t unused, AuditReport &report) {
-    const RedisSection &r = config.redis;
-    std::shared_ptr<RedisTier> redis;
-    if (r.enabled()) redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, 1);
-    const auto store = make_usage_store(config, redis);
+    const auto store = usage_store_for(config);
     UsageTable table;
     size_t bad = 0;
     std::string error;

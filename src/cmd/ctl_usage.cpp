@@ -33,10 +33,7 @@ bool parse_usage_query(const po::variables_map &vm, UsageQuery &query, std::stri
 }
 
 int run_usage(const Config &config, const UsageQuery &query) {
-    const RedisSection &r = config.redis;
-    std::shared_ptr<RedisTier> redis;
-    if (r.enabled()) redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, 1);
-    const auto store = make_usage_store(config, redis);
+    const auto store = usage_store_for(config);
     UsageTable table;
     size_t bad = 0;
     std::string error;

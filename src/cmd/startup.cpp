@@ -54,6 +54,13 @@ std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_p
     return std::make_shared<FileUsageStore>(config.usage.state_file, config.usage.retention);
 }
 
+std::shared_ptr<UsageStore> usage_store_for(const Config &config) {
+    const RedisSection &r = config.redis;
+    std::shared_ptr<RedisTier> redis;
+    if (r.enabled()) redis = std::make_shared<RedisTier>(redis_config(r), r.prefix, 1);
+    return make_usage_store(config, redis);
+}
+
 Services make_services(std::shared_ptr<const Config> config) {
     Services services;
     auto runtime = std::make_shared<Runtime>();

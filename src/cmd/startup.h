@@ -49,6 +49,8 @@ private:
 // Where usage records live: `redis` when there is one, else
 // usage.state_file. For the daemon's recorder and for sendasctl.
 std::shared_ptr<UsageStore> make_usage_store(const Config &config, std::shared_ptr<RedisTier> redis);
+// The same for sendasctl, with a Redis connection of its own when configured.
+std::shared_ptr<UsageStore> usage_store_for(const Config &config);
 
 }  // namespace sendas
 
