@@ -15,7 +15,9 @@ N=${N:-20}
 start_milter "redis.address = $REDIS_ADDRESS" "ldap.timeout = 15"
 
 USER_FILTER='(uid=alice)'
-RIGHTS_FILTER='base="ou=mailbox-rights,dc=example,dc=com" scope=2 deref=0 filter="(&(objectClass=groupOfNames)(cn=support@example.com))"'
+# The rights search names the address's groups and its domain's (@example.com).
+RIGHTS_FILTER='base="ou=mailbox-rights,dc=example,dc=com" scope=2 deref=0 filter="(|(&(objectClass=groupOfNames)(cn=support@example.com))'
+
 
 burst() {  # NAME: N concurrent messages alice -> support@, all accepted
     local i pids=()
