@@ -18,14 +18,18 @@ namespace {
 // reading it ("*2000000000" is 16 GB of pointers): that is hiredis', not
 // parse_master_reply's, and only makes the fuzzer run out of memory.
 bool declares_huge_lengths(const std::string &input) {
-    for (size_t line = 0; line < input.size(); line = input.find('\n', line) + 1) {
-        if (input[line] != '*' && input[line] != '$') continue;
-        size_t digits = line + 1;
-        if (digits < input.size() && input[digits] == '-') ++digits;
-        size_t end = digits;
-        while (end < input.size() && end - digits < 8 && std::isdigit(static_cast<unsigned char>(input[end]))) ++end;
-        if (end - digits >= 5) return true;  // 10,000 or more
-        if (input.find('\n', line) == std::string::npos) break;
+    for (size_t line = 0; line < input.size();) {
+        if (input[line] == '*' || input[line] == '$') {
+            size_t digits = line + 1;
+            if (digits < input.size() && input[digits] == '-') ++digits;
+            size_t end = digits;
+            while (end < input.size() && end - digits < 8 && std::isdigit(static_cast<unsigned char>(input[end])))
+                ++end;
+            if (end - digits >= 5) return true;  // 10,000 or more
+        }
+        const size_t next = input.find('\n', line);
+        if (next == std::string::npos) break;
+        line = next + 1;
     }
     return false;
 }
